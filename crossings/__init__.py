@@ -1,0 +1,17 @@
+"""crossings: a fast agent-based simulator of informal border-crossing systems.
+
+Public API (everything else lives in submodules):
+
+* :class:`Sim` — run one scenario: ``crossings.Sim("channel", seed=1).run()``;
+* :func:`load_scenario` — read and validate a scenario (built-in name or TOML path);
+* :class:`Scenario` — the validated scenario model (its schema documents every parameter);
+* :class:`Results` — daily, monthly and yearly tables of one run.
+"""
+
+from crossings.engine.results import Results
+from crossings.engine.sim import Sim
+from crossings.errors import CrossingsError, ScenarioError
+from crossings.scenario import Scenario, dump_toml, load_scenario
+
+__version__ = "0.1.0"
+__all__ = ["Sim", "Results", "Scenario", "load_scenario", "dump_toml", "ScenarioError", "CrossingsError"]

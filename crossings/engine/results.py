@@ -1,0 +1,279 @@
+"""Daily results, their monthly and yearly roll-ups, and the results stage.
+
+Every output is declared once in ``METRICS`` with how it rolls up:
+
+* ``flow``: a count or amount per day, summed over a period;
+* ``stock``: a level at the end of the day, averaged over a period;
+* ``ratio``: computed after roll-up from two flows (numerator / denominator),
+  so that yearly ratios are ratios of yearly sums, never means of daily ratios.
+
+Processes only add to today's row (``sim.rec.add``); nothing here changes the
+simulation state. Counts are multiplied by the scenario's ``scale`` (people per
+agent) when tables are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crossings.engine.loop import Process
+from crossings.engine.state import IN_CAMP, IN_SHELTER, RETURNED, TRAVELLING
+
+# name, kind, scaled-by-people, description
+METRICS: list[tuple[str, str, bool, str]] = [
+    ("arrivals_corridor", "flow", True, "People arriving in the border region."),
+    ("crossings_total", "flow", True, "People reaching the destination by any mode."),
+    ("crossings_lorry_alone", "flow", True, "People reaching the destination hidden in a lorry, alone."),
+    ("crossings_lorry_paid", "flow", True, "People reaching the destination in a lorry place bought from a gang."),
+    ("crossings_boat", "flow", True, "People reaching the destination by small boat."),
+    ("crossings_legal", "flow", True, "People reaching the destination by a legal route."),
+    ("crossings_paid", "flow", True, "Crossings paid to a smuggling gang (lorry or boat)."),
+    ("attempts_lorry_alone", "flow", True, "Attempts to hide in a lorry alone."),
+    ("attempts_lorry_paid", "flow", True, "Attempts in a paid lorry place."),
+    ("attempts_boat", "flow", True, "People on boats that tried to launch (including those stopped on the beach)."),
+    ("intercepted_port", "flow", True, "People detected at ports and the tunnel (lorry attempts stopped)."),
+    ("intercepted_beach", "flow", True, "People stopped on the beach before or at launch."),
+    ("intercepted_sea", "flow", True, "People stopped at sea and brought back."),
+    ("rescued_sea", "flow", True, "People rescued at sea and brought back."),
+    ("deaths", "flow", True, "People who died trying to cross."),
+    ("deaths_boat", "flow", True, "Deaths on small boats."),
+    ("deaths_lorry", "flow", True, "Deaths in lorries."),
+    ("boats_launched", "flow", False, "Boats that left the beach."),
+    ("boats_arrived", "flow", False, "Boats that reached the destination."),
+    ("boats_seized", "flow", False, "Boats seized before launch or stopped on the beach."),
+    ("people_on_arrived_boats", "flow", True, "People on boats that arrived (numerator of people per boat)."),
+    ("revenue_eur", "flow", True, "Smugglers' revenue from places sold (EUR)."),
+    ("places_sold_boat", "flow", True, "Boat places sold."),
+    ("places_sold_lorry", "flow", True, "Paid lorry places sold."),
+    ("price_boat_x_sold", "flow", True, "Price times boat places sold (numerator of the mean price)."),
+    ("price_lorry_x_sold", "flow", True, "Price times lorry places sold (numerator of the mean price)."),
+    ("gangs_active", "stock", False, "Active smuggling gangs."),
+    ("gangs_entered", "flow", False, "Gangs entering the market."),
+    ("gangs_exited", "flow", False, "Gangs leaving the market on losses."),
+    ("gangs_dismantled", "flow", False, "Gangs dismantled by police."),
+    ("market_hhi", "stock", False, "Herfindahl-Hirschman index of gang volume (0-1)."),
+    ("price_boat_eur", "stock", False, "Mean posted boat price across active gangs (EUR)."),
+    ("price_lorry_eur", "stock", False, "Mean posted lorry price across active gangs (EUR)."),
+    ("markup", "stock", False, "Mean price-over-cost markup across active gangs."),
+    ("weather_viable", "stock", False, "Share of days with weather viable for small boats."),
+    ("in_camps", "stock", True, "People living in camps at the end of the day."),
+    ("travelling", "stock", True, "People travelling to a camp."),
+    ("in_shelters", "stock", True, "People in shelters."),
+    ("returned_waiting", "stock", True, "People returned under a returns agreement, not yet back."),
+    ("evictions", "flow", False, "Routine eviction operations."),
+    ("people_evicted", "flow", True, "People evicted (person-evictions)."),
+    ("funds_lost_eur", "flow", True, "Belongings lost in evictions (EUR)."),
+    ("clearances", "flow", False, "Major clearance operations."),
+    ("people_bused", "flow", True, "People taken by bus to shelters."),
+    ("people_dispersed", "flow", True, "People dispersed to other camps by a clearance."),
+    ("shelter_returns", "flow", True, "People coming back to the border from shelters."),
+    ("left_corridor", "flow", True, "People leaving the corridor (asylum in the transit country, moving on)."),
+    ("returned_agreement", "flow", True, "People returned under a returns agreement."),
+    ("incidents", "flow", False, "Incidents (brawls) in camps."),
+    ("days_to_cross_sum", "flow", True, "Sum over crossers of days from arrival to crossing."),
+    ("person_days_in_camp", "flow", True, "Person-days spent in camps (hardship exposure)."),
+    ("spending_port_eur", "flow", False, "Public spending on ports and the tunnel (EUR)."),
+    ("spending_beach_eur", "flow", False, "Public spending on beach patrols (EUR)."),
+    ("spending_sea_eur", "flow", False, "Public spending at sea (EUR)."),
+    ("spending_intelligence_eur", "flow", False, "Public spending on investigations (EUR)."),
+    ("spending_camps_eur", "flow", False, "Public spending on camp operations, buses and shelters (EUR)."),
+    ("public_spending_eur", "flow", False, "All public spending above (EUR)."),
+]
+RATIOS: list[tuple[str, str, str, str]] = [
+    ("people_per_boat", "people_on_arrived_boats", "boats_arrived", "Mean people per arrived boat."),
+    ("mean_price_boat_paid_eur", "price_boat_x_sold", "places_sold_boat", "Mean price paid per boat place (EUR)."),
+    ("mean_price_lorry_paid_eur", "price_lorry_x_sold", "places_sold_lorry", "Mean price paid per lorry place (EUR)."),
+    ("paid_share", "crossings_paid", "crossings_total", "Share of crossings paid to gangs."),
+    ("mean_days_to_cross", "days_to_cross_sum", "crossings_total", "Mean days from arrival to crossing."),
+    ("public_cost_per_interception_eur", "public_spending_eur", "interceptions_total", "Public spending per person intercepted (EUR)."),
+    ("deaths_per_1000_crossings", "deaths_x1000", "crossings_total", "Deaths per 1,000 crossings."),
+]
+INDEX = {m[0]: i for i, m in enumerate(METRICS)}
+
+
+@dataclass
+class Results:
+    """Results of one run: daily, monthly and yearly tables (pandas)."""
+
+    daily: pd.DataFrame
+    sites: pd.DataFrame  # daily population by site
+    scenario_name: str
+    seed: int
+    notes: list[str]
+    profile: pd.DataFrame | None = None
+
+    def rollup(self, freq: str) -> pd.DataFrame:
+        """Roll daily results up to months (``"MS"``) or years (``"YS"``)."""
+        return rollup(self.daily, freq)
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        return self.rollup("MS")
+
+    @property
+    def yearly(self) -> pd.DataFrame:
+        return self.rollup("YS")
+
+    def to_arrow(self):
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(self.daily.reset_index())
+
+    def save(self, out_dir: str | Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
+        """Write daily, monthly, yearly and site tables; returns the paths written."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        tables = {"daily": self.daily, "monthly": self.monthly, "yearly": self.yearly, "sites_daily": self.sites}
+        for name, df in tables.items():
+            if "parquet" in formats:
+                p = out / f"{name}.parquet"
+                df.reset_index().to_parquet(p, index=False)
+                written.append(p)
+            if "csv" in formats:
+                p = out / f"{name}.csv"
+                df.reset_index().to_csv(p, index=False)
+                written.append(p)
+        return written
+
+    def summary(self) -> pd.DataFrame:
+        """Yearly headline figures (the table ``crossings run`` prints)."""
+        y = self.yearly
+        cols = [
+            "arrivals_corridor",
+            "crossings_total",
+            "crossings_lorry_alone",
+            "crossings_lorry_paid",
+            "crossings_boat",
+            "crossings_legal",
+            "intercepted_port",
+            "intercepted_beach",
+            "deaths",
+            "boats_launched",
+            "people_per_boat",
+            "mean_price_boat_paid_eur",
+            "gangs_active",
+            "market_hhi",
+            "revenue_eur",
+            "in_camps",
+            "evictions",
+            "people_bused",
+            "left_corridor",
+            "public_spending_eur",
+        ]
+        cols = [c for c in cols if c in y.columns and (y[c].abs().sum() > 0 or c.startswith("crossings_total"))]
+        out = y[cols].copy()
+        out.index = out.index.year
+        out.index.name = "year"
+        return out
+
+
+def rollup(daily: pd.DataFrame, freq: str) -> pd.DataFrame:
+    kinds = {m[0]: m[1] for m in METRICS}
+    flows = [c for c in daily.columns if kinds.get(c) == "flow"]
+    stocks = [c for c in daily.columns if kinds.get(c) == "stock"]
+    g = daily.resample(freq)
+    out = pd.concat([g[flows].sum(), g[stocks].mean()], axis=1)
+    _add_ratios(out)
+    return out
+
+
+def _add_ratios(df: pd.DataFrame) -> None:
+    df["interceptions_total"] = df["intercepted_port"] + df["intercepted_beach"] + df["intercepted_sea"]
+    df["deaths_x1000"] = df["deaths"] * 1000.0
+    for name, num, den, _ in RATIOS:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df[name] = np.where(df[den] > 0, df[num] / df[den].where(df[den] > 0, 1.0), np.nan)
+    df.drop(columns=["deaths_x1000"], inplace=True)
+
+
+class Recorder:
+    """Today's row of every metric, and the daily population of each site."""
+
+    def __init__(self, n_days: int, n_sites: int):
+        self.values = np.zeros((n_days, len(METRICS)))
+        self.site_pop = np.zeros((n_days, n_sites))
+        self.day = 0
+
+    def add(self, name: str, value: float) -> None:
+        self.values[self.day, INDEX[name]] += value
+
+    def set(self, name: str, value: float) -> None:
+        self.values[self.day, INDEX[name]] = value
+
+    def get(self, name: str, day: int | None = None) -> float:
+        return float(self.values[self.day if day is None else day, INDEX[name]])
+
+    def results(self, sim) -> Results:
+        dates = pd.DatetimeIndex(sim.timeline.dates, name="date")
+        vals = self.values.copy()
+        scale = sim.scenario.scale
+        for j, (_, _, scaled, _) in enumerate(METRICS):
+            if scaled:
+                vals[:, j] *= scale
+        daily = pd.DataFrame(vals, index=dates, columns=[m[0] for m in METRICS])
+        sites = pd.DataFrame(self.site_pop * scale, index=dates, columns=sim.world.site_names)
+        return Results(
+            daily=daily,
+            sites=sites,
+            scenario_name=sim.scenario.name,
+            seed=sim.scenario.seed,
+            notes=list(sim.notes),
+        )
+
+
+class Record(Process):
+    """Results: count people by state and site at the end of the day and drop finished people
+    (crossed, left, dead) from the active index."""
+
+    name = "results"
+    reads = ("people.state", "people.site")
+    writes = ("results", "people.active")
+
+    def step(self, day: int) -> None:
+        sim = self.sim
+        p = sim.people
+        counts, site_pop, keep = _count_and_compact(p.active, p.state, p.site, sim.world.n_sites)
+        rec = sim.rec
+        rec.set("in_camps", counts[IN_CAMP])
+        rec.set("travelling", counts[TRAVELLING])
+        rec.set("in_shelters", counts[IN_SHELTER])
+        rec.set("returned_waiting", counts[RETURNED])
+        rec.set("person_days_in_camp", counts[IN_CAMP])
+        rec.site_pop[day] = site_pop
+        p.active = keep
+        crossed = rec.values[day, INDEX["crossings_lorry_alone"]] + rec.values[day, INDEX["crossings_lorry_paid"]]
+        crossed += rec.values[day, INDEX["crossings_boat"]] + rec.values[day, INDEX["crossings_legal"]]
+        rec.set("crossings_total", crossed)
+        rec.set("crossings_paid", rec.values[day, INDEX["crossings_lorry_paid"]] + rec.values[day, INDEX["crossings_boat"]])
+        rec.set("deaths", rec.values[day, INDEX["deaths_boat"]] + rec.values[day, INDEX["deaths_lorry"]])
+        spend = sum(
+            rec.values[day, INDEX[f"spending_{c}_eur"]]
+            for c in ("port", "beach", "sea", "intelligence", "camps")
+        )
+        rec.set("public_spending_eur", spend)
+
+
+from numba import njit  # noqa: E402
+
+
+@njit(cache=True)
+def _count_and_compact(active, state, site, n_sites):
+    counts = np.zeros(8, np.int64)
+    site_pop = np.zeros(n_sites, np.float64)
+    keep = np.empty(active.shape[0], np.int32)
+    m = 0
+    for j in range(active.shape[0]):
+        i = active[j]
+        s = state[i]
+        counts[s] += 1
+        if s == 1 or s == 2 or s == 3 or s == 6:
+            if s == 2 or s == 3:
+                site_pop[site[i]] += 1.0
+            keep[m] = i
+            m += 1
+    return counts, site_pop, keep[:m].copy()

@@ -1,0 +1,241 @@
+"""The compiled world: site arrays, travel times and every daily input series.
+
+``compile_world`` turns a validated :class:`~crossings.scenario.schema.Scenario`
+into plain NumPy arrays once, before the first day: the sites (kind, capacity,
+coordinates), the matrix of shortest travel times between sites, the nationality
+table, and a :class:`Timeline` of daily parameter series (inflow, spending by
+channel and the enforcement effectiveness it buys, lorry traffic, shelter places,
+legal-route quota, returns, eviction intervals, weather). Policies edit the
+timeline (``Intervention.shape``) before effectiveness is computed, so their
+effect on every downstream series is explicit and cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from crossings.engine import rng
+from crossings.policies.interventions import CHANNELS, daily_series
+from crossings.scenario.schema import SITE_KINDS, Scenario
+
+KIND = {k: i for i, k in enumerate(SITE_KINDS)}
+CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE = (KIND[k] for k in SITE_KINDS)
+UNREACHABLE = 10_000
+
+
+@dataclass
+class World:
+    """Static arrays of sites and nationalities."""
+
+    site_names: list[str]
+    site_kind: np.ndarray  # int8, KIND codes
+    site_capacity: np.ndarray  # float64, soft (camps) or hard (shelters)
+    site_attractiveness: np.ndarray
+    site_lat: np.ndarray
+    site_lon: np.ndarray
+    travel_days: np.ndarray  # int16 [from, to], UNREACHABLE where no path
+    nat_names: list[str]
+    nat_funds_median: np.ndarray
+    nat_funds_sigma: np.ndarray
+    nat_family_share: np.ndarray
+    nat_uam_share: np.ndarray
+    nat_ties_share: np.ndarray
+    nat_legal_flag: np.ndarray
+    nat_camp_network: np.ndarray  # [nat, site] utility
+    entry_site: int
+    destination: int
+    elsewhere: int
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_names)
+
+    def sites_of(self, kind: int) -> np.ndarray:
+        return np.flatnonzero(self.site_kind == kind)
+
+
+@dataclass
+class Timeline:
+    """Daily parameter series over the horizon (index = day since start)."""
+
+    start: dt.date
+    n_days: int
+    site_index: dict[str, int]
+    nationality_index: dict[str, int]
+    nationality_legal_flag: np.ndarray
+    inflow_per_day: np.ndarray
+    nationality_share: np.ndarray  # [nat, day], rows sum to 1
+    spending_eur_per_day: np.ndarray  # [channel, day]
+    lorry_traffic: np.ndarray
+    eviction_interval_days: np.ndarray  # [site, day], 0 = none
+    shelter_capacity: np.ndarray  # [site, day]
+    legal_quota_per_day: np.ndarray
+    legal_eligible: np.ndarray  # [nat, day] bool
+    legal_requires_ties: np.ndarray  # [day] bool
+    returns_per_day: np.ndarray
+    dismantle_multiplier: np.ndarray
+    sea_interception: np.ndarray
+    weather_viable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    effectiveness: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [channel, day]
+    inflow_multiplier: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    actions: dict[int, list] = field(default_factory=dict)
+
+    @property
+    def dates(self) -> np.ndarray:
+        return np.datetime64(self.start, "D") + np.arange(self.n_days)
+
+    def day_of(self, d: dt.date) -> int:
+        return (d - self.start).days
+
+
+def _shortest_paths(n: int, edges: list[tuple[int, int, float]]) -> np.ndarray:
+    dist = np.full((n, n), np.inf)
+    np.fill_diagonal(dist, 0.0)
+    for a, b, d in edges:
+        dist[a, b] = min(dist[a, b], d)
+        dist[b, a] = min(dist[b, a], d)
+    for k in range(n):  # Floyd-Warshall; site counts are small (tens)
+        dist = np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :])
+    out = np.where(np.isfinite(dist), np.round(dist), UNREACHABLE)
+    return out.astype(np.int16)
+
+
+def compile_world(sc: Scenario) -> World:
+    names = [s.name for s in sc.sites]
+    idx = {n: i for i, n in enumerate(names)}
+    kinds = np.array([KIND[s.kind] for s in sc.sites], dtype=np.int8)
+    travel = _shortest_paths(len(names), [(idx[r.a], idx[r.b], r.days) for r in sc.routes])
+    nats = sc.nationalities
+    network = np.zeros((len(nats), len(names)))
+    for i, n in enumerate(nats):
+        for site, u in n.camp_network.items():
+            network[i, idx[site]] = u
+    elsewhere = int(np.flatnonzero(kinds == ELSEWHERE)[0]) if (kinds == ELSEWHERE).any() else -1
+    if sc.inflow.entry_site:
+        entry = idx[sc.inflow.entry_site]
+    else:
+        entry = elsewhere if elsewhere >= 0 else int(np.flatnonzero(kinds == CAMP)[0])
+    return World(
+        site_names=names,
+        site_kind=kinds,
+        site_capacity=np.array([s.capacity for s in sc.sites], dtype=np.float64),
+        site_attractiveness=np.array([s.attractiveness for s in sc.sites], dtype=np.float64),
+        site_lat=np.array([s.lat for s in sc.sites]),
+        site_lon=np.array([s.lon for s in sc.sites]),
+        travel_days=travel,
+        nat_names=[n.name for n in nats],
+        nat_funds_median=np.array([n.funds_median_eur for n in nats]),
+        nat_funds_sigma=np.array([n.funds_sigma for n in nats]),
+        nat_family_share=np.array([n.family_share for n in nats]),
+        nat_uam_share=np.array([n.unaccompanied_minor_share for n in nats]),
+        nat_ties_share=np.array([n.uk_ties_share for n in nats]),
+        nat_legal_flag=np.array([n.legal_route_eligible for n in nats], dtype=bool),
+        nat_camp_network=network,
+        entry_site=entry,
+        destination=int(np.flatnonzero(kinds == DESTINATION)[0]),
+        elsewhere=elsewhere,
+    )
+
+
+def _weather(sc: Scenario, start: dt.date, n_days: int, seed: int) -> np.ndarray:
+    """Seasonal two-state (Markov) weather: viable days for small boats.
+
+    The stationary viable share follows a cosine between the January and July
+    values; ``persistence`` sets spell length. Supplied daily observations
+    override the model on their dates.
+    """
+    w = sc.weather
+    dates = np.datetime64(start, "D") + np.arange(n_days)
+    doy = (dates - dates.astype("datetime64[Y]")).astype(np.int64)
+    share = w.viable_share_winter + (w.viable_share_summer - w.viable_share_winter) * 0.5 * (
+        1 - np.cos(2 * np.pi * (doy - 15) / 365.25)
+    )
+    key = np.uint64(rng.day_key(seed, rng.stream_id("weather"), 0))
+    u = rng.uniforms(key, n_days, 0)
+    out = np.zeros(n_days, dtype=bool)
+    prev = u[0] < share[0]
+    rho = w.persistence
+    for d in range(n_days):
+        # mixture: keep yesterday's state with prob rho, else draw from the seasonal share
+        v = rng.uniform(key, d, 1)
+        today = prev if v < rho else (u[d] < share[d])
+        out[d] = today
+        prev = today
+    obs = {(dd - start).days: bool(v) for dd, v in w.series}
+    for d, v in obs.items():
+        if 0 <= d < n_days:
+            out[d] = v
+    return out
+
+
+def compile_timeline(sc: Scenario, world: World) -> Timeline:
+    n_days = (sc.end - sc.start).days + 1
+    n_sites = world.n_sites
+    n_nat = len(world.nat_names)
+    shares = np.vstack(
+        [daily_series(n.share, sc.start, n_days, step=True, default=0.0) for n in sc.nationalities]
+    )
+    tot = shares.sum(axis=0)
+    shares = np.where(tot > 0, shares / np.where(tot > 0, tot, 1.0), 1.0 / n_nat)
+    spending = np.zeros((len(CHANNELS), n_days))
+    for sp in sc.enforcement.spending:
+        a = (sp.start - sc.start).days
+        b = (sp.end - sc.start).days
+        length = b - a + 1
+        lo, hi = max(a, 0), min(b, n_days - 1)
+        if hi >= lo:
+            spending[CHANNELS.index(sp.channel), lo : hi + 1] += sp.eur_million * 1e6 / length
+    shelter_cap = np.zeros((n_sites, n_days))
+    shelter_cap[world.site_kind == SHELTER, :] = world.site_capacity[world.site_kind == SHELTER, None]
+    tl = Timeline(
+        start=sc.start,
+        n_days=n_days,
+        site_index={n: i for i, n in enumerate(world.site_names)},
+        nationality_index={n: i for i, n in enumerate(world.nat_names)},
+        nationality_legal_flag=world.nat_legal_flag.copy(),
+        inflow_per_day=daily_series(sc.inflow.knots, sc.start, n_days, step=False, default=0.0),
+        nationality_share=shares,
+        spending_eur_per_day=spending,
+        lorry_traffic=daily_series(sc.lorry_traffic, sc.start, n_days, step=True, default=1.0),
+        eviction_interval_days=np.zeros((n_sites, n_days)),
+        shelter_capacity=shelter_cap,
+        legal_quota_per_day=np.zeros(n_days),
+        legal_eligible=np.zeros((n_nat, n_days), dtype=bool),
+        legal_requires_ties=np.zeros(n_days, dtype=bool),
+        returns_per_day=np.zeros(n_days),
+        dismantle_multiplier=np.ones(n_days),
+        sea_interception=np.zeros(n_days),
+    )
+    for pol in sc.policies:
+        pol.shape(tl)
+        for d in pol.action_days(tl):
+            tl.actions.setdefault(d, []).append(pol)
+    tl.effectiveness = effectiveness(sc, tl.spending_eur_per_day)
+    total = tl.effectiveness.sum(axis=0)
+    # Deterrence: inflow scales as ((E + E_ref) / (E0 + E_ref)) ** elasticity, with E the
+    # summed effectiveness of all channels and E_ref = 0.5 (assumption: keeps the ratio finite).
+    tl.inflow_multiplier = ((total + 0.5) / (total[0] + 0.5)) ** sc.inflow.deterrence_elasticity
+    tl.weather_viable = _weather(sc, sc.start, n_days, sc.seed)
+    return tl
+
+
+def effectiveness(sc: Scenario, spending_eur_per_day: np.ndarray) -> np.ndarray:
+    """Effectiveness (0-1) of each channel from its depreciated spending stock.
+
+    stock[t+1] = stock[t] * (1 - delta/365.25) + spending[t], starting at the
+    steady state of the first day's spending; effectiveness = 1 - exp(-stock/h).
+    """
+    delta = sc.enforcement.depreciation_per_year / 365.25
+    n_ch, n_days = spending_eur_per_day.shape
+    out = np.zeros_like(spending_eur_per_day)
+    for c, ch in enumerate(CHANNELS):
+        h = sc.enforcement.half_saturation_eur_million.get(ch, 1.0) * 1e6
+        s = spending_eur_per_day[c]
+        stock = s[0] / delta if delta > 0 else 0.0
+        for d in range(n_days):
+            out[c, d] = 1.0 - np.exp(-stock / h) if h > 0 else 1.0
+            stock = stock * (1 - delta) + s[d]
+    return out

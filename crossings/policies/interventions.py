@@ -1,0 +1,323 @@
+"""Policies as interventions on a timeline.
+
+Each intervention is a small pydantic model declared in a scenario's
+``[[policies]]`` table (``type = "camp_clearance"`` etc.) and serialised back to
+the same TOML by :meth:`crossings.scenario.Scenario` dumps. An intervention acts
+in two ways, both during the first stage of each day ("policies"):
+
+* ``shape(timeline)`` edits the precomputed daily parameter series (spending by
+  channel, lorry traffic, shelter places, legal-route quota, returns, evictions);
+* ``fire(sim, day)`` performs a one-off action on the days returned by
+  ``action_days`` (a major camp clearance).
+
+An intervention dated after the horizon touches no series and fires on no day,
+so it leaves every result bit-identical (common random numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crossings.engine.timeline import Timeline
+
+CHANNELS = ("port", "beach", "sea", "intelligence", "camps")
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field("", description="Free text shown in outputs (e.g. the real operation's name).")
+
+    def check(self, scenario, path: str) -> None:  # noqa: D401 - hook
+        """Validate references to the scenario (sites, nationalities)."""
+
+    def shape(self, tl: "Timeline") -> None:
+        """Edit the daily parameter series of the timeline."""
+
+    def action_days(self, tl: "Timeline") -> list[int]:
+        return []
+
+    def fire(self, sim, day: int) -> None:
+        """One-off action on an action day."""
+
+
+def _window(tl: "Timeline", start: dt.date, end: dt.date | None) -> slice:
+    """Slice of simulated days covered by [start, end] (end inclusive), clipped to the horizon."""
+    a = (start - tl.start).days
+    b = tl.n_days - 1 if end is None else (end - tl.start).days
+    a = max(a, 0)
+    b = min(b, tl.n_days - 1)
+    if b < a:
+        return slice(0, 0)
+    return slice(a, b + 1)
+
+
+def _site_check(scenario, path: str, name: str, kinds: tuple[str, ...]) -> None:
+    for s in scenario.sites:
+        if s.name == name:
+            if s.kind not in kinds:
+                raise ValueError(f"{path}.site: '{name}' is a {s.kind}; expected a site of kind {'/'.join(kinds)}")
+            return
+    raise ValueError(f"{path}.site: unknown site '{name}'; expected one of the declared sites")
+
+
+class _Dated(_Base):
+    start: dt.date = Field(description="First day the policy is in force.")
+    end: dt.date | None = Field(None, description="Last day in force (inclusive); none = to the horizon.")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class SecurityFunding(_Dated):
+    """Extra (or scaled) security funding on one enforcement channel.
+
+    Represents bilateral funding deals such as the UK-France Sandhurst Treaty
+    (2018) or the 2023 three-year EUR 541m package: money for fences and scanners
+    at the ports (``port``), beach patrols (``beach``), maritime assets (``sea``),
+    investigations of smuggling networks (``intelligence``) or camp operations
+    (``camps``).
+    """
+
+    type: Literal["security_funding"] = "security_funding"
+    channel: Literal["port", "beach", "sea", "intelligence", "camps"]
+    eur_million_per_year: float = Field(0.0, ge=0, description="Extra spending rate. Unit: EUR million/year.")
+    multiplier: float = Field(1.0, ge=0, description="Multiplier on the channel's baseline spending in the window.")
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        c = CHANNELS.index(self.channel)
+        tl.spending_eur_per_day[c, w] *= self.multiplier
+        tl.spending_eur_per_day[c, w] += self.eur_million_per_year * 1e6 / 365.25
+
+
+class CampClearance(_Base):
+    """A major police operation that clears a camp and buses people to shelters.
+
+    Represents operations such as the demolition of the Calais "Jungle"
+    (24-26 Oct 2016: 5,596 of ~6,400 bused to ~280 reception centres, LINFO-2016)
+    or the Calais operation of November 2023 (~300 of ~800 boarded buses,
+    RADIO6-2023). Places are ``buses x seats_per_bus``; households with minors
+    are offered places first; each household accepts with ``acceptance``; those
+    not bused disperse to other camps (``disperse_share``) or stay.
+    """
+
+    type: Literal["camp_clearance"] = "camp_clearance"
+    site: str = Field(description="Camp to clear.")
+    date: dt.date = Field(description="Day of the (first) operation.")
+    interval_days: int | None = Field(None, ge=1, description="Repeat every N days (none = once).")
+    until: dt.date | None = Field(None, description="Last day a repeated operation may happen.")
+    buses: int = Field(ge=0, description="Buses provided.")
+    seats_per_bus: int = Field(ge=0, description="Seats per bus.")
+    acceptance: float = Field(ge=0, le=1, description="Share of offered households who board (0.02 voluntary 2016, GUARDIAN-2016; 0.37 in 2023, RADIO6-2023; ~0.9 in the 2016 demolition, LINFO-2016).")
+    disperse_share: float | None = Field(None, ge=0, le=1, description="Share of the rest who disperse to other camps (default: clearances.disperse_share).")
+
+    def check(self, scenario, path):
+        _site_check(scenario, path, self.site, ("camp",))
+
+    def action_days(self, tl):
+        first = (self.date - tl.start).days
+        if self.interval_days is None:
+            days = [first]
+        else:
+            last = tl.n_days - 1 if self.until is None else (self.until - tl.start).days
+            days = list(range(first, min(last, tl.n_days - 1) + 1, self.interval_days))
+        return [d for d in days if 0 <= d < tl.n_days]
+
+    def fire(self, sim, day):
+        sim.clear_camp(
+            day,
+            self.site,
+            places=self.buses * self.seats_per_bus,
+            buses=self.buses,
+            acceptance=self.acceptance,
+            disperse_share=self.disperse_share,
+        )
+
+
+class RoutineEvictions(_Dated):
+    """Routine police evictions of living sites every few days.
+
+    Represents the "every 48 hours" evictions in Calais and Grande-Synthe from
+    2018 (961 operations in 2019, 1,229 in 2021, 1,729 in 2022; HRO-2020..2023).
+    Each eviction costs residents belongings and a day; few move camp.
+    """
+
+    type: Literal["routine_evictions"] = "routine_evictions"
+    sites: list[str] = Field(min_length=1, description="Camps evicted.")
+    interval_days: float = Field(gt=0, description="Days between two evictions of the same camp.")
+
+    def check(self, scenario, path):
+        for s in self.sites:
+            _site_check(scenario, path, s, ("camp",))
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        for s in self.sites:
+            tl.eviction_interval_days[tl.site_index[s], w] = self.interval_days
+
+
+class ShelterCapacity(_Dated):
+    """Change the number of places in a shelter (reception centre) for a period.
+
+    Represents the opening of reception and orientation centres (CAO/CAES) such
+    as the ~280 centres opened for the 2016 demolition.
+    """
+
+    type: Literal["shelter_capacity"] = "shelter_capacity"
+    site: str = Field(description="Shelter site.")
+    capacity: float = Field(ge=0, description="Places during the period. Unit: people.")
+
+    def check(self, scenario, path):
+        _site_check(scenario, path, self.site, ("shelter",))
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        tl.shelter_capacity[tl.site_index[self.site], w] = self.capacity
+
+
+class LegalRoute(_Dated):
+    """A safe and legal route with a weekly quota.
+
+    Represents schemes such as family-reunion transfers (Dublin III before 2021)
+    or a humanitarian visa. People who qualify (eligible nationality, and ties at
+    the destination when required) can choose it; places go first come, first
+    served.
+    """
+
+    type: Literal["legal_route"] = "legal_route"
+    quota_per_week: float = Field(ge=0, description="Places per week. Unit: people/week.")
+    nationalities: list[str] = Field(default_factory=list, description="Eligible nationalities (empty = those flagged legal_route_eligible).")
+    requires_uk_ties: bool = Field(False, description="Only people with ties at the destination qualify.")
+
+    def check(self, scenario, path):
+        known = {n.name for n in scenario.nationalities}
+        for n in self.nationalities:
+            if n not in known:
+                raise ValueError(f"{path}.nationalities: unknown nationality '{n}'")
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        tl.legal_quota_per_day[w] += self.quota_per_week / 7.0
+        if self.nationalities:
+            for n in self.nationalities:
+                tl.legal_eligible[tl.nationality_index[n], w] = True
+        else:
+            tl.legal_eligible[:, w] |= tl.nationality_legal_flag[:, None]
+        if self.requires_uk_ties:
+            tl.legal_requires_ties[w] = True
+
+
+class ReturnsAgreement(_Dated):
+    """A returns agreement sending people who arrived back across the border.
+
+    Represents the UK-France "one in, one out" pilot from 4 August 2025 (about 50
+    returns a week, REUTERS-2025). Returned people may come back to the corridor.
+    """
+
+    type: Literal["returns_agreement"] = "returns_agreement"
+    returns_per_week: float = Field(ge=0, description="People returned per week. Unit: people/week.")
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        tl.returns_per_day[w] += self.returns_per_week / 7.0
+
+
+class GangCrackdown(_Dated):
+    """Stronger action against smuggling networks (arrests, asset seizures).
+
+    Represents joint investigation teams such as the UK-France intelligence
+    cell (82 groups dismantled Jul 2020 - Sep 2023, UKFR-2023). Multiplies the
+    rate at which gangs are dismantled.
+    """
+
+    type: Literal["gang_crackdown"] = "gang_crackdown"
+    dismantle_multiplier: float = Field(2.0, ge=0, description="Multiplier on the dismantling hazard.")
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        tl.dismantle_multiplier[w] *= self.dismantle_multiplier
+
+
+class SeaInterception(_Dated):
+    """Permission and means to intercept boats at sea, not only on beaches.
+
+    Represents the French decision (debated 2023-2025) to let maritime
+    gendarmes stop "taxi boats" in shallow water. Without it, interception
+    happens only on the beach.
+    """
+
+    type: Literal["sea_interception"] = "sea_interception"
+    effectiveness: float = Field(0.2, ge=0, le=1, description="Chance a launched boat is stopped at sea at full sea-channel effectiveness.")
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        tl.sea_interception[w] = self.effectiveness
+
+
+class TrafficShock(_Dated):
+    """A change in lorry traffic through the ports and the tunnel.
+
+    Represents the COVID-19 collapse of traffic (Mar-Jun 2020, multiplier ~0.5,
+    an assumption) or post-Brexit checks.
+    """
+
+    type: Literal["traffic_shock"] = "traffic_shock"
+    multiplier: float = Field(ge=0, description="Multiplier on lorry traffic (1 = normal).")
+
+    def shape(self, tl):
+        w = _window(tl, self.start, self.end)
+        tl.lorry_traffic[w] *= self.multiplier
+
+
+Intervention = Annotated[
+    Union[
+        SecurityFunding,
+        CampClearance,
+        RoutineEvictions,
+        ShelterCapacity,
+        LegalRoute,
+        ReturnsAgreement,
+        GangCrackdown,
+        SeaInterception,
+        TrafficShock,
+    ],
+    Field(discriminator="type"),
+]
+
+ALL = (
+    SecurityFunding,
+    CampClearance,
+    RoutineEvictions,
+    ShelterCapacity,
+    LegalRoute,
+    ReturnsAgreement,
+    GangCrackdown,
+    SeaInterception,
+    TrafficShock,
+)
+
+
+def daily_series(knots, start: dt.date, n_days: int, *, step: bool, default: float) -> np.ndarray:
+    """Expand [date, value] knots into one value per simulated day.
+
+    ``step=True`` holds each knot's value until the next knot; otherwise values
+    are linearly interpolated between knots and held flat outside them.
+    """
+    if not knots:
+        return np.full(n_days, default, dtype=np.float64)
+    x = np.array([(d - start).days for d, _ in knots], dtype=np.float64)
+    y = np.array([v for _, v in knots], dtype=np.float64)
+    days = np.arange(n_days, dtype=np.float64)
+    if step:
+        idx = np.searchsorted(x, days, side="right") - 1
+        out = np.where(idx >= 0, y[np.clip(idx, 0, None)], default)
+        return out.astype(np.float64)
+    return np.interp(days, x, y).astype(np.float64)

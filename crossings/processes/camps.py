@@ -1,0 +1,86 @@
+"""Stage 4: camp dynamics.
+
+Counts residents by camp and nationality (the network signal used for camp
+choice), then draws incidents: at each camp, Poisson with mean
+
+    rate x (pop / 1000) x density**exponent x (1 + mix_effect x diversity)
+
+where density = pop / soft capacity (floored at 1 so incidents happen in any
+camp), and diversity = 1 - sum of squared nationality shares. Each incident
+may trigger a major clearance of that camp (``camps.clearance_hazard_per_incident``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.loop import Process
+from crossings.engine.rng import poisson, uniform
+from crossings.engine.state import IN_CAMP, IN_SHELTER
+
+
+@njit(cache=True)
+def count_kernel(active, state, site, nationality, n_sites, n_nat):
+    counts = np.zeros((n_sites, n_nat), np.float64)
+    shelter = np.zeros(n_sites, np.float64)
+    for j in range(active.shape[0]):
+        i = active[j]
+        s = state[i]
+        if s == IN_CAMP:
+            counts[site[i], nationality[i]] += 1.0
+        elif s == IN_SHELTER:
+            shelter[site[i]] += 1.0
+    return counts, shelter
+
+
+class Camps(Process):
+    """Camps: residents by camp and nationality, density against soft capacity, incidents
+    (Poisson, rising with density and nationality mix) that may trigger a clearance."""
+
+    name = "camps"
+    reads = ("people.state", "people.site", "people.nationality")
+    writes = ("camp_counts", "shelter_occupancy", "camp_density", "today.clearance_orders")
+
+    def step(self, day: int) -> None:
+        sim = self.sim
+        p = sim.people
+        w = sim.world
+        counts, shelter = count_kernel(p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names))
+        sim.camp_counts = counts
+        sim.shelter_occupancy = shelter
+        cp = sim.scenario.camps
+        camps = sim.camp_sites
+        pop = counts[camps].sum(axis=1) * sim.scenario.scale
+        cap = np.maximum(w.site_capacity[camps], 1.0)
+        density = pop / cap
+        sim.camp_density = density
+        if cp.incident_rate_per_1000_per_day <= 0:
+            return
+        shares = counts[camps] / np.maximum(counts[camps].sum(axis=1, keepdims=True), 1.0)
+        diversity = 1.0 - (shares**2).sum(axis=1)
+        mean = (
+            cp.incident_rate_per_1000_per_day
+            * pop
+            / 1000.0
+            * np.maximum(density, 1.0) ** cp.incident_density_exponent
+            * (1.0 + cp.incident_mix_effect * diversity)
+        )
+        key = sim.streams.key("camps", day)
+        for j, c in enumerate(camps):
+            n = poisson(key, int(c), 0, float(mean[j]))
+            if n == 0:
+                continue
+            sim.rec.add("incidents", n)
+            hazard = 1.0 - (1.0 - cp.clearance_hazard_per_incident) ** n
+            if uniform(key, int(c), 1) < hazard:
+                cl = sim.scenario.clearances
+                sim.today["clearance_orders"].append(
+                    dict(
+                        site=sim.world.site_names[c],
+                        places=int(cl.triggered_buses * cl.triggered_seats_per_bus),
+                        buses=int(cl.triggered_buses),
+                        acceptance=cl.triggered_acceptance,
+                        disperse_share=None,
+                    )
+                )

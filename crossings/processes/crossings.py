@@ -1,0 +1,192 @@
+"""Stage 8: crossings. Today's attempts resolve, then the returns agreement acts.
+
+Each crossing mode has a handler (``Crossings.handlers[code]``); the market
+module adds handlers for paid lorry places and boats. Built in:
+
+* **lorry alone**: success probability
+  ``p = success_unenforced x traffic(t) x (1 - max_reduction x E_port(t))``,
+  where ``E_port`` is the port channel's effectiveness (a saturating function
+  of the depreciated spending stock, so returns diminish). A person dies with
+  probability ``lorry.death_risk``; otherwise, on failure they are detected
+  (counted as intercepted at the port) and are back in their camp after
+  ``lorry.caught_return_days``.
+* **legal route**: places accrue at the day's quota (unused places carry over
+  for at most 28 days, assumption); the earliest arrivals among those who chose
+  it take them.
+
+Returns agreement: places accrue at ``returns_per_day`` (carried over at most 7
+days, assumption); that many of today's irregular arrivals (chosen at random)
+are returned to the transit country (state ``returned``).
+
+After resolving, each camp's remembered success rate per mode moves toward
+today's observed rate with time scale ``people.belief_memory_days``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.loop import Process
+from crossings.engine.rng import uniform
+from crossings.engine.state import CROSSED, DEAD, RETURNED, TRAVELLING
+from crossings.policies.interventions import CHANNELS
+from crossings.processes.decisions import LEGAL, LORRY_ALONE, N_OPTIONS
+from crossings.processes.draws import uniform_slots
+
+PORT = CHANNELS.index("port")
+LEGAL_CARRY_DAYS = 28.0  # assumption
+RETURNS_CARRY_DAYS = 7.0  # assumption
+
+
+def lorry_alone_success(sim, day: int) -> float:
+    lo = sim.scenario.lorry
+    tl = sim.timeline
+    return lo.success_unenforced * min(tl.lorry_traffic[day], 1.5) * (1 - lo.max_reduction * tl.effectiveness[PORT, day])
+
+
+@njit(cache=True)
+def resolve_kernel(
+    idx, household, p_success, p_death, key, k, state, site, next_day, attempts, crossed_day,
+    arrival_day, destination, day, return_days, n_sites,
+):
+    """Resolve attempts. Returns (crossed mask, died mask, attempts by site, successes by site)."""
+    n = idx.shape[0]
+    crossed = np.zeros(n, np.bool_)
+    died = np.zeros(n, np.bool_)
+    att_site = np.zeros(n_sites, np.float64)
+    ok_site = np.zeros(n_sites, np.float64)
+    for r in range(n):
+        i = idx[r]
+        hh = household[r]
+        s = site[i]
+        att_site[s] += 1.0
+        if uniform(key, hh, k + 1) < p_death[r]:
+            state[i] = DEAD
+            died[r] = True
+            continue
+        if uniform(key, hh, k) < p_success[r]:
+            state[i] = CROSSED
+            crossed_day[i] = day
+            site[i] = destination
+            crossed[r] = True
+            ok_site[s] += 1.0
+        else:
+            attempts[i] += 1
+            state[i] = TRAVELLING  # detected; back in the same camp after return_days
+            next_day[i] = day + max(1, return_days)
+    return crossed, died, att_site, ok_site
+
+
+class Crossings(Process):
+    """Crossings: attempts resolve by mode (lorry alone against port enforcement, legal route
+    quota, and the market's modes), deaths, detections; the returns agreement sends some of
+    today's arrivals back; camps update their remembered success rates."""
+
+    name = "crossings"
+    reads = ("today.intents", "timeline.effectiveness", "timeline.lorry_traffic", "timeline.returns")
+    writes = ("people.state", "people.site", "people.attempts", "beliefs", "results")
+
+    def __init__(self, sim):
+        super().__init__(sim)
+        self.handlers = {LORRY_ALONE: self.lorry_alone, LEGAL: self.legal_route}
+        self.legal_balance = 0.0
+        self.returns_balance = 0.0
+
+    def step(self, day: int) -> None:
+        sim = self.sim
+        sim.today["irregular_crossers"] = []
+        sim.today["attempts_by_site"] = np.zeros((N_OPTIONS, sim.world.n_sites))
+        sim.today["successes_by_site"] = np.zeros((N_OPTIONS, sim.world.n_sites))
+        intents = sim.today.get("intents", {})
+        for code, handler in self.handlers.items():
+            handler(day, intents.get(code, np.zeros(0, np.int32)))
+        self.returns_agreement(day)
+        self.update_beliefs()
+
+    # -- modes -------------------------------------------------------------------------------
+    def resolve(self, day, idx, code, p_success, p_death, return_days):
+        """Shared resolution used by every mode; returns (crossed idx, died idx)."""
+        sim = self.sim
+        p = sim.people
+        key = sim.streams.key("crossings", day)
+        hh = p.household[idx]
+        crossed, died, att, ok = resolve_kernel(
+            idx, hh, np.broadcast_to(np.asarray(p_success, float), idx.shape).copy(),
+            np.broadcast_to(np.asarray(p_death, float), idx.shape).copy(), key, 10 * code,
+            p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day,
+            sim.world.destination, day, int(round(return_days)), sim.world.n_sites,
+        )
+        sim.today["attempts_by_site"][code] += att
+        sim.today["successes_by_site"][code] += ok
+        c_idx = idx[crossed]
+        if c_idx.size:
+            sim.rec.add("days_to_cross_sum", float((day - p.arrival_day[c_idx]).sum()))
+        return c_idx, idx[died]
+
+    def lorry_alone(self, day, idx):
+        if idx.size == 0:
+            return
+        sim = self.sim
+        lo = sim.scenario.lorry
+        crossed, died = self.resolve(day, idx, LORRY_ALONE, lorry_alone_success(sim, day), lo.death_risk, lo.caught_return_days)
+        rec = sim.rec
+        rec.add("attempts_lorry_alone", idx.size)
+        rec.add("crossings_lorry_alone", crossed.size)
+        rec.add("deaths_lorry", died.size)
+        rec.add("intercepted_port", idx.size - crossed.size - died.size)
+        sim.today["irregular_crossers"].append(crossed)
+
+    def legal_route(self, day, idx):
+        sim = self.sim
+        q = sim.timeline.legal_quota_per_day[day] / sim.scenario.scale
+        self.legal_balance = min(self.legal_balance + q, q * LEGAL_CARRY_DAYS)
+        if idx.size == 0 or self.legal_balance < 1:
+            return
+        p = sim.people
+        take = min(int(self.legal_balance), idx.size)
+        order = np.lexsort((idx, p.arrival_day[idx]))[:take]
+        chosen = idx[order]
+        sim.rec.add("days_to_cross_sum", float((day - p.arrival_day[chosen]).sum()))
+        p.state[chosen] = CROSSED
+        p.crossed_day[chosen] = day
+        p.site[chosen] = sim.world.destination
+        self.legal_balance -= take
+        sim.rec.add("crossings_legal", take)
+
+    # -- returns agreement -------------------------------------------------------------------------
+    def returns_agreement(self, day):
+        sim = self.sim
+        q = sim.timeline.returns_per_day[day] / sim.scenario.scale
+        if q <= 0:
+            self.returns_balance = 0.0
+            return
+        self.returns_balance = min(self.returns_balance + q, q * RETURNS_CARRY_DAYS)
+        parts = [a for a in sim.today["irregular_crossers"] if a.size]
+        if not parts or self.returns_balance < 1:
+            return
+        crossers = np.concatenate(parts)
+        p = sim.people
+        key = sim.streams.key("returns", day)
+        u = uniform_slots(key, crossers.astype(np.int64), 0)
+        take = min(int(self.returns_balance), crossers.size)
+        chosen = crossers[np.argsort(u, kind="stable")[:take]]
+        p.state[chosen] = RETURNED
+        back = sim.world.elsewhere if sim.world.elsewhere >= 0 else sim.world.entry_site
+        p.site[chosen] = back
+        p.next_day[chosen] = day + max(1, int(round(sim.scenario.outflow.returned_back_days)))
+        p.crossed_day[chosen] = -1
+        self.returns_balance -= take
+        sim.rec.add("returned_agreement", take)
+        # returned people re-enter the active index (crossers were still in it today)
+
+    def update_beliefs(self):
+        sim = self.sim
+        att = sim.today["attempts_by_site"]
+        ok = sim.today["successes_by_site"]
+        alpha = 1.0 / sim.scenario.people.belief_memory_days
+        has = att > 0
+        rate = np.where(has, ok / np.where(has, att, 1.0), 0.0)
+        # weight today's evidence by the number of attempts (more attempts, more information)
+        w = 1.0 - (1.0 - alpha) ** np.minimum(att, 50.0)
+        sim.belief = np.where(has, sim.belief + w * (rate - sim.belief), sim.belief)

@@ -1,0 +1,203 @@
+"""Stage 7: decisions by random utility (multinomial logit).
+
+Each person in a camp whose decision day has come chooses one option. Options
+have fixed integer codes so that adding an option (the market adds paid lorry
+places and boats) never changes the random draws of the others (common random
+numbers): the choice is the arg-max of ``V[option] + Gumbel(u[household, option])``.
+
+Built-in options and their systematic utilities (MODEL §4, Klabunde & Willekens 2016):
+
+* wait: 0;
+* lorry alone: ``asc_lorry_alone + beta_success x belief x exp(-k x attempts)
+  + beta_uk_ties x ties - beta_risk x death_risk / risk_tolerance``, where
+  ``belief`` is the camp's remembered success rate of lorry attempts;
+* legal route (when open today and the person qualifies):
+  ``asc_legal_route + beta_success + beta_uk_ties x ties``;
+* leave the corridor: ``asc_leave + beta_leave_per_month x months in corridor
+  + beta_leave_per_failed_attempt x attempts - beta_uk_ties x ties``.
+
+After deciding, the person's next decision day is drawn (geometric, mean
+``people.decision_interval_days``). Choosing to leave is immediate; crossing
+options are resolved by the crossings stage the same day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.loop import Process
+from crossings.engine.rng import uniform
+from crossings.engine.state import IN_CAMP, LEFT
+from crossings.processes.draws import geometric_days
+
+WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE = range(6)
+OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave")
+N_OPTIONS = len(OPTION_NAMES)
+
+
+@dataclass
+class Context:
+    """Attributes of today's deciders (arrays aligned with ``idx``)."""
+
+    idx: np.ndarray
+    household: np.ndarray
+    nationality: np.ndarray
+    site: np.ndarray
+    funds: np.ndarray
+    uk_ties: np.ndarray
+    attempts: np.ndarray
+    months_in_corridor: np.ndarray
+    risk_tolerance: np.ndarray
+
+
+class Option:
+    """A choice people can make; ``utility`` returns V for each decider, or None if unavailable."""
+
+    code: int = WAIT
+    name: str = "wait"
+
+    def utility(self, sim, ctx: Context, day: int) -> np.ndarray | None:
+        return np.zeros(ctx.idx.size)
+
+
+class LorryAlone(Option):
+    code, name = LORRY_ALONE, "lorry_alone"
+
+    def utility(self, sim, ctx, day):
+        pp = sim.scenario.people
+        if not sim.has_ports:
+            return None
+        belief = sim.belief[LORRY_ALONE, ctx.site] * np.exp(-pp.own_failure_discount * ctx.attempts)
+        risk = sim.scenario.lorry.death_risk
+        return (
+            pp.asc_lorry_alone
+            + pp.beta_success * belief
+            + pp.beta_uk_ties * ctx.uk_ties
+            - pp.beta_risk * risk / ctx.risk_tolerance
+        )
+
+
+class LegalRoute(Option):
+    code, name = LEGAL, "legal_route"
+
+    def utility(self, sim, ctx, day):
+        tl = sim.timeline
+        if tl.legal_quota_per_day[day] <= 0:
+            return None
+        pp = sim.scenario.people
+        ok = tl.legal_eligible[ctx.nationality, day]
+        if tl.legal_requires_ties[day]:
+            ok = ok & ctx.uk_ties
+        v = pp.asc_legal_route + pp.beta_success + pp.beta_uk_ties * ctx.uk_ties
+        return np.where(ok, v, -np.inf)
+
+
+class Leave(Option):
+    code, name = LEAVE, "leave"
+
+    def utility(self, sim, ctx, day):
+        pp = sim.scenario.people
+        return (
+            pp.asc_leave
+            + pp.beta_leave_per_month * ctx.months_in_corridor
+            + pp.beta_leave_per_failed_attempt * ctx.attempts
+            - pp.beta_uk_ties * ctx.uk_ties
+        )
+
+
+@njit(cache=True)
+def due_kernel(active, state, next_day, day):
+    out = np.empty(active.shape[0], np.int32)
+    m = 0
+    for j in range(active.shape[0]):
+        i = active[j]
+        if state[i] == IN_CAMP and next_day[i] <= day:
+            out[m] = i
+            m += 1
+    return out[:m].copy()
+
+
+@njit(cache=True)
+def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
+    """Gumbel-max choice per decider; also draws the next decision day."""
+    n, k = V.shape
+    choice = np.zeros(n, np.int8)
+    for r in range(n):
+        hh = household[r]
+        best = 0
+        best_v = -np.inf
+        for c in range(k):
+            v = V[r, c]
+            if v == -np.inf:
+                continue
+            u = _u(key, hh, 100 + c)
+            v = v - np.log(-np.log(u))
+            if v > best_v:
+                best_v = v
+                best = c
+        choice[r] = best
+        next_day[idx[r]] = day + geometric_days(key, hh, 200, decision_mean)
+    return choice
+
+
+@njit(cache=True, inline="always")
+def _u(key, slot, k):
+    u = uniform(key, slot, k)
+    return u if u > 1e-300 else 1e-300
+
+
+class Decisions(Process):
+    """Decisions: people due to decide choose to wait, hide in a lorry, buy a place, take a
+    legal route or leave, by random utility over expected success, cost, risk and time spent."""
+
+    name = "decisions"
+    reads = ("people.*", "beliefs", "market.prices", "timeline.legal_quota")
+    writes = ("people.next_day", "people.state", "today.intents")
+
+    def __init__(self, sim):
+        super().__init__(sim)
+        self.options: list[Option] = [Option(), LorryAlone(), LegalRoute(), Leave()]
+
+    def add_option(self, option: Option) -> None:
+        self.options = [o for o in self.options if o.code != option.code] + [option]
+
+    def step(self, day: int) -> None:
+        sim = self.sim
+        p = sim.people
+        idx = due_kernel(p.active, p.state, p.next_day, day)
+        sim.today["intents"] = {}
+        if idx.size == 0:
+            return
+        ctx = Context(
+            idx=idx,
+            household=p.household[idx],
+            nationality=p.nationality[idx],
+            site=p.site[idx],
+            funds=p.funds[idx],
+            uk_ties=p.uk_ties[idx],
+            attempts=p.attempts[idx],
+            months_in_corridor=(day - p.arrival_day[idx]) / 30.44,
+            risk_tolerance=np.maximum(p.risk_tolerance[idx], 1e-3),
+        )
+        V = np.full((idx.size, N_OPTIONS), -np.inf)
+        for opt in self.options:
+            v = opt.utility(sim, ctx, day)
+            if v is not None:
+                V[:, opt.code] = v
+        key = sim.streams.key("decisions", day)
+        choice = choose_kernel(
+            V, idx, ctx.household, p.next_day, key, day, float(sim.scenario.people.decision_interval_days)
+        )
+        leavers = idx[choice == LEAVE]
+        if leavers.size:
+            p.state[leavers] = LEFT
+            sim.rec.add("left_corridor", leavers.size)
+        intents = {}
+        for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL):
+            sel = idx[choice == code]
+            if sel.size:
+                intents[code] = sel
+        sim.today["intents"] = intents

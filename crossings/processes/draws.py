@@ -1,0 +1,72 @@
+"""Small Numba helpers shared by processes: waiting times and camp choice.
+
+All draws take a day key from :mod:`crossings.engine.rng` and a slot (the
+household head's slot for people, so that families draw the same numbers and
+move together).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.rng import uniform
+
+
+@njit(cache=True)
+def geometric_days(key, slot, k, mean):
+    """Whole days >= 1 with the given mean (geometric waiting time)."""
+    if mean <= 1.0:
+        return 1
+    u = uniform(key, slot, k)
+    if u < 1e-300:
+        u = 1e-300
+    return 1 + int(np.log(u) / np.log(1.0 - 1.0 / mean))
+
+
+@njit(cache=True)
+def choose_camp(utility_row, camps, key, slot, k, exclude):
+    """Multinomial-logit choice among camps (Gumbel-max on per-slot draws)."""
+    best = -1
+    best_v = -np.inf
+    for j in range(camps.shape[0]):
+        c = camps[j]
+        if c == exclude:
+            continue
+        u = uniform(key, slot, k + j)
+        if u < 1e-300:
+            u = 1e-300
+        v = utility_row[j] - np.log(-np.log(u))
+        if v > best_v:
+            best_v = v
+            best = c
+    if best < 0:  # only one camp and it is excluded: stay
+        best = exclude
+    return best
+
+
+def camp_utilities(sim) -> np.ndarray:
+    """Utility of each camp for each nationality today: attractiveness, network, crowding."""
+    w = sim.world
+    camps = sim.camp_sites
+    cp = sim.scenario.camps
+    counts = sim.camp_counts  # [site, nationality], from the camps stage
+    pop = counts[camps].sum(axis=1)
+    cap = np.maximum(w.site_capacity[camps] / sim.scenario.scale, 1.0)
+    crowd = np.maximum(pop / cap - 1.0, 0.0)
+    u = (
+        w.site_attractiveness[camps][None, :]
+        + w.nat_camp_network[:, camps]
+        + cp.beta_network * np.log1p(counts[camps].T * sim.scenario.scale)
+        - cp.beta_crowding * crowd[None, :]
+    )
+    return np.ascontiguousarray(u)
+
+
+@njit(cache=True)
+def uniform_slots(key, slots, k):
+    """One uniform per entry of ``slots`` (e.g. household heads), draw counter ``k``."""
+    out = np.empty(slots.shape[0], np.float64)
+    for j in range(slots.shape[0]):
+        out[j] = uniform(key, slots[j], k)
+    return out

@@ -1,0 +1,138 @@
+"""Stage 2: arrivals into the corridor.
+
+People arrive in groups. Each day and nationality, the number of groups is
+Poisson with mean ``inflow(t) x share(nationality, t) x deterrence(t) /
+(mean group size x scale)``. A group is a single adult, an unaccompanied minor,
+or a family (two adults and 1 + Poisson(0.7) children; assumption). Group
+members share funds (log-normal per nationality, split equally), risk tolerance
+and ties at the destination, and their household head's random draws, so they
+decide and move together. New people travel from the entry site to a camp
+chosen by nationality network, attractiveness and crowding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.loop import Process
+from crossings.engine.rng import normal, poisson, uniform
+from crossings.engine.state import IN_CAMP, NO_GANG, TRAVELLING
+from crossings.processes.draws import camp_utilities, choose_camp, geometric_days
+
+CHILDREN_EXTRA_MEAN = 0.7  # assumption: families have 1 + Poisson(0.7) children
+
+
+def mean_group_size(family_share, uam_share):
+    return (1 - family_share - uam_share) * 1.0 + uam_share * 1.0 + family_share * (3.0 + CHILDREN_EXTRA_MEAN)
+
+
+@njit(cache=True)
+def spawn_groups(
+    n_groups, nat, start_slot, day, key, state, site, nationality, household, minor, uk_ties, funds,
+    debt, risk_tol, arrival_day, next_day, attempts, crossed_day, gang, paid_left,
+    family_share, uam_share, ties_share, funds_median, funds_sigma, risk_mean,
+    camp_util_row, camps, travel_days, entry_site, initial_state, decision_mean, fixed_site,
+):
+    """Create ``n_groups`` groups of nationality ``nat`` from slot ``start_slot``; returns next free slot."""
+    i = start_slot
+    for g in range(n_groups):
+        head = i
+        u = uniform(key, head, 0)
+        if u < family_share:
+            size = min(3 + poisson(key, head, 1, 0.7), 12)
+            n_minor = size - 2
+        elif u < family_share + uam_share:
+            size = 1
+            n_minor = 1
+        else:
+            size = 1
+            n_minor = 0
+        f_total = funds_median * np.exp(funds_sigma * normal(key, head, 2))
+        rt = -risk_mean * np.log(max(uniform(key, head, 4), 1e-300))
+        ties = uniform(key, head, 5) < ties_share
+        if fixed_site >= 0:
+            dest = fixed_site
+        else:
+            dest = choose_camp(camp_util_row, camps, key, head, 10, -1)
+        if initial_state == IN_CAMP:
+            st = IN_CAMP
+            nd = day + geometric_days(key, head, 6, decision_mean)
+        else:
+            st = TRAVELLING
+            t = travel_days[entry_site, dest]
+            if t > 60:
+                t = 1
+            nd = day + max(1, t)
+        for m in range(size):
+            j = head + m
+            state[j] = st
+            site[j] = dest
+            nationality[j] = nat
+            household[j] = head
+            minor[j] = m >= size - n_minor
+            uk_ties[j] = ties
+            funds[j] = f_total / size
+            debt[j] = 0.0
+            risk_tol[j] = rt
+            arrival_day[j] = day
+            next_day[j] = nd
+            attempts[j] = 0
+            crossed_day[j] = -1
+            gang[j] = NO_GANG
+            paid_left[j] = 0
+        i += size
+    return i
+
+
+class Inflow(Process):
+    """Inflow: people arrive in groups (adults, unaccompanied minors, families) by nationality,
+    with funds, risk tolerance and ties, and travel to a camp chosen by their network."""
+
+    name = "inflow"
+    reads = ("timeline.inflow", "timeline.nationality_share", "camp_counts")
+    writes = ("people.*", "people.active")
+
+    def __init__(self, sim):
+        super().__init__(sim)
+        w = sim.world
+        self.group_size = mean_group_size(w.nat_family_share, w.nat_uam_share)
+
+    def step(self, day: int) -> None:
+        sim = self.sim
+        tl = sim.timeline
+        lam = tl.inflow_per_day[day] * tl.inflow_multiplier[day] / sim.scenario.scale
+        if lam <= 0:
+            return
+        key = sim.streams.key("inflow", day)
+        means = lam * tl.nationality_share[:, day] / self.group_size
+        n_groups = [poisson(key, k, 0, float(means[k])) for k in range(len(means))]
+        self.spawn(day, n_groups, key, TRAVELLING)
+
+    def spawn(self, day, n_groups, key, initial_state, util=None, fixed_site=-1):
+        sim = self.sim
+        p = sim.people
+        w = sim.world
+        # worst case: every group a family with many children
+        p.reserve(int(sum(n_groups)) * 12 + 16)
+        start = p.n
+        util = camp_utilities(sim) if util is None else util
+        i = p.n
+        for k, g in enumerate(n_groups):
+            if g <= 0:
+                continue
+            i = spawn_groups(
+                int(g), k, i, day, key, p.state, p.site, p.nationality, p.household, p.minor,
+                p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
+                p.crossed_day, p.gang, p.paid_attempts_left,
+                float(w.nat_family_share[k]), float(w.nat_uam_share[k]), float(w.nat_ties_share[k]),
+                float(w.nat_funds_median[k]), float(w.nat_funds_sigma[k]),
+                float(sim.scenario.people.risk_tolerance_mean), util[k], sim.camp_sites,
+                w.travel_days, w.entry_site, initial_state,
+                float(sim.scenario.people.decision_interval_days), int(fixed_site),
+            )
+        p.n = i
+        new = np.arange(start, i, dtype=np.int32)
+        p.active = np.concatenate([p.active, new])
+        sim.rec.add("arrivals_corridor", i - start)
+        return new

@@ -1,0 +1,84 @@
+"""Stage 3: movement and settlement.
+
+* People travelling arrive at their camp on their arrival day and settle; their
+  first decision comes after a geometric wait (mean ``people.decision_interval_days``).
+* People in a shelter, at the end of their stay (geometric, mean
+  ``shelters.stay_days_mean``), return to the border with probability
+  ``shelters.return_share`` (choosing a camp as on arrival) or leave the corridor
+  (asylum in the transit country).
+* People returned under a returns agreement come back after
+  ``outflow.returned_back_days`` with probability ``outflow.returned_back_share``,
+  or leave.
+
+Draws are keyed by the household head's slot, so families move together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.loop import Process
+from crossings.engine.rng import uniform
+from crossings.engine.state import IN_CAMP, IN_SHELTER, LEFT, RETURNED, TRAVELLING
+from crossings.processes.draws import camp_utilities, choose_camp, geometric_days
+
+# counters returned by the kernel
+SETTLED, SHELTER_RETURNS, SHELTER_LEFT, RETURNED_BACK, RETURNED_LEFT = range(5)
+
+
+@njit(cache=True)
+def movement_kernel(
+    active, state, site, household, nationality, next_day, day, key, camp_util, camps, travel_days,
+    return_share, back_share, decision_mean,
+):
+    counts = np.zeros(5, np.int64)
+    for j in range(active.shape[0]):
+        i = active[j]
+        s = state[i]
+        if next_day[i] > day:
+            continue
+        hh = household[i]
+        if s == TRAVELLING:
+            state[i] = IN_CAMP
+            next_day[i] = day + geometric_days(key, hh, 0, decision_mean)
+            counts[SETTLED] += 1
+        elif s == IN_SHELTER or s == RETURNED:
+            share = return_share if s == IN_SHELTER else back_share
+            if uniform(key, hh, 1) < share:
+                dest = choose_camp(camp_util[nationality[i]], camps, key, hh, 10, -1)
+                t = travel_days[site[i], dest]
+                if t > 60:
+                    t = 2
+                next_day[i] = day + max(1, t)
+                counts[SHELTER_RETURNS if s == IN_SHELTER else RETURNED_BACK] += 1
+                state[i] = TRAVELLING
+                site[i] = dest
+            else:
+                counts[SHELTER_LEFT if s == IN_SHELTER else RETURNED_LEFT] += 1
+                state[i] = LEFT
+    return counts
+
+
+class Movement(Process):
+    """Movement: travellers settle in their camp; people at the end of a shelter stay return to
+    the border or leave; people returned under an agreement come back or leave."""
+
+    name = "movement"
+    reads = ("people.state", "people.next_day", "people.household", "camp_counts")
+    writes = ("people.state", "people.site", "people.next_day")
+
+    def step(self, day: int) -> None:
+        sim = self.sim
+        p = sim.people
+        sc = sim.scenario
+        key = sim.streams.key("movement", day)
+        c = movement_kernel(
+            p.active, p.state, p.site, p.household, p.nationality, p.next_day, day, key,
+            camp_utilities(sim), sim.camp_sites, sim.world.travel_days,
+            float(sc.shelters.return_share), float(sc.outflow.returned_back_share),
+            float(sc.people.decision_interval_days),
+        )
+        rec = sim.rec
+        rec.add("shelter_returns", c[SHELTER_RETURNS])
+        rec.add("left_corridor", c[SHELTER_LEFT] + c[RETURNED_LEFT])
