@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crossings.policies.interventions import Intervention
+from crossings.scenario.market_schema import Market, Sea
 
 SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
 
@@ -275,6 +276,8 @@ class Scenario(Strict):
     lorry: Lorry = Field(default_factory=Lorry)
     outflow: Outflow = Field(default_factory=Outflow)
     weather: Weather = Field(default_factory=Weather)
+    market: Market = Field(default_factory=Market)
+    sea: Sea = Field(default_factory=Sea)
     lorry_traffic: list[tuple[dt.date, NonNeg]] = P(
         [], "Lorry-traffic multiplier knots [date, multiplier] (step function; 1 = normal).", "multiplier"
     )
