@@ -1,0 +1,296 @@
+"""The command line: a thin layer over the Python API.
+
+    crossings run channel              simulate, print yearly figures, save tables
+    crossings loop channel             the stages of a day, in order
+    crossings validate my.toml         check a scenario without running it
+    crossings show channel             the resolved scenario (inheritance applied) as TOML
+    crossings new-scenario NAME        start a scenario from the documented template
+    crossings reference                the parameter reference (Markdown, from the schema)
+    crossings import-flee DIR          turn a Flee scenario folder into a crossings scenario
+
+User mistakes print one line (file, field, what was expected) and exit with
+status 2; nothing is written when the input is bad.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crossings.errors import CrossingsError, ScenarioError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="crossings: simulate informal border-crossing systems.")
+# Wide output when not writing to a terminal (pipes, CI logs), so tables are not folded.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+
+def _compact(v: float) -> str:
+    if v != v:
+        return "-"
+    a = abs(v)
+    if a >= 1e9:
+        return f"{v / 1e9:.2f}bn"
+    if a >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    if a >= 1e4:
+        return f"{v / 1e3:.1f}k"
+    if a >= 100 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.2f}"
+
+
+def user_errors(fn):
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except CrossingsError as e:
+            err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        except OSError as e:
+            err_console.print(f"error: {getattr(e, 'filename', '') or ''}: {e.strerror or e}", markup=False, soft_wrap=True)
+            raise typer.Exit(2)
+
+    return wrapper
+
+
+def _print_table(df, title: str, fmt: dict | None = None) -> None:
+    t = Table(title=title, header_style="bold")
+    t.add_column(df.index.name or "", justify="right")
+    for c in df.columns:
+        t.add_column(str(c), justify="right", overflow="fold")
+    for idx, row in df.iterrows():
+        cells = []
+        for c, v in row.items():
+            if isinstance(v, float):
+                if v != v:
+                    cells.append("-")
+                elif abs(v) >= 100 or float(v).is_integer():
+                    cells.append(f"{v:,.0f}")
+                else:
+                    cells.append(f"{v:,.2f}")
+            else:
+                cells.append(str(v))
+        t.add_row(str(idx), *cells)
+    console.print(t)
+
+
+SHORT = {
+    "arrivals_corridor": "arrived",
+    "crossings_total": "crossed",
+    "crossings_lorry_alone": "lorry alone",
+    "crossings_lorry_paid": "lorry paid",
+    "crossings_boat": "boat",
+    "crossings_legal": "legal",
+    "intercepted_port": "stopped port",
+    "intercepted_beach": "stopped beach",
+    "deaths": "deaths",
+    "boats_launched": "boats",
+    "people_per_boat": "per boat",
+    "mean_price_boat_paid_eur": "boat price EUR",
+    "gangs_active": "gangs",
+    "market_hhi": "HHI",
+    "revenue_eur": "gang revenue EUR",
+    "in_camps": "in camps (mean)",
+    "evictions": "evictions",
+    "people_bused": "bused",
+    "left_corridor": "left",
+    "public_spending_eur": "public EUR",
+}
+
+
+@app.command()
+@user_errors
+def run(
+    scenario: str = typer.Argument(..., help="Built-in scenario name (e.g. channel) or path to a TOML file."),
+    seed: Optional[int] = typer.Option(None, help="Override the scenario's seed."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default: results/<scenario>)."),
+    formats: str = typer.Option("parquet,csv", help="Comma-separated: parquet, csv."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+    market: Optional[bool] = typer.Option(None, "--market/--no-market", help="Force the smuggling market on or off."),
+    no_save: bool = typer.Option(False, "--no-save", help="Print the summary only."),
+):
+    """Simulate a scenario day by day; print yearly figures and save daily/monthly/yearly tables."""
+    from crossings.scenario.loader import load_scenario
+
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in ("parquet", "csv")]
+    if bad:
+        raise ScenarioError("(command line)", "--formats", f"parquet and/or csv, not {', '.join(bad)}")
+    sc = load_scenario(scenario, seed=seed)
+    if getattr(sc, "model", "corridor") == "flee":
+        return _run_flee(sc, scenario, seed, out, fmts, progress, no_save)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from crossings.engine.sim import Sim
+
+    sim = Sim(sc, market=market)
+    if progress:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
+                      TimeElapsedColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task(f"{sc.name} seed {sc.seed}", total=sim.n_days)
+            step = max(1, sim.n_days // 200)
+
+            def cb(day, total):
+                if day % step == 0 or day == total:
+                    bar.update(task, completed=day)
+
+            res = sim.run(progress=cb)
+    else:
+        res = sim.run()
+    summary = res.summary().rename(columns=SHORT)
+    t = Table(title=f"{sc.name}: {sc.start} to {sc.end}, seed {sc.seed}, {sc.scale:g} people per agent", header_style="bold")
+    t.add_column("per year", justify="left")
+    for y in summary.index:
+        t.add_column(str(y), justify="right")
+    for col in summary.columns:
+        t.add_row(col, *[_compact(float(v)) for v in summary[col].values])
+    console.print(t)
+    for note in res.notes:
+        console.print(f"note: {note}", markup=False, soft_wrap=True)
+    if not no_save:
+        dest = out if out is not None else Path("results") / sc.name
+        paths = res.save(dest, fmts)
+        console.print(f"saved {len(paths)} files to {dest}/ (daily, monthly, yearly, sites_daily)", markup=False)
+
+
+def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
+    from crossings.flee.sim import FleeSim
+
+    res = FleeSim(sc, seed=seed if seed is not None else 0).run(progress=progress)
+    table = res.summary_table()
+    _print_table(table, f"{getattr(sc, 'name', scenario)} (Flee-type scenario)")
+    try:
+        console.print(f"ARD against the observed camp series: {res.ard():.3f}", markup=False)
+    except Exception as e:  # validation data may be absent
+        console.print(f"note: no ARD ({e})", markup=False)
+    if not no_save:
+        dest = out if out is not None else Path("results") / str(getattr(sc, "name", "flee"))
+        dest.mkdir(parents=True, exist_ok=True)
+        if "parquet" in fmts:
+            res.daily.to_parquet(dest / "daily.parquet", index=False)
+        if "csv" in fmts:
+            res.daily.to_csv(dest / "daily.csv", index=False)
+        console.print(f"saved to {dest}/", markup=False)
+
+
+@app.command()
+@user_errors
+def loop(scenario: str = typer.Argument("channel", help="Scenario name or path.")):
+    """List the stages of a simulated day, in the order they run."""
+    from crossings.engine.sim import Sim
+
+    sim = Sim(scenario)
+    t = Table(title=f"A day in '{sim.scenario.name}'", show_lines=True)
+    for c in ("order", "stage", "module", "reads", "writes", "what it does"):
+        t.add_column(c, overflow="fold")
+    for _, row in sim.loop.table().iterrows():
+        t.add_row(*[str(v) for v in row.values])
+    console.print(t)
+
+
+@app.command()
+@user_errors
+def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = None):
+    """Run a scenario and show the wall time spent in each stage."""
+    from crossings.engine.sim import Sim
+
+    Sim(scenario, seed=seed).run(days=30)  # JIT warm-up
+    res = Sim(scenario, seed=seed).run(profile=True)
+    df = res.profile.set_index("stage")
+    _print_table(df, "time per stage (s)")
+
+
+@app.command()
+@user_errors
+def validate(scenario: str = typer.Argument(..., help="Scenario name or path.")):
+    """Check a scenario file without running it."""
+    from crossings.scenario.loader import load_scenario
+
+    sc = load_scenario(scenario)
+    console.print(f"ok: {sc.name} ({len(getattr(sc, 'sites', []) or [])} sites, {len(getattr(sc, 'policies', []) or [])} policies)", markup=False)
+
+
+@app.command()
+@user_errors
+def show(scenario: str = typer.Argument(..., help="Scenario name or path.")):
+    """Print the resolved scenario (inheritance applied, defaults filled) as TOML."""
+    from crossings.scenario.loader import dump_toml, load_scenario
+
+    sys.stdout.write(dump_toml(load_scenario(scenario)))
+
+
+@app.command("new-scenario")
+@user_errors
+def new_scenario(
+    name: str = typer.Argument(..., help="Name of the new scenario (also its folder name)."),
+    directory: Path = typer.Option(Path("."), "--dir", help="Where to create the folder."),
+    inherit: Optional[str] = typer.Option(None, help="Start from a built-in scenario and override it (e.g. channel)."),
+):
+    """Create a scenario folder from the documented template (or inheriting a built-in)."""
+    from crossings.scenario.loader import TEMPLATE
+
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise ScenarioError("(command line)", "NAME", "letters, digits, '-' or '_'")
+    dest = directory / name
+    if dest.exists():
+        raise ScenarioError(str(dest), "(folder)", "a folder that does not exist yet (refusing to overwrite)")
+    if inherit:
+        dest.mkdir(parents=True)
+        (dest / "scenario.toml").write_text(
+            f'# A scenario that inherits "{inherit}" and overrides a few values.\n'
+            f'# Every key is documented in docs/reference.md.\ninherits = "{inherit}"\nname = "{name}"\n\n'
+            "# Example: a second major clearance (policies are appended to the parent's).\n"
+            "# [[policies]]\n# type = \"camp_clearance\"\n# site = \"Calais camps\"\n# date = 2024-06-01\n"
+            "# buses = 25\n# seats_per_bus = 20\n# acceptance = 0.37\n"
+        )
+    else:
+        shutil.copytree(TEMPLATE, dest)
+        p = dest / "scenario.toml"
+        p.write_text(p.read_text().replace('name = "template"', f'name = "{name}"', 1))
+    console.print(f"created {dest}/scenario.toml; run it with: crossings run {dest}", markup=False)
+
+
+@app.command()
+def reference(out: Optional[Path] = typer.Option(None, help="Write to this file instead of stdout.")):
+    """The parameter reference (every key, unit, default, source), generated from the schema."""
+    from crossings.scenario.reference import render
+
+    text = render()
+    if out:
+        out.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("import-flee")
+@user_errors
+def import_flee(
+    folder: Path = typer.Argument(..., help="Flee scenario folder (locations.csv, routes.csv, ...)."),
+    validation: Optional[Path] = typer.Option(None, help="Flee validation folder (data_layout.csv and camp series)."),
+    out: Path = typer.Option(Path("flee_scenario.toml"), "-o", "--out", help="Scenario file to write."),
+):
+    """Import a Flee scenario folder as a crossings scenario."""
+    from crossings.flee.importer import import_flee as _imp
+    from crossings.flee.importer import write_scenario
+
+    sc = _imp(folder, validation=validation)
+    write_scenario(sc, out)
+    console.print(f"wrote {out}; run it with: crossings run {out}", markup=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
