@@ -87,115 +87,116 @@ def capacity_factor(count, capacity, buffer):
     return 1.0 - (count - buffer * capacity) / (capacity * (1.0 - buffer))
 
 
-@njit(cache=True)
-def _leave(i, key, k, decided, force_town_move, location, link, km_on_link, loc_count, loc_movechance,
-           loc_score, loc_capacity, loc_is_camp, loc_is_town, adj_start, adj_link, link_to,
-           link_dist, link_open, params, weights):
-    """Flee's Person.evolve for one person at a location: maybe take a route.
+@njit(cache=True, inline="always")
+def choose_route(here, u, adj_start, link_to, link_weight, loc_count, loc_capacity, buffer,
+                 weight_power, weights):
+    """Flee's selectRoute at awareness level 1 (or 0): the chosen directed route, or -1.
 
-    ``decided``: the caller already drew draw k against the move chance (and it said go).
-    ``force_town_move``: Flee's ForceTownMove (move chance 1 in towns).
+    ``link_weight`` holds today's capacity-free weight of each route (-1: closed); routes
+    of location ``here`` are adj_start[here]..adj_start[here+1]. ``u`` is the uniform draw.
     """
-    here = location[i]
-    if not decided and not (force_town_move and loc_is_town[here]):
-        if not uniform(key, i, k) < loc_movechance[here]:
-            return
+    n = 0
+    total = 0.0
+    first = adj_start[here]
+    for lk in range(first, adj_start[here + 1]):
+        w = link_weight[lk]
+        if w < 0.0:
+            weights[lk - first] = -1.0
+            continue
+        dest = link_to[lk]
+        if loc_capacity[dest] >= 1.0:
+            w *= capacity_factor(loc_count[dest], loc_capacity[dest], buffer)
+        if weight_power != 1.0:
+            w = w ** weight_power
+        weights[lk - first] = w
+        total += w
+        n += 1
+    if n == 0:
+        return -1
+    if total > 0.0:
+        target = u * total
+        acc = 0.0
+        last = -1
+        for lk in range(first, adj_start[here + 1]):
+            w = weights[lk - first]
+            if w > 0.0:
+                acc += w
+                last = lk
+                if target < acc:
+                    return lk
+        return last  # rounding at the top end
+    # all weights zero: Flee weighs the routes equally
+    pick = int(u * n)
+    m = 0
+    for lk in range(first, adj_start[here + 1]):
+        if weights[lk - first] < 0.0:
+            continue
+        if m == pick:
+            return lk
+        m += 1
+    return -1
+
+
+@njit(cache=True)
+def move_day(key, n_agents, location, link, km_on_link, flags, recent_travel, loc_count,
+             loc_movechance, loc_score, loc_capacity, loc_is_camp, loc_is_town, adj_start,
+             link_from, link_to, link_dist, link_open, params):
+    """One day of Flee's Ecosystem.evolve for slots 0..n_agents-1; returns people in transit.
+
+    Directed routes are numbered so that those starting at location j are
+    adj_start[j]..adj_start[j+1]-1. params: [max_move_speed, max_walk_speed, softening,
+    weight_softening, distance_power, weight_power, capacity_buffer, awareness_level,
+    start_on_foot, avoid_short_stints].
+    """
+    max_move_speed = params[0]
+    max_walk_speed = params[1]
     softening = params[2]
     weight_softening = params[3]
     distance_power = params[4]
     weight_power = params[5]
     buffer = params[6]
     awareness = params[7]
-    n = 0
-    total = 0.0
-    for a in range(adj_start[here], adj_start[here + 1]):
-        lk = adj_link[a]
-        if link_open[lk] == 0:
-            continue
-        if awareness < 0.5:
-            w = 1.0
-        else:
-            dest = link_to[lk]
-            w = (weight_softening + loc_score[dest]) / (softening + link_dist[lk]) ** distance_power
-            w *= capacity_factor(loc_count[dest], loc_capacity[dest], buffer)
-            w = w ** weight_power
-        weights[n] = w
-        total += w
-        n += 1
-    if n == 0:
-        return
-    u = uniform(key, i, k + 1)
-    chosen = -1
-    if total > 0.0:
-        target = u * total
-        acc = 0.0
-        m = 0
-        for a in range(adj_start[here], adj_start[here + 1]):
-            lk = adj_link[a]
-            if link_open[lk] == 0:
-                continue
-            acc += weights[m]
-            m += 1
-            if target < acc and weights[m - 1] > 0.0:
-                chosen = lk
-                break
-        if chosen < 0:  # rounding at the top end: take the last route with weight
-            m = 0
-            for a in range(adj_start[here], adj_start[here + 1]):
-                lk = adj_link[a]
-                if link_open[lk] == 0:
-                    continue
-                if weights[m] > 0.0:
-                    chosen = lk
-                m += 1
-    else:  # all weights zero: Flee weighs routes equally
-        pick = int(u * n)
-        m = 0
-        for a in range(adj_start[here], adj_start[here + 1]):
-            lk = adj_link[a]
-            if link_open[lk] == 0:
-                continue
-            if m == pick:
-                chosen = lk
-                break
-            m += 1
-    dest = link_to[chosen]
-    # Flee's check_dest_is_full_camp: do not set off towards a (nearly) full camp.
-    if loc_is_camp[dest] and capacity_factor(loc_count[dest] + 0.0, loc_capacity[dest],
-                                             buffer) < 0.5:
-        return
-    loc_count[here] -= 1
-    link[i] = chosen
-    km_on_link[i] = 0.0
-
-
-@njit(cache=True)
-def move_day(key, n_agents, location, link, km_on_link, flags, recent_travel, loc_count,
-             loc_movechance, loc_score, loc_capacity, loc_is_camp, loc_is_town, adj_start,
-             adj_link, link_from, link_to, link_dist, link_open, params):
-    """One day of Flee's Ecosystem.evolve for slots 0..n_agents-1; returns people in transit.
-
-    params: [max_move_speed, max_walk_speed, softening, weight_softening, distance_power,
-    weight_power, capacity_buffer, awareness_level, start_on_foot, avoid_short_stints].
-    """
-    max_move_speed = params[0]
-    max_walk_speed = params[1]
     start_on_foot = params[8] > 0.5
     avoid_short_stints = params[9] > 0.5
+    n_links = link_to.shape[0]
     max_degree = 1
     for j in range(adj_start.shape[0] - 1):
         max_degree = max(max_degree, adj_start[j + 1] - adj_start[j])
     weights = np.empty(max_degree, np.float64)
+    # The part of each route's weight that is the same for everyone today (moving.py
+    # calculateLinkWeight without the capacity factor); -1 marks a closed route.
+    link_weight = np.empty(n_links, np.float64)
+    for lk in range(n_links):
+        if link_open[lk] == 0:
+            link_weight[lk] = -1.0
+        elif awareness < 0.5:
+            link_weight[lk] = 1.0
+        else:
+            link_weight[lk] = (weight_softening + loc_score[link_to[lk]]) / (
+                (softening + link_dist[lk]) ** distance_power)
+    wp = weight_power if awareness >= 0.5 else 1.0
 
-    # Stage 1: everyone at a location decides whether to leave and where to.
+    # Stage 1 (Person.evolve): everyone at a location decides whether to leave, and where.
     for i in range(n_agents):
-        # Fast path: most people stay put (camps: 0.001 a day), so decide before the call.
-        if link[i] < 0 and uniform(key, i, 0) < loc_movechance[location[i]]:
-            _leave(i, key, 0, True, False, location, link, km_on_link, loc_count, loc_movechance,
-                   loc_score, loc_capacity, loc_is_camp, loc_is_town, adj_start, adj_link,
-                   link_to, link_dist, link_open, params, weights)
+        if link[i] >= 0:
+            continue
+        here = location[i]
+        if not uniform(key, i, 0) < loc_movechance[here]:
+            continue  # most people stay put (camps: 0.001 a day)
+        lk = choose_route(here, uniform(key, i, 1), adj_start, link_to, link_weight, loc_count,
+                          loc_capacity, buffer, wp, weights)
+        if lk < 0:
+            continue
+        dest = link_to[lk]
+        # check_dest_is_full_camp: do not set off towards a (nearly) full camp.
+        if loc_is_camp[dest] and capacity_factor(loc_count[dest], loc_capacity[dest],
+                                                 buffer) < 0.5:
+            continue
+        loc_count[here] -= 1
+        link[i] = lk
+        km_on_link[i] = 0.0
 
-    # Stage 2: everyone on a route travels (and may move on after arriving).
+    # Stage 2 (Person.finish_travel): everyone on a route travels, and may move on.
     in_transit = 0
     for i in range(n_agents):
         moved = 0.0
@@ -209,37 +210,40 @@ def move_day(key, n_agents, location, link, km_on_link, flags, recent_travel, lo
                 d = km_on_link[i] + speed
                 moved += speed
                 length = link_dist[lk]
-                if d > length:
-                    flags[i] |= 1
-                    moved += length - d
-                    if link_open[lk] == 0:  # route closed while travelling: back to its start
-                        dest = link_from[lk]
-                        location[i] = dest
-                        link[i] = -1
-                        km_on_link[i] = 0.0
-                        loc_count[dest] += 1
-                        break
-                    dest = link_to[lk]
-                    location[i] = dest
-                    link[i] = -1
-                    km_on_link[i] = 0.0
-                    loc_count[dest] += 1
-                    if moved < speed:
-                        force = False
-                        if avoid_short_stints:
-                            force = (recent_travel[i] + moved / max_move_speed) / 2.0 < 0.5
-                        _leave(i, key, k, False, force, location, link, km_on_link, loc_count,
-                               loc_movechance, loc_score, loc_capacity, loc_is_camp,
-                               loc_is_town, adj_start, adj_link, link_to, link_dist, link_open,
-                               params, weights)
-                        k += 2
-                        if link[i] < 0:
-                            break
-                    else:
-                        break
-                else:
+                if d <= length:
                     km_on_link[i] = d
                     break
+                flags[i] |= 1
+                moved += length - d
+                link[i] = -1
+                km_on_link[i] = 0.0
+                if link_open[lk] == 0:  # route closed while travelling: back to its start
+                    location[i] = link_from[lk]
+                    loc_count[link_from[lk]] += 1
+                    break
+                here = link_to[lk]
+                location[i] = here
+                loc_count[here] += 1
+                if not moved < speed:
+                    break
+                # The day's travel is not used up: decide again (Flee's evolveMore).
+                force = False
+                if avoid_short_stints:
+                    force = (recent_travel[i] + moved / max_move_speed) / 2.0 < 0.5
+                if not (force and loc_is_town[here]):
+                    if not uniform(key, i, k) < loc_movechance[here]:
+                        break
+                nxt = choose_route(here, uniform(key, i, k + 1), adj_start, link_to,
+                                   link_weight, loc_count, loc_capacity, buffer, wp, weights)
+                k += 2
+                if nxt < 0:
+                    break
+                dest = link_to[nxt]
+                if loc_is_camp[dest] and capacity_factor(loc_count[dest], loc_capacity[dest],
+                                                         buffer) < 0.5:
+                    break
+                loc_count[here] -= 1
+                link[i] = nxt
             if link[i] >= 0:
                 in_transit += 1
         if avoid_short_stints:
