@@ -78,6 +78,10 @@ def load_dict(name_or_path: str | Path, _depth: int = 0, _relative_to: Path | No
             raise ScenarioError(path, "inherits", "a built-in scenario name or a path (string)")
         if _depth >= MAX_INHERITANCE_DEPTH:
             raise ScenarioError(path, "inherits", f"at most {MAX_INHERITANCE_DEPTH} levels of inheritance (is there a cycle?)")
+        parent_path = resolve(parent_ref, path.parent)
+        if not parent_path.is_file():
+            raise ScenarioError(path, "inherits", f"a built-in scenario ({', '.join(builtin_names())}) or an existing "
+                                f"scenario file; '{parent_ref}' is neither")
         parent, _ = load_dict(parent_ref, _depth + 1, path.parent)
         replace = data.pop("replace_policies", False)
         if not isinstance(replace, bool):

@@ -1,0 +1,54 @@
+"""Small hand-built worlds for tests (dictionaries validated into Scenarios)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from crossings.scenario.schema import Scenario
+
+D = dt.date
+
+
+def tiny(**overrides) -> dict:
+    """Two camps, a port, a coast, one shelter, the destination and elsewhere; one year."""
+    d = {
+        "name": "tiny",
+        "start": D(2020, 1, 1),
+        "end": D(2020, 12, 31),
+        "seed": 3,
+        "sites": [
+            {"name": "A", "kind": "camp", "lat": 50.9, "lon": 1.8, "capacity": 500, "initial_population": 200},
+            {"name": "B", "kind": "camp", "lat": 51.0, "lon": 2.3, "capacity": 300, "initial_population": 50},
+            {"name": "Port", "kind": "port", "lat": 50.96, "lon": 1.86},
+            {"name": "Coast", "kind": "coast", "lat": 50.8, "lon": 1.6},
+            {"name": "Shelter", "kind": "shelter", "lat": 48.8, "lon": 2.3, "capacity": 400},
+            {"name": "Dest", "kind": "destination", "lat": 51.1, "lon": 1.3},
+            {"name": "Away", "kind": "elsewhere", "lat": 48.0, "lon": 8.0},
+        ],
+        "routes": [
+            {"a": "A", "b": "Port", "days": 0},
+            {"a": "A", "b": "B", "days": 1},
+            {"a": "A", "b": "Coast", "days": 0},
+            {"a": "Shelter", "b": "A", "days": 1},
+            {"a": "Away", "b": "A", "days": 2},
+        ],
+        "nationalities": [
+            {"name": "X", "share": [[D(2020, 1, 1), 0.7]], "camp_network": {"A": 0.5}},
+            {"name": "Y", "share": [[D(2020, 1, 1), 0.3]], "camp_network": {"B": 0.5}},
+        ],
+        "inflow": {"knots": [[D(2020, 1, 1), 5.0]]},
+        "enforcement": {
+            "spending": [
+                {"channel": "port", "start": D(2020, 1, 1), "end": D(2020, 12, 31), "eur_million": 30.0},
+                {"channel": "beach", "start": D(2020, 1, 1), "end": D(2020, 12, 31), "eur_million": 60.0},
+            ]
+        },
+    }
+    for k, v in overrides.items():
+        d[k] = v
+    return copy.deepcopy(d)
+
+
+def scenario(d: dict) -> Scenario:
+    return Scenario.model_validate(d)
