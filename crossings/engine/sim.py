@@ -96,7 +96,7 @@ class Sim:
         from crossings.processes.draws import camp_utilities
 
         key = self.streams.key("initial_population", 0)
-        util = camp_utilities(self)
+        self.camp_utility = util = camp_utilities(self)
         shares = self.timeline.nationality_share[:, 0]
         for s_i, site in enumerate(sc.sites):
             if site.kind != "camp" or site.initial_population <= 0:
@@ -111,6 +111,7 @@ class Sim:
         self.camp_counts, self.shelter_occupancy = count_kernel(
             p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names)
         )
+        self.camp_utility = camp_utilities(self)
         self.initial_people = p.n
 
     @property

@@ -18,6 +18,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import poisson, uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER
+from crossings.processes.draws import camp_utilities
 
 
 @njit(cache=True)
@@ -55,6 +56,7 @@ class Camps(Process):
         cap = np.maximum(w.site_capacity[camps], 1.0)
         density = pop / cap
         sim.camp_density = density
+        sim.camp_utility = camp_utilities(sim)  # used by today's clearances and tomorrow's inflow and movement
         if cp.incident_rate_per_1000_per_day <= 0:
             return
         shares = counts[camps] / np.maximum(counts[camps].sum(axis=1, keepdims=True), 1.0)

@@ -27,7 +27,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER, TRAVELLING
-from crossings.processes.draws import camp_utilities, choose_camp, geometric_days, uniform_slots
+from crossings.processes.draws import choose_camp, geometric_days, uniform_slots
 
 
 @njit(cache=True)
@@ -96,7 +96,7 @@ class Clearances(Process):
             n, lost = eviction_kernel(
                 p.active, p.state, p.site, p.household, p.nationality, p.funds, p.next_day, evict,
                 day, key, float(cl.eviction_funds_loss_eur), int(round(cl.eviction_delay_days)),
-                float(cl.eviction_move_share), camp_utilities(sim), sim.camp_sites,
+                float(cl.eviction_move_share), sim.camp_utility, sim.camp_sites,
                 sim.world.travel_days,
             )
             n_ops = int(evict.sum())
@@ -159,7 +159,7 @@ class Clearances(Process):
         rest_mask = (member_board < 0) & (u_disperse[inverse] < disperse)
         movers = residents[rest_mask]
         if movers.size:
-            util = camp_utilities(sim)
+            util = sim.camp_utility
             for i in movers:
                 hh_i = int(p.household[i])
                 dest = choose_camp(util[p.nationality[i]], sim.camp_sites, key, hh_i, 10, s)

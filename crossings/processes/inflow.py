@@ -18,7 +18,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import normal, poisson, uniform
 from crossings.engine.state import IN_CAMP, NO_GANG, TRAVELLING
-from crossings.processes.draws import camp_utilities, choose_camp, geometric_days
+from crossings.processes.draws import choose_camp, geometric_days
 
 CHILDREN_EXTRA_MEAN = 0.7  # assumption: families have 1 + Poisson(0.7) children
 
@@ -116,7 +116,7 @@ class Inflow(Process):
         # worst case: every group a family with many children
         p.reserve(int(sum(n_groups)) * 12 + 16)
         start = p.n
-        util = camp_utilities(sim) if util is None else util
+        util = sim.camp_utility if util is None else util
         i = p.n
         for k, g in enumerate(n_groups):
             if g <= 0:

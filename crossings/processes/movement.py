@@ -21,7 +21,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER, LEFT, RETURNED, TRAVELLING
-from crossings.processes.draws import camp_utilities, choose_camp, geometric_days
+from crossings.processes.draws import choose_camp, geometric_days
 
 # counters returned by the kernel
 SETTLED, SHELTER_RETURNS, SHELTER_LEFT, RETURNED_BACK, RETURNED_LEFT = range(5)
@@ -75,7 +75,7 @@ class Movement(Process):
         key = sim.streams.key("movement", day)
         c = movement_kernel(
             p.active, p.state, p.site, p.household, p.nationality, p.next_day, day, key,
-            camp_utilities(sim), sim.camp_sites, sim.world.travel_days,
+            sim.camp_utility, sim.camp_sites, sim.world.travel_days,
             float(sc.shelters.return_share), float(sc.outflow.returned_back_share),
             float(sc.people.decision_interval_days),
         )
