@@ -113,7 +113,7 @@ def main() -> None:
         crossings.Sim(sc)
         build = time.perf_counter() - build
 
-        def once():
+        def once(sc=sc):
             s = crossings.Sim(sc)
             t0 = time.perf_counter()
             r = s.run()

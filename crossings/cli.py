@@ -55,10 +55,10 @@ def user_errors(fn):
             return fn(*a, **kw)
         except CrossingsError as e:
             err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         except OSError as e:
             err_console.print(f"error: {getattr(e, 'filename', '') or ''}: {e.strerror or e}", markup=False, soft_wrap=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
 
     return wrapper
 
@@ -70,7 +70,7 @@ def _print_table(df, title: str, fmt: dict | None = None) -> None:
         t.add_column(str(c), justify="right", overflow="fold")
     for idx, row in df.iterrows():
         cells = []
-        for c, v in row.items():
+        for v in row.values:
             if isinstance(v, float):
                 if v != v:
                     cells.append("-")

@@ -36,7 +36,7 @@ def spawn_groups(
 ):
     """Create ``n_groups`` groups of nationality ``nat`` from slot ``start_slot``; returns next free slot."""
     i = start_slot
-    for g in range(n_groups):
+    for _ in range(n_groups):
         head = i
         u = uniform(key, head, 0)
         if u < family_share:
