@@ -1,0 +1,770 @@
+"""Stage 6: the smuggling market (MODEL §6). Gangs, costs, prices, credit, entry, exit,
+dismantling, evasion, boat stock; the paid-option decisions and the paid-lorry crossings.
+
+Gangs are agents held in small arrays (:class:`Gangs`, tens of slots). Each day,
+before people decide, the market stage
+
+1. books yesterday's cash flows into each gang's capital, recent volume and profit;
+2. dismantles gangs (hazard rising with intelligence effectiveness, crackdowns and
+   gang size) and removes gangs with losses; rivals take over their customers;
+3. lets one new gang enter when expected profit exceeds an entry cost that rises
+   with enforcement;
+4. updates evasion skill (investment in "studying the controls", decaying as the
+   police adapt) and buys boats up to a stock target, within a supply that
+   intelligence work disrupts;
+5. computes each gang's cost per customer by mode, its boat load (people per boat
+   minimising cost per seat, see :mod:`crossings.processes.sea`), and its prices:
+   cost x markup, the markup from the Herfindahl index and a demand elasticity that
+   falls as crossing alone gets harder, capped by what crossing alone (or waiting)
+   is worth to the customer; posted prices move toward that target gradually.
+
+The module also registers the two paid options of the decisions stage (a lorry
+place and a boat place, with price against funds and credit) and the paid-lorry
+handler of the crossings stage; boats are handled by :mod:`crossings.processes.sea`.
+Every equation is written out in ``docs/market.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.loop import Process
+from crossings.engine.rng import uniform, uniforms
+from crossings.engine.state import NO_GANG, TRAVELLING
+from crossings.engine.timeline import COAST, PORT
+from crossings.policies.interventions import CHANNELS
+from crossings.processes.crossings import lorry_alone_success
+from crossings.processes.decisions import BOAT, LORRY_ALONE, LORRY_PAID, Option
+from crossings.processes.sea import beach_interception, optimal_load, seat_cost, stock_seizure
+
+E_PORT, E_BEACH, E_SEA, E_INTEL = (CHANNELS.index(c) for c in ("port", "beach", "sea", "intelligence"))
+DAYS_PER_YEAR = 365.25
+MODES = (LORRY_PAID, BOAT)
+# draw counters on the "market" stream (slot = gang index, or household head for people)
+K_DISMANTLE, K_EXIT = 0, 1
+K_ENTRY = 2  # slot = max_gangs (the market's own slot)
+K_CHOOSE_GANG = 40  # + option code
+K_TAKEOVER = 60
+RISK_MEMORY_DAYS = 365.0  # assumption: deaths at sea are remembered for about a year
+RISK_PRIOR_ATTEMPTS = 2000.0  # assumption: weight of the prior death risk, in attempts
+
+
+def enabled(scenario) -> bool:
+    """Whether a scenario runs the market (``[market] enabled``)."""
+    return bool(scenario.market.enabled)
+
+
+# -- pure functions (unit-tested; scalar and compiled so kernels can call them) ---------------
+@njit(cache=True)
+def expected_attempts(success, attempts_per_fee):
+    """Mean attempts a fee covering ``n`` tries pays for: sum_{k<n} (1 - s)^k = (1 - (1-s)^n) / s."""
+    s = min(max(success, 0.0), 1.0)
+    if s < 1e-9:
+        return float(attempts_per_fee)
+    return (1.0 - (1.0 - s) ** attempts_per_fee) / s
+
+
+@njit(cache=True)
+def episode_success(success, attempts):
+    """Chance that at least one of ``attempts`` independent tries succeeds."""
+    s = min(max(success, 0.0), 1.0)
+    return 1.0 - (1.0 - s) ** attempts
+
+
+@njit(cache=True)
+def hhi(volume):
+    """Herfindahl-Hirschman index (0-1) of volumes; equal shares if all volumes are zero."""
+    n = volume.shape[0]
+    if n == 0:
+        return 1.0
+    tot = 0.0
+    for v in volume:
+        tot += max(v, 0.0)
+    if tot <= 0.0:
+        return 1.0 / n
+    h = 0.0
+    for v in volume:
+        sh = max(v, 0.0) / tot
+        h += sh * sh
+    return h
+
+
+@njit(cache=True)
+def demand_elasticity(alone_success, paid_success, base, floor):
+    """Elasticity of demand for paid places: ``base`` when crossing alone is as likely to succeed as
+    paying, falling linearly to ``floor`` as crossing alone becomes impossible."""
+    if paid_success <= 0.0:
+        return base
+    r = min(max(alone_success / paid_success, 0.0), 1.0)
+    return floor + (base - floor) * r
+
+
+@njit(cache=True)
+def markup(hhi_value, elasticity, max_lerner):
+    """Price over cost from the Lerner condition (P - c) / P = HHI / elasticity (Cournot)."""
+    lerner = min(hhi_value / elasticity, max_lerner)
+    return 1.0 / (1.0 - lerner)
+
+
+@njit(cache=True)
+def entry_cost(base_eur, slope, enforcement):
+    """Entry cost rising with mean enforcement effectiveness (0-1)."""
+    return base_eur * (1.0 + slope * enforcement)
+
+
+def dismantle_probability(rate_base, rate_intel, e_intel, multiplier, rel_size, exponent):
+    """Daily chance a gang is dismantled: hazard (per year) x (size / mean size) ** exponent."""
+    h = (rate_base + rate_intel * e_intel) * multiplier / DAYS_PER_YEAR * np.maximum(rel_size, 0.0) ** exponent
+    return 1.0 - np.exp(-h)
+
+
+# -- gang arrays ---------------------------------------------------------------------------------
+class Gangs:
+    """Arrays with one slot per gang (active or free)."""
+
+    FIELDS = (
+        "capital", "boats", "evasion", "volume", "profit", "price_boat", "price_lorry", "cost_boat",
+        "cost_lorry", "markup_boat", "markup_lorry", "load", "success_boat", "success_lorry",
+        "stock_seizure", "beach_interception", "waiting_days", "revenue_last", "cash_today", "costs_today", "revenue_today",
+        "attempts_today",
+    )
+
+    def __init__(self, n: int, n_sites: int):
+        self.n = n
+        self.active = np.zeros(n, bool)
+        self.home_coast = np.full(n, -1, np.int64)
+        self.territory = np.zeros((n, n_sites), bool)  # departure points the gang uses
+        self.entered_day = np.zeros(n, np.int64)
+        for f in self.FIELDS:
+            setattr(self, f, np.zeros(n))
+
+    def table(self):
+        """The active gangs as a pandas table (for inspection)."""
+        import pandas as pd
+
+        a = np.flatnonzero(self.active)
+        d = {f: getattr(self, f)[a] for f in self.FIELDS if not f.endswith(("_today", "_last"))}
+        d["home_coast"] = self.home_coast[a]
+        return pd.DataFrame(d, index=pd.Index(a, name="gang"))
+
+
+# -- decision options ----------------------------------------------------------------------------
+class PaidPlace(Option):
+    """Buy a place (or use a place already paid for) with a gang."""
+
+    def __init__(self, market: "Market", code: int, name: str):
+        self.market = market
+        self.code = code
+        self.name = name
+
+    def utility(self, sim, ctx, day):
+        mk = self.market
+        price = mk.posted_price(self.code)
+        if price is None:
+            return None
+        pp = sim.scenario.people
+        m = sim.scenario.market
+        p = sim.people
+        mk.ensure_capacity()
+        asc = m.asc_boat if self.code == BOAT else m.asc_lorry_paid
+        return paid_utility_kernel(
+            ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, p.gang, p.paid_attempts_left,
+            mk.contract_mode, p.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
+            float(m.credit_share_max), float(m.credit_disutility), float(pp.beta_cost_per_1000_eur),
+            float(pp.beta_success), float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
+            float(asc), float(mk.perceived_death_risk(self.code)),
+        )
+
+
+# -- kernels -------------------------------------------------------------------------------------
+@njit(cache=True)
+def paid_utility_kernel(
+    idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code, price,
+    n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount, asc, risk,
+):
+    """Systematic utility of a paid place for each decider (see ``docs/market.md``): expected success over
+    the attempts the fee covers (or those left on a contract), ties, death risk against risk tolerance,
+    and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit."""
+    n = idx.shape[0]
+    V = np.empty(n)
+    for r in range(n):
+        i = idx[r]
+        holds = gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == code
+        n_left = paid_left[i] if holds else n_fee
+        b = belief_row[site[r]] * np.exp(-own_discount * attempts[r])
+        v = asc + beta_success * episode_success(b, n_left) - beta_risk * risk / risk_tol[r]
+        if uk_ties[r]:
+            v += beta_ties
+        if not holds:
+            credit = max(credit_share * price - debt[i], 0.0)
+            if funds[r] + credit < price:
+                V[r] = -np.inf
+                continue
+            borrow = 0.0
+            if price > 0.0:
+                borrow = min(max((price - funds[r]) / price, 0.0), 1.0)
+            v -= beta_cost * price / 1000.0 * (1.0 + credit_disutility * borrow)
+        V[r] = v
+    return V
+
+
+# indices of the scalar parameters passed to price_kernel
+(PAR_N_FEE, PAR_PREMIUM, PAR_TRAFFIC, PAR_LORRY_S0, PAR_LORRY_RED, PAR_E_PORT, PAR_DRIVER, PAR_LOG_LORRY,
+ PAR_STOCK_MAX, PAR_E_BEACH, PAR_E_INTEL, PAR_BEACH_MAX, PAR_CROWDING, PAR_CONGESTION, PAR_P_SEA, PAR_KIT,
+ PAR_CREW, PAR_PHI, PAR_RATED, PAR_GAMMA, PAR_MAX_LOAD, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_LOG_BOAT,
+ PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
+ PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, N_PAR) = range(37)
+
+
+@njit(cache=True)
+def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, cost_boat, markup_lorry, markup_boat,
+                 load, success_lorry, success_boat, stock_seiz, beach_int, par):
+    """Costs per customer, loads and posted prices of every active gang (arrays updated in place).
+    Returns the Herfindahl index of recent volume."""
+    n_fee = int(par[PAR_N_FEE])
+    act = np.flatnonzero(active)
+    h = hhi(volume[act])
+    mean_sl = 0.0
+    mean_sb = 0.0
+    for j in act:
+        ev = evasion[j]
+        sl = par[PAR_LORRY_S0] * par[PAR_TRAFFIC] * (1.0 - par[PAR_LORRY_RED] * par[PAR_E_PORT] * (1.0 - ev))
+        success_lorry[j] = sl
+        cost_lorry[j] = expected_attempts(sl, n_fee) * (par[PAR_DRIVER] + par[PAR_LOG_LORRY]) + par[PAR_PREMIUM]
+        q = stock_seizure(par[PAR_STOCK_MAX], par[PAR_E_BEACH], par[PAR_E_INTEL], ev)
+        stock_seiz[j] = q
+        pb = beach_interception(par[PAR_BEACH_MAX], par[PAR_E_BEACH], ev, par[PAR_CROWDING], par[PAR_CONGESTION])
+        beach_int[j] = pb
+        fixed = par[PAR_KIT] / (1.0 - q) + par[PAR_CREW]
+        L = optimal_load(fixed, par[PAR_PHI], par[PAR_RATED], par[PAR_GAMMA], par[PAR_MAX_LOAD])
+        load[j] = L
+        sb = (1.0 - pb) * (1.0 - par[PAR_P_SEA]) * (1.0 - par[PAR_DEATH_BOAT])
+        success_boat[j] = sb
+        seat = seat_cost(L, fixed, par[PAR_PHI], par[PAR_RATED], par[PAR_GAMMA])
+        cost_boat[j] = expected_attempts(sb, n_fee) * (seat + par[PAR_LOG_BOAT]) + par[PAR_PREMIUM]
+        mean_sl += sl / act.shape[0]
+        mean_sb += sb / act.shape[0]
+    a = par[PAR_ADJUST]
+    for mode in range(2):
+        mean_s = mean_sl if mode == 0 else mean_sb
+        eps = demand_elasticity(par[PAR_ALONE], mean_s, par[PAR_ELAST], par[PAR_ELAST_FLOOR])
+        mu = markup(h, eps, par[PAR_MAX_LERNER])
+        asc = par[PAR_ASC_LORRY] if mode == 0 else par[PAR_ASC_BOAT]
+        risk = par[PAR_DEATH_LORRY] if mode == 0 else par[PAR_DEATH_BOAT]
+        for j in act:
+            succ = success_lorry[j] if mode == 0 else success_boat[j]
+            cost = cost_lorry[j] if mode == 0 else cost_boat[j]
+            v_paid = asc + par[PAR_BETA_S] * episode_success(succ, n_fee) - par[PAR_BETA_RISK] * risk / par[PAR_RISK_TOL]
+            cap = (v_paid - par[PAR_OUTSIDE]) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
+            target = max(min(cost * mu, cap), cost)
+            old = price_lorry[j] if mode == 0 else price_boat[j]
+            new = target if old <= 0.0 else old + a * (target - old)
+            mk = new / cost if cost > 0 else 1.0
+            if mode == 0:
+                price_lorry[j] = new
+                markup_lorry[j] = mk
+            else:
+                price_boat[j] = new
+                markup_boat[j] = mk
+    return h
+
+
+@njit(cache=True)
+def sell_kernel(
+    idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
+    credit_share, attempts_per_fee,
+):
+    """Customers without a contract for ``mode`` choose a gang (Gumbel-max over log weight - price
+    disutility, among gangs they can afford) and pay from funds, the rest on credit.
+
+    Returns (holder mask, chosen gang or -1 for new buyers, amount paid from funds, amount lent)."""
+    n = idx.shape[0]
+    g_n = prices.shape[0]
+    holder = np.zeros(n, np.bool_)
+    bought = np.full(n, -1, np.int64)
+    cash = np.zeros(n)
+    lent = np.zeros(n)
+    for r in range(n):
+        i = idx[r]
+        if gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == mode:
+            holder[r] = True
+            continue
+        hh = household[r]
+        best = -1
+        best_v = -np.inf
+        for g in range(g_n):
+            if not ok[g]:
+                continue
+            pr = prices[g]
+            credit = credit_share * pr - debt[i]
+            if credit < 0.0:
+                credit = 0.0
+            if funds[i] + credit < pr:
+                continue
+            u = uniform(key, hh, k + g)
+            if u < 1e-300:
+                u = 1e-300
+            v = weights[g] - np.log(-np.log(u))
+            if v > best_v:
+                best_v = v
+                best = g
+        if best < 0:
+            continue
+        pr = prices[best]
+        pay = funds[i] if funds[i] < pr else pr
+        funds[i] -= pay
+        debt[i] += pr - pay
+        cash[r] = pay
+        lent[r] = pr - pay
+        gang[i] = best
+        paid_left[i] = attempts_per_fee
+        contract_mode[i] = mode
+        holder[r] = True
+        bought[r] = best
+    return holder, bought, cash, lent
+
+
+@njit(cache=True)
+def takeover_kernel(active, household, gang, paid_left, removed, cum_weights, key, k):
+    """Customers of removed gangs move to a rival drawn in proportion to ``cum_weights``."""
+    moved = 0
+    lost = 0
+    total = cum_weights[-1] if cum_weights.shape[0] > 0 else 0.0
+    for j in range(active.shape[0]):
+        i = active[j]
+        g = gang[i]
+        if g < 0 or not removed[g]:
+            continue
+        if total <= 0.0:
+            gang[i] = -1
+            paid_left[i] = 0
+            lost += 1
+            continue
+        u = uniform(key, household[i], k) * total
+        new = 0
+        while new < cum_weights.shape[0] - 1 and cum_weights[new] <= u:
+            new += 1
+        gang[i] = new
+        moved += 1
+    return moved, lost
+
+
+# -- the process ----------------------------------------------------------------------------------
+class Market(Process):
+    """Market: gangs book cash flows, get dismantled or exit on losses (rivals take their customers),
+    enter when profit exceeds a rising entry cost, invest in evasion, restock boats, and set prices as
+    cost x markup (Herfindahl index and demand elasticity), capped by the value of crossing alone."""
+
+    name = "market"
+    reads = ("timeline.effectiveness", "timeline.dismantle_multiplier", "timeline.lorry_traffic", "people.gang")
+    writes = ("gangs.*", "market.prices", "people.gang", "people.paid_attempts_left", "results.market")
+
+    def __init__(self, sim):
+        super().__init__(sim)
+        sc = sim.scenario
+        m = sc.market
+        w = sim.world
+        self.g = Gangs(int(m.max_gangs), w.n_sites)
+        self.coasts = np.flatnonzero(w.site_kind == COAST)
+        self.ports = np.flatnonzero(w.site_kind == PORT)
+        self.contract_mode = np.zeros(0, np.int8)
+        # market-level memories (exponentially weighted)
+        self.seized_share = 0.0  # boats seized / boats prepared
+        self.launch_crowding = 1.0  # boats launching from one site on a launch day
+        s = sc.sea
+        # people's perceived death risk per boat attempt: a prior worth ``RISK_PRIOR_ATTEMPTS``
+        # attempts, updated with deaths and attempts discounted over ``RISK_MEMORY_DAYS``
+        self.risk_prior = s.distress_probability * (1.0 - s.rescue_share)
+        self.boat_deaths_seen = 0.0
+        self.boat_attempts_seen = 0.0
+        self.gross_margin = 0.0  # market-wide EUR/day before fixed costs
+        self.kit_cost = s.kit_cost_eur
+        self._par = np.zeros(N_PAR)
+        self.hhi = 1.0
+        for j in range(min(int(m.initial_gangs), self.g.n)):
+            self._open(j, 0)
+        self.ensure_capacity()
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def ensure_capacity(self) -> None:
+        cap = self.sim.people.capacity
+        if self.contract_mode.size < cap:
+            new = np.zeros(cap, np.int8)
+            new[: self.contract_mode.size] = self.contract_mode
+            self.contract_mode = new
+
+    def _open(self, j: int, day: int) -> None:
+        g = self.g
+        m = self.sim.scenario.market
+        g.active[j] = True
+        g.entered_day[j] = day
+        g.capital[j] = m.initial_capital_eur
+        g.evasion[j] = m.initial_evasion
+        act = np.flatnonzero(g.active)
+        others = act[act != j]
+        g.volume[j] = 0.0
+        g.profit[j] = 0.0
+        g.boats[j] = 0.0
+        g.territory[j, :] = False
+        g.territory[j, self.ports] = True
+        if self.coasts.size:
+            taken = np.array([(g.home_coast[others] == c).sum() for c in self.coasts])
+            g.home_coast[j] = int(self.coasts[int(np.argmin(taken))])
+            g.territory[j, g.home_coast[j]] = True
+            g.boats[j] = 1.0
+        else:
+            g.home_coast[j] = -1
+        if others.size:
+            g.price_boat[j] = g.price_boat[others].mean()
+            g.price_lorry[j] = g.price_lorry[others].mean()
+        else:
+            g.price_boat[j] = 0.0  # set to the target on the next pricing
+            g.price_lorry[j] = 0.0
+
+    def _close(self, removed: np.ndarray, day: int) -> None:
+        """Deactivate gangs; rivals (in proportion to recent volume) take over their customers."""
+        g = self.g
+        g.active[removed] = False
+        g.boats[removed] = 0.0
+        g.home_coast[removed] = -1
+        g.territory[removed, :] = False
+        mask = np.zeros(g.n, bool)
+        mask[removed] = True
+        w = np.where(g.active, g.volume + 1e-6, 0.0)
+        p = self.sim.people
+        key = self.sim.streams.key("market", day)
+        takeover_kernel(p.active, p.household, p.gang, p.paid_attempts_left, mask, np.cumsum(w), key, K_TAKEOVER)
+
+    def dismantle(self, day: int, gangs) -> None:
+        """Dismantle the given gangs now (police action); rivals take over their customers."""
+        gangs = np.atleast_1d(np.asarray(gangs, np.int64))
+        gangs = gangs[self.g.active[gangs]]
+        if gangs.size:
+            self._close(gangs, day)
+            self.sim.rec.add("gangs_dismantled", gangs.size)
+
+    def posted_price(self, code: int) -> float | None:
+        """The price people hear about in camps: the volume-weighted mean posted price of gangs
+        offering the mode, or None if nobody offers it."""
+        g = self.g
+        ok = self.offers(code)
+        if not ok.any():
+            return None
+        price = g.price_boat if code == BOAT else g.price_lorry
+        w = g.volume[ok] + 1e-6
+        return float((price[ok] * w).sum() / w.sum())
+
+    def offers(self, code: int) -> np.ndarray:
+        g = self.g
+        if code == BOAT:
+            return g.active & (g.home_coast >= 0)
+        if self.ports.size == 0:
+            return np.zeros(g.n, bool)
+        return g.active.copy()
+
+    @property
+    def death_risk_boat(self) -> float:
+        return (self.boat_deaths_seen + RISK_PRIOR_ATTEMPTS * self.risk_prior) / (self.boat_attempts_seen + RISK_PRIOR_ATTEMPTS)
+
+    def observe_boat_deaths(self, deaths: float, attempts: float) -> None:
+        decay = np.exp(-1.0 / RISK_MEMORY_DAYS)
+        self.boat_deaths_seen = self.boat_deaths_seen * decay + deaths
+        self.boat_attempts_seen = self.boat_attempts_seen * decay + attempts
+
+    def perceived_death_risk(self, code: int) -> float:
+        if code == BOAT:
+            return self.death_risk_boat
+        return float(self.sim.scenario.lorry.death_risk)
+
+    def enforcement(self, day: int) -> np.ndarray:
+        return self.sim.timeline.effectiveness[:, day]
+
+    # -- the day ----------------------------------------------------------------------------------
+    def step(self, day: int) -> None:
+        sim = self.sim
+        self.ensure_capacity()
+        self._book(day)
+        self._dismantle_and_exit(day)
+        self._entry(day)
+        self._adapt(day)
+        self.price(day)
+        self._record(day)
+
+    def _book(self, day: int) -> None:
+        """Fold yesterday's flows into capital, volume and profit memories."""
+        g = self.g
+        m = self.sim.scenario.market
+        a = 1.0 - np.exp(-1.0 / m.volume_memory_days)
+        profit = g.cash_today - g.costs_today
+        g.capital += np.where(g.active, profit, 0.0)
+        g.volume += a * (g.attempts_today - g.volume)
+        g.profit += a * (profit - g.profit)
+        if g.active.any():
+            margin = float((g.cash_today - g.costs_today)[g.active].sum()) + m.fixed_cost_eur_per_day * int(g.active.sum())
+            self.gross_margin += a * (margin - self.gross_margin)
+        g.revenue_last[:] = g.revenue_today
+        for f in ("cash_today", "costs_today", "revenue_today", "attempts_today"):
+            getattr(g, f)[:] = 0.0
+
+    def _dismantle_and_exit(self, day: int) -> None:
+        g = self.g
+        act = np.flatnonzero(g.active)
+        if act.size == 0:
+            return
+        sim = self.sim
+        m = sim.scenario.market
+        e = self.enforcement(day)
+        key = sim.streams.key("market", day)
+        mean_vol = g.volume[act].mean()
+        rel = g.volume[act] / mean_vol if mean_vol > 0 else np.ones(act.size)
+        mult = sim.timeline.dismantle_multiplier[day]
+        p_dis = dismantle_probability(
+            m.dismantle_rate_per_year, m.dismantle_rate_intelligence_per_year, e[E_INTEL],
+            sim.timeline.dismantle_multiplier[day], rel, m.dismantle_size_exponent,
+        )
+        u = uniforms(key, g.n, K_DISMANTLE)[act]
+        dis = act[u < p_dis]
+        u2 = uniforms(key, g.n, K_EXIT)[act]
+        broke = (g.capital[act] < 0) | ((g.profit[act] < 0) & (u2 < 1.0 / m.exit_patience_days) & (day - g.entered_day[act] > m.exit_patience_days))
+        ex = np.setdiff1d(act[broke], dis)
+        if dis.size:
+            self._close(dis, day)
+            sim.rec.add("gangs_dismantled", dis.size)
+        if ex.size:
+            self._close(ex, day)
+            sim.rec.add("gangs_exited", ex.size)
+
+    def _entry(self, day: int) -> None:
+        g = self.g
+        free = np.flatnonzero(~g.active)
+        if free.size == 0 or self.gross_margin <= 0:
+            return
+        sim = self.sim
+        m = sim.scenario.market
+        e = self.enforcement(day)
+        n_act = int(g.active.sum())
+        expected = m.entry_horizon_days * (self.gross_margin / (n_act + 1) - m.fixed_cost_eur_per_day)
+        cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
+        ratio = expected / cost if cost > 0 else np.inf
+        p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
+        key = sim.streams.key("market", day)
+        if p > 0 and uniform(key, g.n, K_ENTRY) < p:
+            self._open(int(free[0]), day)
+            sim.rec.add("gangs_entered", 1)
+
+    def _adapt(self, day: int) -> None:
+        """Evasion investment and decay; boat purchases; fixed costs (booked for today)."""
+        g = self.g
+        sim = self.sim
+        m = sim.scenario.market
+        s = sim.scenario.sea
+        e = self.enforcement(day)
+        act = g.active
+        invest = m.evasion_investment_share * g.revenue_last
+        gain = (m.evasion_max - g.evasion) * (1.0 - np.exp(-invest / m.evasion_cost_eur))
+        g.evasion = np.where(act, np.clip(g.evasion + gain - g.evasion * m.evasion_decay_per_year / DAYS_PER_YEAR, 0.0, m.evasion_max), g.evasion)
+        g.costs_today += np.where(act, invest + m.fixed_cost_eur_per_day, 0.0)
+        # boats: replacement cost rises with the market-wide seizure share
+        self.kit_cost = s.kit_cost_eur * (1.0 + s.kit_cost_seizure_effect * self.seized_share)
+        has_coast = act & (g.home_coast >= 0)
+        if has_coast.any():
+            supply = s.supply_per_gang_per_day * (1.0 - s.supply_disruption * e[E_INTEL])
+            launches = np.where(g.load > 0, g.volume / np.maximum(g.load, 1.0), 0.0)
+            target = s.restock_days * launches + 1.0
+            afford = np.maximum(g.capital, 0.0) / max(self.kit_cost, 1e-9)
+            buy = np.clip(np.minimum(np.minimum(target - g.boats, supply), afford), 0.0, None)
+            buy = np.where(has_coast, buy, 0.0)
+            g.boats += buy
+            g.costs_today += buy * self.kit_cost
+
+    def price(self, day: int) -> None:
+        """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
+        g = self.g
+        if not g.active.any():
+            return
+        sim = self.sim
+        sc = sim.scenario
+        m, s, pp = sc.market, sc.sea, sc.people
+        tl = sim.timeline
+        e = self.enforcement(day)
+        alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
+        risk_t = pp.risk_tolerance_mean
+        v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
+        par = self._par
+        par[PAR_N_FEE] = m.attempts_per_fee
+        par[PAR_PREMIUM] = m.risk_premium_eur * e[E_INTEL]
+        par[PAR_TRAFFIC] = min(tl.lorry_traffic[day], 1.5)
+        par[PAR_LORRY_S0] = m.lorry_success_unenforced
+        par[PAR_LORRY_RED] = m.lorry_max_reduction
+        par[PAR_E_PORT] = e[E_PORT]
+        par[PAR_DRIVER] = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
+        par[PAR_LOG_LORRY] = m.logistics_lorry_eur
+        par[PAR_STOCK_MAX] = s.stock_seizure_max
+        par[PAR_E_BEACH] = e[E_BEACH]
+        par[PAR_E_INTEL] = e[E_INTEL]
+        par[PAR_BEACH_MAX] = s.beach_interception_max
+        par[PAR_CROWDING] = self.launch_crowding
+        par[PAR_CONGESTION] = s.congestion_boats
+        par[PAR_P_SEA] = tl.sea_interception[day] * e[E_SEA]
+        par[PAR_KIT] = self.kit_cost
+        par[PAR_CREW] = s.crew_cost_eur
+        par[PAR_PHI] = s.overload_cost_eur
+        par[PAR_RATED] = s.rated_capacity
+        par[PAR_GAMMA] = s.overload_exponent
+        par[PAR_MAX_LOAD] = s.max_load
+        par[PAR_DEATH_BOAT] = self.death_risk_boat
+        par[PAR_DEATH_LORRY] = sc.lorry.death_risk
+        par[PAR_LOG_BOAT] = m.logistics_boat_eur
+        par[PAR_ALONE] = alone
+        par[PAR_ELAST] = m.demand_elasticity
+        par[PAR_ELAST_FLOOR] = m.demand_elasticity_floor
+        par[PAR_MAX_LERNER] = m.max_lerner
+        par[PAR_ASC_LORRY] = m.asc_lorry_paid
+        par[PAR_ASC_BOAT] = m.asc_boat
+        par[PAR_BETA_S] = pp.beta_success
+        par[PAR_BETA_RISK] = pp.beta_risk
+        par[PAR_RISK_TOL] = risk_t
+        par[PAR_OUTSIDE] = max(v_alone, 0.0) if sim.has_ports else 0.0  # crossing alone, or waiting (utility 0)
+        par[PAR_BETA_COST] = pp.beta_cost_per_1000_eur / 1000.0
+        par[PAR_ADJUST] = 1.0 - np.exp(-1.0 / m.price_adjust_days)
+        self.hhi = price_kernel(
+            g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
+            g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
+        )
+
+    def _record(self, day: int) -> None:
+        g = self.g
+        rec = self.sim.rec
+        act = g.active
+        n = int(act.sum())
+        rec.set("gangs_active", n)
+        rec.set("weather_viable", float(self.sim.timeline.weather_viable[day]))
+        if n == 0:
+            return
+        rec.set("market_hhi", self.hhi)
+        boat = self.offers(BOAT)
+        lorry = self.offers(LORRY_PAID)
+        mks = []
+        if boat.any():
+            rec.set("price_boat_eur", float(g.price_boat[boat].mean()))
+            mks.append(g.markup_boat[boat])
+        if lorry.any():
+            rec.set("price_lorry_eur", float(g.price_lorry[lorry].mean()))
+            mks.append(g.markup_lorry[lorry])
+        if mks:
+            rec.set("markup", float(np.concatenate(mks).mean()))
+
+    # -- selling ---------------------------------------------------------------------------------------
+    def sell(self, day: int, idx: np.ndarray, code: int) -> np.ndarray:
+        """Today's customers of ``code`` who have no contract buy one; returns those holding one."""
+        sim = self.sim
+        p = sim.people
+        m = sim.scenario.market
+        g = self.g
+        self.ensure_capacity()
+        ok = self.offers(code)
+        prices = (g.price_boat if code == BOAT else g.price_lorry).copy()
+        bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
+        ref = g.volume[ok].mean() if ok.any() else 0.0
+        weights = np.log(np.maximum(g.volume, 0.0) + 0.2 * ref + 1e-6) - bc * prices
+        key = sim.streams.key("market", day)
+        holder, bought, cash, lent = sell_kernel(
+            idx, p.household[idx], p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
+            key, K_CHOOSE_GANG + 100 * code, prices, weights, ok, float(m.credit_share_max), int(m.attempts_per_fee),
+        )
+        new = bought >= 0
+        if new.any():
+            scale = sim.scenario.scale
+            gb = bought[new]
+            pr = prices[gb]
+            g.cash_today += np.bincount(gb, weights=cash[new], minlength=g.n) * scale
+            g.revenue_today += np.bincount(gb, weights=pr, minlength=g.n) * scale
+            rec = sim.rec
+            rec.add("revenue_eur", float(pr.sum()))
+            tag = "boat" if code == BOAT else "lorry"
+            rec.add(f"places_sold_{tag}", int(new.sum()))
+            rec.add(f"price_{tag}_x_sold", float(pr.sum()))
+        return idx[holder]
+
+    def settle(self, crossed: np.ndarray, stopped: np.ndarray, dead: np.ndarray) -> None:
+        """After attempts: arrivals repay debt to their gang and end their contract; people stopped use
+        up one paid attempt; contracts of the dead end."""
+        sim = self.sim
+        p = sim.people
+        g = self.g
+        m = sim.scenario.market
+        scale = sim.scenario.scale
+        if crossed.size:
+            gg = p.gang[crossed].astype(np.int64)
+            has = gg >= 0
+            if has.any():
+                repaid = p.debt[crossed][has] * m.credit_repaid_share
+                g.cash_today += np.bincount(gg[has], weights=repaid, minlength=g.n) * scale
+            p.debt[crossed] = 0.0
+            p.gang[crossed] = NO_GANG
+            p.paid_attempts_left[crossed] = 0
+            self.contract_mode[crossed] = 0
+        if stopped.size:
+            left = p.paid_attempts_left[stopped].astype(np.int64) - 1
+            p.paid_attempts_left[stopped] = np.maximum(left, 0)
+            done = stopped[left <= 0]
+            p.gang[done] = NO_GANG
+            self.contract_mode[done] = 0
+        if dead.size:
+            p.gang[dead] = NO_GANG
+            p.paid_attempts_left[dead] = 0
+            self.contract_mode[dead] = 0
+
+    # -- paid lorry places -------------------------------------------------------------------------------
+    def lorry_paid(self, day: int, idx: np.ndarray) -> None:
+        """Crossings handler for paid lorry places: success depends on the gang's evasion skill."""
+        if idx.size == 0:
+            return
+        sim = self.sim
+        users = self.sell(day, idx, LORRY_PAID)
+        if users.size == 0:
+            return
+        p = sim.people
+        g = self.g
+        m = sim.scenario.market
+        lo = sim.scenario.lorry
+        scale = sim.scenario.scale
+        gg = p.gang[users].astype(np.int64)
+        e = self.enforcement(day)
+        driver = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
+        per_gang = np.bincount(gg, minlength=g.n).astype(float) * scale
+        g.attempts_today += per_gang
+        g.costs_today += per_gang * (driver + m.logistics_lorry_eur)
+        cr = sim.loop["crossings"]
+        crossed, died = cr.resolve(day, users, LORRY_PAID, g.success_lorry[gg], lo.death_risk, lo.caught_return_days)
+        stopped = users[p.state[users] == TRAVELLING]  # detected: back to camp
+        self.settle(crossed, stopped, died)
+        rec = sim.rec
+        rec.add("attempts_lorry_paid", users.size)
+        rec.add("crossings_lorry_paid", crossed.size)
+        rec.add("deaths_lorry", died.size)
+        rec.add("intercepted_port", stopped.size)
+        sim.today["irregular_crossers"].append(crossed)
+
+
+def install(sim) -> None:
+    """Register the paid options and crossing handlers, and set initial beliefs and prices."""
+    from crossings.processes import sea  # noqa: PLC0415 (sea's handler is bound to the market)
+
+    mk: Market = sim.loop["market"]
+    dec = sim.loop["decisions"]
+    dec.add_option(PaidPlace(mk, LORRY_PAID, "lorry_paid"))
+    dec.add_option(PaidPlace(mk, BOAT, "boat"))
+    cr = sim.loop["crossings"]
+    cr.handlers[LORRY_PAID] = mk.lorry_paid
+    cr.handlers[BOAT] = sea.BoatCrossings(mk).handle
+    mk.price(0)
+    g = mk.g
+    act = g.active
+    if act.any():
+        sim.belief[LORRY_PAID, :] = float(g.success_lorry[act].mean()) if sim.has_ports else 0.0
+        sim.belief[BOAT, :] = float(g.success_boat[act].mean()) if mk.coasts.size else 0.0
+    else:
+        sim.belief[LORRY_PAID, :] = sim.belief[LORRY_ALONE, :]
+        sim.belief[BOAT, :] = 0.5
