@@ -75,7 +75,7 @@ def test_imports_a_small_folder(tmp_path):
     assert by["A"].population == 10000 and by["A"].capacity is None
     assert by["C"].location_type == "camp" and by["C"].capacity == 500
     assert by["D"].capacity is None  # empty population column: unlimited camp
-    assert [(r.name1, r.name2, r.distance) for r in sc.routes][0] == ("A", "T", 120.0)
+    assert (sc.routes[0].name1, sc.routes[0].name2, sc.routes[0].distance) == ("A", "T", 120.0)
     assert sc.closures[0].closure_type == "country" and sc.closures[0].closure_end == 3
     # Flee's rules: A starts day 0, B starts day 2, A ends day 3 (value fell from exactly 1).
     events = [(e.day, e.location, e.intensity) for e in sc.conflicts]

@@ -1,0 +1,9 @@
+"""Flee-type scenarios: Flee's forced-migration movement rules on crossings' engine.
+
+- ``schema``: the scenario document (``model = "flee"``) and ``load_flee_scenario``.
+- ``importer``: a Flee input folder (+ validation folder) to a scenario; ``write_scenario``.
+- ``sim``: ``FleeSim`` (day loop, location state) and ``FleeResults`` (daily counts, ARD).
+- ``ard``: Flee's validation metric and the observed daily series.
+
+The per-person kernels live in ``crossings.processes.flee_movement``. See docs/flee.md.
+"""

@@ -370,7 +370,7 @@ def read_registration_corrections(path: Path, camps: list[dict[str, Any]]) -> li
 
 
 def import_flee(folder: Path, validation: Path | None = None, *, name: str | None = None,
-                description: str = "", source: str = "") -> "FleeScenario":
+                description: str = "", source: str = "") -> FleeScenario:
     """Read a Flee input folder (and its validation folder) into a validated FleeScenario.
 
     ``validation`` is the folder holding ``data_layout.csv``; when None, ``folder`` itself

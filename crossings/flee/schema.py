@@ -108,7 +108,7 @@ class FleeClosure(_Strict):
                              "date. Source: closures.csv.", ge=0)
 
     @model_validator(mode="after")
-    def _order(self) -> "FleeClosure":
+    def _order(self) -> FleeClosure:
         if self.closure_end < self.closure_start:
             raise ValueError("closure_end must not be before closure_start")
         return self
@@ -141,7 +141,7 @@ class FleeSeries(_Strict):
                                 "Source: the series CSV (UNHCR).", min_length=1)
 
     @model_validator(mode="after")
-    def _same_length(self) -> "FleeSeries":
+    def _same_length(self) -> FleeSeries:
         if len(self.dates) != len(self.counts):
             raise ValueError("dates and counts must have the same length")
         if any(c < 0 for c in self.counts):
@@ -269,7 +269,7 @@ class FleeScenario(_Strict):
     )
 
     @model_validator(mode="after")
-    def _references(self) -> "FleeScenario":
+    def _references(self) -> FleeScenario:
         names = [loc.name for loc in self.locations]
         seen: set[str] = set()
         for i, n in enumerate(names):

@@ -53,7 +53,7 @@ class FleeResults:
             "day": np.arange(days),
         })
         idx = [self.location_names.index(n) for n in self.camp_names]
-        for n, j in zip(self.camp_names, idx):
+        for n, j in zip(self.camp_names, idx, strict=True):
             df[n] = self.counts[:, j]
         df["camps_total"] = self.counts[:, idx].sum(axis=1) if idx else 0
         df["in_transit"] = self.in_transit

@@ -230,9 +230,9 @@ def move_day(key, n_agents, location, link, km_on_link, flags, recent_travel, lo
                 force = False
                 if avoid_short_stints:
                     force = (recent_travel[i] + moved / max_move_speed) / 2.0 < 0.5
-                if not (force and loc_is_town[here]):
-                    if not uniform(key, i, k) < loc_movechance[here]:
-                        break
+                if not (force and loc_is_town[here]) and not (
+                        uniform(key, i, k) < loc_movechance[here]):
+                    break
                 nxt = choose_route(here, uniform(key, i, k + 1), adj_start, link_to,
                                    link_weight, loc_count, loc_capacity, buffer, wp, weights)
                 k += 2
