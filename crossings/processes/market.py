@@ -482,7 +482,6 @@ class Market(Process):
 
     # -- the day ----------------------------------------------------------------------------------
     def step(self, day: int) -> None:
-        sim = self.sim
         self.ensure_capacity()
         self._book(day)
         self._dismantle_and_exit(day)
@@ -518,7 +517,6 @@ class Market(Process):
         key = sim.streams.key("market", day)
         mean_vol = g.volume[act].mean()
         rel = g.volume[act] / mean_vol if mean_vol > 0 else np.ones(act.size)
-        mult = sim.timeline.dismantle_multiplier[day]
         p_dis = dismantle_probability(
             m.dismantle_rate_per_year, m.dismantle_rate_intelligence_per_year, e[E_INTEL],
             sim.timeline.dismantle_multiplier[day], rel, m.dismantle_size_exponent,

@@ -1,13 +1,12 @@
 """Small-boat crossings (part of stage 8): boat loading, the weather gate, stock seizures, beach
 interception with congestion, interception at sea, distress, rescue and deaths.
 
-Today's boat customers (people holding a boat contract, bought in the decisions stage's
-option or just now) are grouped by gang. If today is not viable for small boats, they wait
-in their camp with their contract and decide again tomorrow. Otherwise each gang loads its
-customers onto boats at its chosen load (people per boat that minimises cost per seat, see
+Today's buyers of boat places pay their gang. If today is not viable for small boats, every
+customer waits in their camp with their contract. Otherwise each gang calls all its customers
+who are in a camp (its waiting list, including today's buyers) and loads them onto boats at its chosen load (people per boat that minimises cost per seat, see
 :func:`optimal_load`); when it has fewer boats in stock than that load needs, it packs more
 people per boat, up to ``sea.max_load``, and the rest wait. Each prepared boat may be seized
-before launch (people wait; the boat is lost), stopped on the beach (people go back to their
+before launch (people stay on the waiting list; the boat is lost), stopped on the beach (people go back to their
 camp and may try again; the boat is lost), stopped at sea where a policy allows, or get into
 distress (people are rescued, to either side, or die); otherwise it arrives. All draws for a
 boat come from the "sea" stream with the gang's slot; person draws use the household head.
@@ -20,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from crossings.engine.rng import uniform
-from crossings.engine.state import CROSSED, DEAD, TRAVELLING
+from crossings.engine.state import CROSSED, DEAD, IN_CAMP, TRAVELLING
 from crossings.processes.decisions import BOAT
 from crossings.processes.draws import uniform_slots
 
@@ -96,6 +95,19 @@ def boat_uniforms(key, gang, number, j):
     return out
 
 
+@njit(cache=True)
+def boat_queue(active, state, gang, paid_left, contract_mode, code):
+    """People in a camp holding a boat contract (the gangs' waiting lists)."""
+    out = np.empty(active.shape[0], np.int32)
+    m = 0
+    for j in range(active.shape[0]):
+        i = active[j]
+        if state[i] == IN_CAMP and gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == code:
+            out[m] = i
+            m += 1
+    return out[:m].copy()
+
+
 class BoatCrossings:
     """The crossings-stage handler for boat customers (bound to the market)."""
 
@@ -104,19 +116,17 @@ class BoatCrossings:
         self.sim = market.sim
 
     def handle(self, day: int, idx: np.ndarray) -> None:
-        if idx.size == 0:
-            return
         mk = self.market
         sim = self.sim
-        holders = mk.sell(day, idx, BOAT)
-        if holders.size == 0:
-            return
+        if idx.size:
+            mk.sell(day, idx, BOAT)
+        if not sim.timeline.weather_viable[day]:
+            return  # customers wait for a viable day, keeping their contract
         p = sim.people
-        tl = sim.timeline
-        if not tl.weather_viable[day]:
-            p.next_day[holders] = day + 1  # wait for a viable day, keeping the contract
-            return
-        self.launch(day, holders)
+        # the gangs call every customer in a camp holding a boat contract, not only today's buyers
+        queue = boat_queue(p.active, p.state, p.gang, p.paid_attempts_left, mk.contract_mode, BOAT)
+        if queue.size:
+            self.launch(day, queue)
 
     def plan(self, holders: np.ndarray):
         """Sort customers by gang and household; boats and agents per boat for each gang."""
@@ -175,7 +185,6 @@ class BoatCrossings:
         b_num = np.concatenate([np.arange(k) for k in n_boats]) if n_boats.sum() else np.zeros(0, np.int64)
         n_b = b_gang.size
         if n_b == 0:
-            p.next_day[h] = day + 1
             return
         offset = np.concatenate([[0], np.cumsum(n_boats)[:-1]])
         person_boat = np.where(on, offset[gg] + number, -1)
@@ -213,8 +222,6 @@ class BoatCrossings:
             to_dest = uniform_slots(key, hh, K_RESCUE_SIDE) < s.rescued_to_destination_share
             outcome[d_idx] = np.where(die, DIED, np.where(to_dest, ARRIVED, RESCUED_BACK))
         # apply to people
-        waiting = h[outcome == WAIT]
-        p.next_day[waiting] = day + 1
         attempted = h[outcome != WAIT]
         camps = p.site[attempted]
         crossed = h[outcome == ARRIVED]

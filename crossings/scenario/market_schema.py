@@ -55,11 +55,11 @@ class Market(BaseModel):
         "assumption; SKY-2015 (lorry places EUR 500 in mid-2015) bounds cost from above",
     )
     driver_payment_enforcement: NonNeg = P(
-        3.0, "Relative rise of the driver payment at full port effectiveness (payment x (1 + k x E_port)): drivers ask more as checks and fines grow.",
+        2.0, "Relative rise of the driver payment at full port effectiveness (payment x (1 + k x E_port)): drivers ask more as checks and fines grow.",
         "dimensionless", "assumption; MT-2023 (haulier fines raised to GBP 10,000); GUARDIAN-2021 (lorry places GBP 4,000-5,000 in 2021)",
     )
     risk_premium_eur: NonNeg = P(
-        800.0, "Risk premium per customer at full intelligence effectiveness (compensation for the risk of arrest; premium = value x E_intel).",
+        500.0, "Risk premium per customer at full intelligence effectiveness (compensation for the risk of arrest; premium = value x E_intel).",
         "EUR/customer", "assumption; GUARDIAN-2021 ('prices went up with each new bout of security spending')",
     )
     fixed_cost_eur_per_day: NonNeg = P(
@@ -110,7 +110,7 @@ class Market(BaseModel):
         60_000.0, "Cost of setting up a gang (contacts, vehicles, first boats) with no enforcement.", "EUR",
     )
     entry_cost_enforcement: NonNeg = P(
-        3.0, "Relative rise of the entry cost at full enforcement (mean effectiveness of port, beach and intelligence).", "dimensionless",
+        2.0, "Relative rise of the entry cost at full enforcement (mean effectiveness of port, beach and intelligence).", "dimensionless",
         "Gochenour 2015; Auriol & Mesnard 2016 (enforcement favours large, established firms)",
     )
     entry_rate_per_day: Prob = P(
@@ -163,7 +163,7 @@ class Sea(BaseModel):
         6_000.0, "Cost of a boat and engine when supply is undisturbed.", "EUR/boat",
     )
     kit_cost_seizure_effect: NonNeg = P(
-        3.0, "Relative rise in the replacement cost of boats per unit of the market-wide share of boats seized (cost x (1 + k x share)).",
+        2.0, "Relative rise in the replacement cost of boats per unit of the market-wide share of boats seized (cost x (1 + k x share)).",
         "dimensionless", "assumption (seizures tighten the supply chain)",
     )
     crew_cost_eur: NonNeg = P(1_000.0, "Crew (pilot, helpers) per boat launched.", "EUR/boat")
