@@ -18,16 +18,16 @@ def run(d, **kw):
 
 
 def test_same_seed_identical_results_and_state():
-    s1, r1 = run(tiny(seed=11))
-    s2, r2 = run(tiny(seed=11))
+    s1, r1 = run(tiny(market=True, seed=11))
+    s2, r2 = run(tiny(market=True, seed=11))
     pd.testing.assert_frame_equal(r1.daily, r2.daily, check_exact=True)
     for name in ("state", "site", "funds", "attempts", "next_day"):
         assert np.array_equal(getattr(s1.people, name)[: s1.people.n], getattr(s2.people, name)[: s2.people.n])
 
 
 def test_different_seed_differs():
-    _, r1 = run(tiny(seed=11))
-    _, r2 = run(tiny(seed=12))
+    _, r1 = run(tiny(market=True, seed=11))
+    _, r2 = run(tiny(market=True, seed=12))
     assert not r1.daily.equals(r2.daily)
 
 
@@ -80,16 +80,16 @@ LATE = D(2021, 6, 1)  # after the horizon of the tiny world
     ids=lambda p: p["type"],
 )
 def test_intervention_after_horizon_changes_nothing(policy):
-    _, base = run(tiny(seed=5))
-    _, late = run(tiny(seed=5, policies=[policy]))
+    _, base = run(tiny(market=True, seed=5))
+    _, late = run(tiny(market=True, seed=5, policies=[policy]))
     pd.testing.assert_frame_equal(base.daily, late.daily, check_exact=True)
 
 
 def test_intervention_inside_horizon_changes_only_after_it_starts():
     """CRN: a clearance on 1 July leaves every day before it bit-identical."""
     pol = {"type": "camp_clearance", "site": "A", "date": D(2020, 7, 1), "buses": 20, "seats_per_bus": 20, "acceptance": 1.0}
-    _, base = run(tiny(seed=5))
-    _, alt = run(tiny(seed=5, policies=[pol]))
+    _, base = run(tiny(market=True, seed=5))
+    _, alt = run(tiny(market=True, seed=5, policies=[pol]))
     before = slice(None, "2020-06-30")
     pd.testing.assert_frame_equal(base.daily.loc[before], alt.daily.loc[before], check_exact=True)
     assert not base.daily.loc["2020-07-01":].equals(alt.daily.loc["2020-07-01":])

@@ -56,6 +56,16 @@ policies = st.lists(
                                 "capacity": cap},
             st.integers(0, 60), st.floats(0, 1000),
         ),
+        st.builds(
+            lambda start, m: {"type": "gang_crackdown", "start": D(2020, 1, 1) + dt.timedelta(days=start),
+                              "dismantle_multiplier": m},
+            st.integers(0, 60), st.floats(0, 20),
+        ),
+        st.builds(
+            lambda start, e: {"type": "sea_interception", "start": D(2020, 1, 1) + dt.timedelta(days=start),
+                              "effectiveness": e},
+            st.integers(0, 60), st.floats(0, 1),
+        ),
     ),
     max_size=4,
 )
@@ -69,9 +79,10 @@ policies = st.lists(
     pols=policies,
     leave=st.floats(-8, 0),
     family=st.floats(0, 0.5),
+    market=st.booleans(),
 )
-def test_every_person_in_one_state_and_nothing_negative(seed, inflow, port_spend, pols, leave, family):
-    d = tiny(seed=seed, end=D(2020, 4, 30), policies=pols)
+def test_every_person_in_one_state_and_nothing_negative(seed, inflow, port_spend, pols, leave, family, market):
+    d = tiny(market=market, seed=seed, end=D(2020, 4, 30), policies=pols)
     d["inflow"]["knots"] = [[D(2020, 1, 1), inflow]]
     d["enforcement"]["spending"][0]["eur_million"] = port_spend
     d["people"] = {"asc_leave": leave}
@@ -93,6 +104,12 @@ def test_every_person_in_one_state_and_nothing_negative(seed, inflow, port_spend
         assert (occ[shelter_sites] <= np.floor(sim.timeline.shelter_capacity[shelter_sites, day]) + 1e-9).all()
         assert (sim.timeline.shelter_capacity >= 0).all()
         assert (sim.rec.values[day] >= 0).all(), "a daily count went negative"
+        if market:
+            g = sim.loop["market"].g
+            a = g.active
+            for name in ("capital", "boats", "price_boat", "price_lorry", "cost_boat", "cost_lorry", "volume"):
+                assert (getattr(g, name)[a] >= 0).all(), f"gang {name} went negative"
+            assert (p.paid_attempts_left[:n] >= 0).all()
         # active index holds exactly the non-terminal people
         live = np.flatnonzero(np.isin(states, [1, 2, 3, 6]))
         assert np.array_equal(np.sort(p.active), live)

@@ -10,9 +10,14 @@ from crossings.scenario.schema import Scenario
 D = dt.date
 
 
-def tiny(**overrides) -> dict:
-    """Two camps, a port, a coast, one shelter, the destination and elsewhere; one year."""
+def tiny(market: bool = False, **overrides) -> dict:
+    """Two camps, a port, a coast, one shelter, the destination and elsewhere; one year.
+
+    The smuggling market is off unless ``market=True``: engine-process tests isolate the
+    corridor processes; the market has its own tests, and the invariant and determinism
+    tests run with it on."""
     d = {
+        "market": {"enabled": market},
         "name": "tiny",
         "start": D(2020, 1, 1),
         "end": D(2020, 12, 31),
