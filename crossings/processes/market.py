@@ -21,7 +21,7 @@ before people decide, the market stage
 The module also registers the two paid options of the decisions stage (a lorry
 place and a boat place, with price against funds and credit) and the paid-lorry
 handler of the crossings stage; boats are handled by :mod:`crossings.processes.sea`.
-Every equation is written out in ``docs/market.md``.
+Every equation is written out in ``docs/ODD.md`` §7.6.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def paid_utility_kernel(
     idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code, price,
     n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount, asc, risk,
 ):
-    """Systematic utility of a paid place for each decider (see ``docs/market.md``): expected success over
+    """Systematic utility of a paid place for each decider (see ``docs/ODD.md`` §7.6): expected success over
     the attempts the fee covers (or those left on a contract), ties, death risk against risk tolerance,
     and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit."""
     n = idx.shape[0]

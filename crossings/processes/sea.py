@@ -10,7 +10,7 @@ before launch (people stay on the waiting list; the boat is lost), stopped on th
 camp and may try again; the boat is lost), stopped at sea where a policy allows, or get into
 distress (people are rescued, to either side, or die); otherwise it arrives. All draws for a
 boat come from the "sea" stream with the gang's slot; person draws use the household head.
-Every equation is in ``docs/market.md``.
+Every equation is in ``docs/ODD.md`` §7.6.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Owned by the market process (:mod:`crossings.processes.market`) and the sea
 crossings (:mod:`crossings.processes.sea`); every field documents its meaning,
 unit, default and source (a key of ``data/SOURCES.md``, a reference from its
 literature table, or "assumption": a modelling choice to calibrate). The
-equations that use them are in ``docs/market.md``. Euro values converted from
+equations that use them are in ``docs/ODD.md`` §7.6. Euro values converted from
 pounds use about 1.15 EUR per GBP.
 """
 
