@@ -261,3 +261,19 @@ def test_load_flee_scenario_errors(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_flee_scenario(tmp_path / "extra.toml")
     assert err.value.field == "colour"
+
+
+def test_every_schema_field_is_documented_with_its_source():
+    from crossings.flee import schema
+
+    models = [schema.FleeLocation, schema.FleeRoute, schema.FleeClosure,
+              schema.FleeConflictEvent, schema.FleeSeries, schema.FleeRegistrationCorrection,
+              schema.FleeValidation, schema.FleeMoveRules, schema.FleeSpawnRules,
+              schema.FleeScenario]
+    for model in models:
+        assert model.model_config.get("extra") == "forbid", model.__name__
+        for name, f in model.model_fields.items():
+            text = f.description or ""
+            assert "Source" in text, f"{model.__name__}.{name}"
+            if not f.is_required():
+                assert "Default" in text, f"{model.__name__}.{name}"

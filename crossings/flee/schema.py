@@ -134,7 +134,8 @@ class FleeSeries(_Strict):
 
     name: str = Field(description="Camp (location) name, or 'total' for the total refugee count. "
                       "Source: data_layout.csv.")
-    file: str = Field("", description="File the series was read from (provenance). Default: ''.")
+    file: str = Field("", description="File the series was read from (provenance). "
+                      "Default: ''. Source: data_layout.csv.")
     dates: list[dt.date] = Field(description="Observation dates, increasing. Source: the series "
                                  "CSV.", min_length=1)
     counts: list[float] = Field(description="People registered on each date. Unit: people. "
@@ -167,10 +168,10 @@ class FleeValidation(_Strict):
                               "data_layout.csv). Flee 3.1 spawns each day's increase of this "
                               "series. Source: UNHCR via Flee's validation data.")
     camps: list[FleeSeries] = Field(default_factory=list, description="One series per camp. "
-                                    "Source: UNHCR via Flee's validation data.")
+                                    "Default: none. Source: UNHCR via Flee's validation data.")
     registration_corrections: list[FleeRegistrationCorrection] = Field(
         default_factory=list, description="Level-1 registration corrections applied to the camp "
-        "series before use. Source: registration_corrections.csv."
+        "series before use. Default: none. Source: registration_corrections.csv."
     )
 
 
@@ -241,31 +242,43 @@ class FleeSpawnRules(_Strict):
 class FleeScenario(_Strict):
     """A Flee-type scenario: Flee's input folder and validation series in one document."""
 
-    model: Literal["flee"] = Field("flee", description="Selects the Flee movement model.")
-    name: str = Field(description="Scenario name (e.g. 'mali2012').", min_length=1)
-    description: str = Field("", description="What the scenario represents. Default: ''.")
-    source: str = Field("", description="Where the data come from (attribution). Default: ''.")
+    model: Literal["flee"] = Field("flee", description="Selects the Flee movement model. "
+                                   "Default: 'flee'. Source: crossings scenario format.")
+    name: str = Field(description="Scenario name (e.g. 'mali2012'). Source: the importer "
+                      "(folder name unless given).", min_length=1)
+    description: str = Field("", description="What the scenario represents. Default: ''. "
+                             "Source: whoever imports the scenario.")
+    source: str = Field("", description="Where the data come from (attribution). Default: ''. "
+                        "Source: whoever imports the scenario.")
     seed: int = Field(0, description="Run seed used by `crossings run` when none is given on "
-                      "the command line. Default: 0.", ge=0)
+                      "the command line. Default: 0. Source: crossings convention.", ge=0)
     inherits: str | None = Field(None, description="Set by the scenario loader when this "
-                                 "scenario inherits from another file. Default: None.")
-    start_date: dt.date = Field(description="Date of day 0 (sim_period.csv 'StartDate').")
-    days: int = Field(description="Number of simulated days (sim_period.csv 'Length'). "
-                      "Unit: days.", ge=1)
-    locations: list[FleeLocation] = Field(description="locations.csv rows.", min_length=1)
-    routes: list[FleeRoute] = Field(default_factory=list, description="routes.csv rows.")
-    closures: list[FleeClosure] = Field(default_factory=list, description="closures.csv rows.")
+                                 "scenario inherits from another file. Default: None. "
+                                 "Source: crossings scenario loader.")
+    start_date: dt.date = Field(description="Date of day 0. Source: sim_period.csv "
+                                "'StartDate'.")
+    days: int = Field(description="Number of simulated days. Unit: days. Source: "
+                      "sim_period.csv 'Length'.", ge=1)
+    locations: list[FleeLocation] = Field(description="Places. Source: locations.csv rows.",
+                                          min_length=1)
+    routes: list[FleeRoute] = Field(default_factory=list, description="Two-way routes. "
+                                    "Default: none. Source: routes.csv rows.")
+    closures: list[FleeClosure] = Field(default_factory=list, description="Closures. "
+                                        "Default: none. Source: closures.csv rows.")
     conflicts: list[FleeConflictEvent] = Field(
-        default_factory=list, description="Conflict changes by day (from conflicts.csv, or from "
-        "locations.csv conflict_date when there is no conflicts.csv)."
+        default_factory=list, description="Conflict changes by day. Default: none. Source: "
+        "conflicts.csv, or locations.csv conflict_date when there is no conflicts.csv."
     )
     move_rules: FleeMoveRules = Field(default_factory=FleeMoveRules,
-                                      description="Movement rules (simsetting.yml move_rules).")
+                                      description="Movement rules. Default: Flee's defaults. "
+                                      "Source: simsetting.yml move_rules.")
     spawn_rules: FleeSpawnRules = Field(default_factory=FleeSpawnRules,
-                                        description="Spawn rules (simsetting.yml spawn_rules).")
+                                        description="Spawn rules. Default: Flee's defaults. "
+                                        "Source: simsetting.yml spawn_rules.")
     validation: FleeValidation | None = Field(
         None, description="UNHCR series: the total drives spawning (observed_total mode), the "
-        "camp series give the ARD. Default: None."
+        "camp series give the ARD. Default: None. Source: the validation folder "
+        "(data_layout.csv)."
     )
 
     @model_validator(mode="after")
