@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossings.flee import ard
-from crossings.flee.schema import FleeValidation, load_flee_scenario
+from crossings.flee.schema import FleeValidation
 
 MALI = Path(__file__).resolve().parents[1] / "crossings" / "scenario" / "builtin" / "mali2012"
 
@@ -72,22 +72,3 @@ def test_registration_correction_rescales_earlier_counts():
     })
     counts = ard.corrected_counts(val, val.camps[0])
     assert counts.tolist() == [50, 100, 100]
-
-
-def test_mali_observed_series_match_flee_datatable():
-    """Cross-check with Flee 3.1's own reader when it is installed (the bench extra)."""
-    pytest.importorskip("flee")
-    from flee.datamanager import handle_refugee_data
-
-    sc = load_flee_scenario(MALI / "scenario.toml")
-    names, obs = ard.observed_camps(sc.validation, sc.start_date, sc.days)
-    d = handle_refugee_data.RefugeeTable(csvformat="generic",
-                                         data_directory=str(MALI / "validation"),
-                                         start_date=str(sc.start_date),
-                                         data_layout="data_layout.csv")
-    d.ReadL1Corrections(str(MALI / "input" / "registration_corrections.csv"))
-    for j, name in enumerate(names):
-        flee_days = [d.get_field(name, t) for t in range(sc.days)]
-        assert obs[:, j].tolist() == flee_days, name
-    total = ard.observed_total(sc.validation, sc.start_date, sc.days)
-    assert total.tolist() == [d.get_field("total", t) for t in range(sc.days)]

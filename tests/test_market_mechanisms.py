@@ -97,8 +97,8 @@ def test_crossing_alone_impossible_raises_paid_share_and_markup():
     Reason: the outside option disappears, so customers buy places, demand for paid places
     becomes less elastic (markup = 1 / (1 - HHI / elasticity)) and the cap set by the value of
     crossing alone no longer binds."""
-    normal = world()
-    hopeless = world(lorry={"success_unenforced": 0.005})
+    normal = world(port=5.0)  # little port enforcement: crossing alone works
+    hopeless = world(port=5.0, lorry={"success_unenforced": 0.005})
     share_n, share_h = measure(normal, lambda y: y.paid_share), measure(hopeless, lambda y: y.paid_share)
     assert (share_h > share_n).all(), (share_n, share_h)
     mk_n, mk_h = measure(normal, lambda y: y.markup), measure(hopeless, lambda y: y.markup)

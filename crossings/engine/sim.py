@@ -109,7 +109,7 @@ class Sim:
 
         p = self.people
         self.camp_counts, self.shelter_occupancy = count_kernel(
-            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names)
+            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds, np.float32(0.0)
         )
         self.camp_utility = camp_utilities(self)
         self.initial_people = p.n

@@ -226,15 +226,21 @@ def effectiveness(sc: Scenario, spending_eur_per_day: np.ndarray) -> np.ndarray:
     """Effectiveness (0-1) of each channel from its depreciated spending stock.
 
     stock[t+1] = stock[t] * (1 - delta/365.25) + spending[t], starting at the
-    steady state of the first day's spending; effectiveness = 1 - exp(-stock/h).
+    scenario's initial stock or else the steady state of the first day's spending;
+    effectiveness = 1 - exp(-stock/h).
     """
-    delta = sc.enforcement.depreciation_per_year / 365.25
+    dep = sc.enforcement.depreciation_per_year
     n_ch, n_days = spending_eur_per_day.shape
     out = np.zeros_like(spending_eur_per_day)
     for c, ch in enumerate(CHANNELS):
+        delta = (dep.get(ch, 0.5) if isinstance(dep, dict) else dep) / 365.25
         h = sc.enforcement.half_saturation_eur_million.get(ch, 1.0) * 1e6
         s = spending_eur_per_day[c]
-        stock = s[0] / delta if delta > 0 else 0.0
+        init = sc.enforcement.initial_stock_eur_million
+        if ch in init:
+            stock = init[ch] * 1e6
+        else:
+            stock = s[0] / delta if delta > 0 else 0.0
         for d in range(n_days):
             out[c, d] = 1.0 - np.exp(-stock / h) if h > 0 else 1.0
             stock = stock * (1 - delta) + s[d]

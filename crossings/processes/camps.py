@@ -1,7 +1,8 @@
 """Stage 4: camp dynamics.
 
 Counts residents by camp and nationality (the network signal used for camp
-choice), then draws incidents: at each camp, Poisson with mean
+choice), adds residents' daily income (``people.income_eur_per_day``: transfers from
+family, informal work) to their funds, then draws incidents: at each camp, Poisson with mean
 
     rate x (pop / 1000) x density**exponent x (1 + mix_effect x diversity)
 
@@ -22,7 +23,8 @@ from crossings.processes.draws import camp_utilities
 
 
 @njit(cache=True)
-def count_kernel(active, state, site, nationality, n_sites, n_nat):
+def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income):
+    """Residents by camp and nationality, people by shelter; residents receive ``income``."""
     counts = np.zeros((n_sites, n_nat), np.float64)
     shelter = np.zeros(n_sites, np.float64)
     for j in range(active.shape[0]):
@@ -30,6 +32,7 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat):
         s = state[i]
         if s == IN_CAMP:
             counts[site[i], nationality[i]] += 1.0
+            funds[i] += income
         elif s == IN_SHELTER:
             shelter[site[i]] += 1.0
     return counts, shelter
@@ -41,13 +44,16 @@ class Camps(Process):
 
     name = "camps"
     reads = ("people.state", "people.site", "people.nationality")
-    writes = ("camp_counts", "shelter_occupancy", "camp_density", "today.clearance_orders")
+    writes = ("camp_counts", "shelter_occupancy", "camp_density", "camp_utility", "people.funds", "today.clearance_orders")
 
     def step(self, day: int) -> None:
         sim = self.sim
         p = sim.people
         w = sim.world
-        counts, shelter = count_kernel(p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names))
+        counts, shelter = count_kernel(
+            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds,
+            np.float32(sim.scenario.people.income_eur_per_day),
+        )
         sim.camp_counts = counts
         sim.shelter_occupancy = shelter
         cp = sim.scenario.camps

@@ -31,7 +31,7 @@ from numba import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform, uniforms
-from crossings.engine.state import NO_GANG, TRAVELLING
+from crossings.engine.state import IN_CAMP, NO_GANG, TRAVELLING
 from crossings.engine.timeline import COAST, PORT
 from crossings.policies.interventions import CHANNELS
 from crossings.processes.crossings import lorry_alone_success
@@ -46,8 +46,6 @@ K_DISMANTLE, K_EXIT = 0, 1
 K_ENTRY = 2  # slot = max_gangs (the market's own slot)
 K_CHOOSE_GANG = 40  # + option code
 K_TAKEOVER = 60
-RISK_MEMORY_DAYS = 365.0  # assumption: deaths at sea are remembered for about a year
-RISK_PRIOR_ATTEMPTS = 2000.0  # assumption: weight of the prior death risk, in attempts
 
 
 def enabled(scenario) -> bool:
@@ -373,12 +371,18 @@ class Market(Process):
         self.seized_share = 0.0  # boats seized / boats prepared
         self.launch_crowding = 1.0  # boats launching from one site on a launch day
         s = sc.sea
-        # people's perceived death risk per boat attempt: a prior worth ``RISK_PRIOR_ATTEMPTS``
-        # attempts, updated with deaths and attempts discounted over ``RISK_MEMORY_DAYS``
-        self.risk_prior = s.distress_probability * (1.0 - s.rescue_share)
+        # people's perceived death risk per boat attempt: a prior worth ``sea.prior_weight_attempts``
+        # attempts, updated with deaths and attempts discounted over ``sea.risk_memory_days``
+        self.risk_prior = (
+            s.distress_probability * (1.0 - s.rescue_share) if s.perceived_death_risk_prior is None else s.perceived_death_risk_prior
+        )
+        self.risk_prior_weight = s.prior_weight_attempts
+        self.risk_decay = np.exp(-1.0 / s.risk_memory_days)
         self.boat_deaths_seen = 0.0
         self.boat_attempts_seen = 0.0
         self.gross_margin = 0.0  # market-wide EUR/day before fixed costs
+        self.last_price = 0.0  # last mean posted price and cost per customer, remembered for would-be
+        self.last_cost = 0.0  # entrants when no gang is active
         self.kit_cost = s.kit_cost_eur
         self._par = np.zeros(N_PAR)
         self.hhi = 1.0
@@ -465,10 +469,11 @@ class Market(Process):
 
     @property
     def death_risk_boat(self) -> float:
-        return (self.boat_deaths_seen + RISK_PRIOR_ATTEMPTS * self.risk_prior) / (self.boat_attempts_seen + RISK_PRIOR_ATTEMPTS)
+        w = self.risk_prior_weight
+        return (self.boat_deaths_seen + w * self.risk_prior) / (self.boat_attempts_seen + w)
 
     def observe_boat_deaths(self, deaths: float, attempts: float) -> None:
-        decay = np.exp(-1.0 / RISK_MEMORY_DAYS)
+        decay = self.risk_decay
         self.boat_deaths_seen = self.boat_deaths_seen * decay + deaths
         self.boat_attempts_seen = self.boat_attempts_seen * decay + attempts
 
@@ -536,13 +541,14 @@ class Market(Process):
     def _entry(self, day: int) -> None:
         g = self.g
         free = np.flatnonzero(~g.active)
-        if free.size == 0 or self.gross_margin <= 0:
+        n_act = int(g.active.sum())
+        gross = self.gross_margin if n_act > 0 else self.untapped_margin()
+        if free.size == 0 or gross <= 0:
             return
         sim = self.sim
         m = sim.scenario.market
         e = self.enforcement(day)
-        n_act = int(g.active.sum())
-        expected = m.entry_horizon_days * (self.gross_margin / (n_act + 1) - m.fixed_cost_eur_per_day)
+        expected = m.entry_horizon_days * (gross / (n_act + 1) - m.fixed_cost_eur_per_day)
         cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
         ratio = expected / cost if cost > 0 else np.inf
         p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
@@ -550,6 +556,24 @@ class Market(Process):
         if p > 0 and uniform(key, g.n, K_ENTRY) < p:
             self._open(int(free[0]), day)
             sim.rec.add("gangs_entered", 1)
+
+    def untapped_margin(self) -> float:
+        """Gross margin a gang entering an empty market could expect (EUR/day): the people in camps
+        who could pay the last known price (with credit), deciding every
+        ``people.decision_interval_days``, times the margin a monopolist would earn on the last
+        known cost per customer (markup at HHI = 1). Without it a market that emptied (all gangs
+        dismantled or bankrupt) could never restart."""
+        sim = self.sim
+        m = sim.scenario.market
+        unit = self.last_cost * (markup(1.0, m.demand_elasticity, m.max_lerner) - 1.0)
+        if self.last_price <= 0 or unit <= 0:
+            return 0.0
+        p = sim.people
+        act = p.active
+        residents = act[p.state[act] == IN_CAMP]
+        credit = sim.scenario.market.credit_share_max * self.last_price
+        able = int(np.count_nonzero(p.funds[residents] + credit >= self.last_price))
+        return able / sim.scenario.people.decision_interval_days * unit
 
     def _adapt(self, day: int) -> None:
         """Evasion investment and decay; boat purchases; fixed costs (booked for today)."""
@@ -652,6 +676,10 @@ class Market(Process):
             mks.append(g.markup_lorry[lorry])
         if mks:
             rec.set("markup", float(np.concatenate(mks).mean()))
+        if boat.any():
+            self.last_price, self.last_cost = float(g.price_boat[boat].mean()), float(g.cost_boat[boat].mean())
+        elif lorry.any():
+            self.last_price, self.last_cost = float(g.price_lorry[lorry].mean()), float(g.cost_lorry[lorry].mean())
 
     # -- selling ---------------------------------------------------------------------------------------
     def sell(self, day: int, idx: np.ndarray, code: int) -> np.ndarray:
@@ -763,6 +791,8 @@ def install(sim) -> None:
     if act.any():
         sim.belief[LORRY_PAID, :] = float(g.success_lorry[act].mean()) if sim.has_ports else 0.0
         sim.belief[BOAT, :] = float(g.success_boat[act].mean()) if mk.coasts.size else 0.0
+    if sim.scenario.sea.initial_success_belief is not None:
+        sim.belief[BOAT, :] = sim.scenario.sea.initial_success_belief
     else:
         sim.belief[LORRY_PAID, :] = sim.belief[LORRY_ALONE, :]
         sim.belief[BOAT, :] = 0.5

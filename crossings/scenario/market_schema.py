@@ -224,3 +224,20 @@ class Sea(BaseModel):
         0.5, "Share of people rescued in distress who are taken to the destination rather than back.", "share",
         "assumption (boats in distress in the Channel are met by both coastguards)",
     )
+
+    # -- what people believe before they have seen boats cross -------------------------------------
+    perceived_death_risk_prior: Prob | None = P(
+        None, "Death risk per boat attempt that people believe before observing crossings (none = the "
+        "model's own risk at rated capacity, distress_probability x (1 - rescue_share)). Updated with the "
+        "deaths and attempts people see.", "probability",
+        "assumption (a dinghy across the world's busiest shipping lane was seen as near-suicidal before small-boat crossings began)",
+    )
+    prior_weight_attempts: NonNeg = P(
+        2000.0, "Weight of the prior death risk, in boat attempts: how many observed attempts it takes to "
+        "move the belief halfway to the observed rate.", "attempts",
+    )
+    risk_memory_days: Pos = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
+    initial_success_belief: Prob | None = P(
+        None, "Success per boat attempt that camps believe on the first day (none = the gangs' expected "
+        "success); camps then learn from the attempts they see.", "probability",
+    )

@@ -157,11 +157,19 @@ class Enforcement(Strict):
     """How money turns into effect (diminishing returns, depreciating stock)."""
 
     spending: list[Spending] = Field(default_factory=list, description="Spending by channel over time.")
-    depreciation_per_year: NonNeg = P(
-        0.5,
-        "Rate at which the enforcement stock (infrastructure, trained staff) loses value; the "
-        "stock is the depreciated sum of past spending.",
+    depreciation_per_year: dict[str, NonNeg] | NonNeg = P(
+        {"port": 0.1, "beach": 1.0, "sea": 0.5, "intelligence": 0.5, "camps": 1.0},
+        "Rate at which each channel's enforcement stock loses value (one number for all channels, or "
+        "one per channel); the stock is the depreciated sum of past spending. Fences and scanners "
+        "last (port), patrols are mostly wages (beach).",
         "1/year",
+        "assumption",
+    )
+    initial_stock_eur_million: dict[str, NonNeg] = P(
+        {},
+        "Enforcement stock of a channel on the start date (infrastructure and staff already in "
+        "place); channels not listed start at the steady state of their first day's spending.",
+        "EUR million",
     )
     half_saturation_eur_million: dict[str, NonNeg] = P(
         {"port": 60.0, "beach": 150.0, "sea": 100.0, "intelligence": 40.0, "camps": 30.0},
@@ -191,6 +199,7 @@ class People(Strict):
     own_failure_discount: NonNeg = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
     belief_memory_days: Annotated[float, Field(gt=0)] = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
     risk_tolerance_mean: Annotated[float, Field(gt=0)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
+    income_eur_per_day: NonNeg = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
 
 
 class Camps(Strict):
@@ -208,7 +217,7 @@ class Camps(Strict):
 class Clearances(Strict):
     """Routine evictions and major operations."""
 
-    eviction_funds_loss_eur: NonNeg = P(60.0, "Belongings lost per person per eviction (tents, sleeping bags, phones).", "EUR", "assumption; HRO-2022 counts 5,794 tents and tarps seized in 2021")
+    eviction_funds_loss_eur: NonNeg = P(2.0, "Belongings lost per person per eviction (tents, sleeping bags, phones), on average over residents.", "EUR", "derived from HRO-2022: 5,794 tents and tarps seized in 2021 over 1,229 operations, at ~EUR 30 an item and ~1,500 residents exposed, with one modelled operation standing for ~5-10 observed ones")
     eviction_delay_days: NonNeg = P(1.0, "Days an eviction delays the person's next attempt.", "days")
     eviction_move_share: Prob = P(0.05, "Share of evicted people who resettle at another camp rather than the same place.", "share", "assumption; HRW-2021: people resettle within hours")
     disperse_share: Prob = P(0.5, "In a major clearance, share of people not bused who disperse to other sites (the rest stay).", "share")
