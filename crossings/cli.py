@@ -91,6 +91,12 @@ SHORT = {
     "crossings_lorry_paid": "lorry paid",
     "crossings_boat": "boat",
     "crossings_legal": "legal",
+    "paid_share": "paid share",
+    "intercepted_sea": "stopped sea",
+    "boats_seized": "boats seized",
+    "mean_price_lorry_paid_eur": "lorry price EUR",
+    "markup": "markup",
+    "gangs_dismantled": "gangs dismantled",
     "intercepted_port": "stopped port",
     "intercepted_beach": "stopped beach",
     "deaths": "deaths",
@@ -217,7 +223,10 @@ def validate(scenario: str = typer.Argument(..., help="Scenario name or path."))
     from crossings.scenario.loader import load_scenario
 
     sc = load_scenario(scenario)
-    console.print(f"ok: {sc.name} ({len(getattr(sc, 'sites', []) or [])} sites, {len(getattr(sc, 'policies', []) or [])} policies)", markup=False)
+    if getattr(sc, "model", "corridor") == "flee":
+        console.print(f"ok: {sc.name} (Flee-type scenario, {len(sc.locations)} locations, {len(sc.routes)} routes)", markup=False)
+    else:
+        console.print(f"ok: {sc.name} ({len(sc.sites)} sites, {len(sc.routes)} routes, {len(sc.policies)} policies)", markup=False)
 
 
 @app.command()

@@ -150,13 +150,19 @@ class Results:
             "crossings_lorry_paid",
             "crossings_boat",
             "crossings_legal",
+            "paid_share",
             "intercepted_port",
             "intercepted_beach",
+            "intercepted_sea",
             "deaths",
             "boats_launched",
+            "boats_seized",
             "people_per_boat",
             "mean_price_boat_paid_eur",
+            "mean_price_lorry_paid_eur",
+            "markup",
             "gangs_active",
+            "gangs_dismantled",
             "market_hhi",
             "revenue_eur",
             "in_camps",
@@ -188,7 +194,7 @@ def _add_ratios(df: pd.DataFrame) -> None:
     for name, num, den, _ in RATIOS:
         with np.errstate(divide="ignore", invalid="ignore"):
             df[name] = np.where(df[den] > 0, df[num] / df[den].where(df[den] > 0, 1.0), np.nan)
-    df.drop(columns=["deaths_x1000"], inplace=True)
+    del df["deaths_x1000"]
 
 
 class Recorder:

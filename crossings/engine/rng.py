@@ -56,6 +56,15 @@ def day_key(seed, stream, day):
     return z
 
 
+@njit(cache=True)
+def day_keys(seed, stream, n_days):
+    """The keys of one stream for days 0..n_days-1 (same values as :func:`day_key`)."""
+    out = np.empty(n_days, np.uint64)
+    for d in range(n_days):
+        out[d] = day_key(seed, stream, d)
+    return out
+
+
 @njit(cache=True, inline="always")
 def uniform(key, slot, k):
     """A uniform double in [0, 1) for agent ``slot`` and draw counter ``k``."""
@@ -108,11 +117,13 @@ class Streams:
     :func:`uniform`; keys are cheap, so processes take one per day.
     """
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, n_days: int = 0):
         if not 0 <= int(seed) < 2**63:
             raise ValueError("seed must be an integer in [0, 2**63)")
         self.seed = int(seed)
+        self.n_days = int(n_days)
         self._ids: dict[str, int] = {}
+        self._keys: dict[str, np.ndarray] = {}  # every day's key of a stream, computed on first use
 
     def id(self, name: str) -> int:
         if name not in self._ids:
@@ -120,4 +131,9 @@ class Streams:
         return self._ids[name]
 
     def key(self, name: str, day: int) -> np.uint64:
-        return np.uint64(day_key(self.seed, self.id(name), int(day)))
+        keys = self._keys.get(name)
+        if keys is None:
+            if not 0 <= day < self.n_days:
+                return np.uint64(day_key(self.seed, self.id(name), int(day)))
+            keys = self._keys[name] = day_keys(self.seed, self.id(name), self.n_days)
+        return keys[day] if 0 <= day < self.n_days else np.uint64(day_key(self.seed, self.id(name), int(day)))

@@ -57,7 +57,7 @@ class Sim:
             raise ScenarioError(scenario.name, "end", f"a horizon of at most {MAX_DAYS} days")
         self.world = compile_world(scenario)
         self.timeline = compile_timeline(scenario, self.world)
-        self.streams = Streams(scenario.seed)
+        self.streams = Streams(scenario.seed, n_days)
         self.camp_sites = np.flatnonzero(self.world.site_kind == CAMP).astype(np.int64)
         self.has_ports = bool((self.world.site_kind == PORT).any())
         self.rec = Recorder(n_days, self.world.n_sites)

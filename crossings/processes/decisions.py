@@ -121,6 +121,33 @@ def due_kernel(active, state, next_day, day):
 
 
 @njit(cache=True)
+def gather_kernel(active, state, next_day, day, household, nationality, site, funds, uk_ties, attempts,
+                  arrival_day, risk_tolerance):
+    """People due to decide today and their attributes, in one pass over the active index."""
+    idx = due_kernel(active, state, next_day, day)
+    n = idx.shape[0]
+    hh = np.empty(n, household.dtype)
+    nat = np.empty(n, nationality.dtype)
+    st = np.empty(n, site.dtype)
+    fu = np.empty(n, funds.dtype)
+    ties = np.empty(n, uk_ties.dtype)
+    att = np.empty(n, attempts.dtype)
+    months = np.empty(n, np.float64)
+    rt = np.empty(n, risk_tolerance.dtype)
+    for r in range(n):
+        i = idx[r]
+        hh[r] = household[i]
+        nat[r] = nationality[i]
+        st[r] = site[i]
+        fu[r] = funds[i]
+        ties[r] = uk_ties[i]
+        att[r] = attempts[i]
+        months[r] = (day - arrival_day[i]) / 30.44
+        rt[r] = max(risk_tolerance[i], np.float32(1e-3))
+    return idx, hh, nat, st, fu, ties, att, months, rt
+
+
+@njit(cache=True)
 def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
     """Gumbel-max choice per decider; also draws the next decision day."""
     n, k = V.shape
@@ -167,21 +194,14 @@ class Decisions(Process):
     def step(self, day: int) -> None:
         sim = self.sim
         p = sim.people
-        idx = due_kernel(p.active, p.state, p.next_day, day)
         sim.today["intents"] = {}
+        ctx = Context(*gather_kernel(
+            p.active, p.state, p.next_day, day, p.household, p.nationality, p.site, p.funds, p.uk_ties,
+            p.attempts, p.arrival_day, p.risk_tolerance,
+        ))
+        idx = ctx.idx
         if idx.size == 0:
             return
-        ctx = Context(
-            idx=idx,
-            household=p.household[idx],
-            nationality=p.nationality[idx],
-            site=p.site[idx],
-            funds=p.funds[idx],
-            uk_ties=p.uk_ties[idx],
-            attempts=p.attempts[idx],
-            months_in_corridor=(day - p.arrival_day[idx]) / 30.44,
-            risk_tolerance=np.maximum(p.risk_tolerance[idx], 1e-3),
-        )
         V = np.full((idx.size, N_OPTIONS), -np.inf)
         for opt in self.options:
             v = opt.utility(sim, ctx, day)
