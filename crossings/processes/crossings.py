@@ -39,6 +39,13 @@ LEGAL_CARRY_DAYS = 28.0  # assumption
 RETURNS_CARRY_DAYS = 7.0  # assumption
 
 
+def _per_person(p, n: int) -> np.ndarray:
+    """A probability per person from a scalar or an array."""
+    if np.ndim(p) == 0:
+        return np.full(n, float(p))
+    return np.ascontiguousarray(p, dtype=np.float64)
+
+
 def lorry_alone_success(sim, day: int) -> float:
     lo = sim.scenario.lorry
     tl = sim.timeline
@@ -112,8 +119,7 @@ class Crossings(Process):
         key = sim.streams.key("crossings", day)
         hh = p.household[idx]
         crossed, died, att, ok = resolve_kernel(
-            idx, hh, np.broadcast_to(np.asarray(p_success, float), idx.shape).copy(),
-            np.broadcast_to(np.asarray(p_death, float), idx.shape).copy(), key, 10 * code,
+            idx, hh, _per_person(p_success, idx.size), _per_person(p_death, idx.size), key, 10 * code,
             p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day,
             sim.world.destination, day, int(round(return_days)), sim.world.n_sites,
         )
