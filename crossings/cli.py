@@ -218,6 +218,26 @@ def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = Non
 
 @app.command()
 @user_errors
+def check(
+    scenario: str = typer.Argument("channel", help="Scenario name or path (its outputs are compared with the Channel data)."),
+    seeds: int = typer.Option(3, min=1, help="Number of seeds (1, 2, ...)."),
+    out: Optional[Path] = typer.Option(None, help="Also write the table to this CSV file."),
+):
+    """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
+    from crossings.calibrate import compare, score
+    from crossings.engine.sim import Sim
+
+    runs = [Sim(scenario, seed=s).run() for s in range(1, seeds + 1)]
+    table = compare(runs)
+    show = table[["series", "period", "observed", "model_mean", "model_min", "model_max", "source"]].set_index("series")
+    _print_table(show, f"{runs[0].scenario_name}: model ({seeds} seeds) against observed figures")
+    console.print(f"mean |log(model / observed)| = {score(table):.2f} over {len(table)} figures", markup=False)
+    if out:
+        table.to_csv(out, index=False)
+
+
+@app.command()
+@user_errors
 def validate(scenario: str = typer.Argument(..., help="Scenario name or path.")):
     """Check a scenario file without running it."""
     from crossings.scenario.loader import load_scenario
