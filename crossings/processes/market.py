@@ -26,11 +26,13 @@ Every equation is written out in ``docs/ODD.md`` §7.6.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 
 from crossings.engine.loop import Process
-from crossings.engine.rng import uniform, uniforms
+from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, NO_GANG, TRAVELLING
 from crossings.engine.timeline import COAST, PORT
 from crossings.policies.interventions import CHANNELS
@@ -48,9 +50,95 @@ K_CHOOSE_GANG = 40  # + option code
 K_TAKEOVER = 60
 
 
+@functools.lru_cache(maxsize=64)
+def memory_weight(days: float) -> float:
+    """Weight of today in an exponential memory with time scale ``days``: 1 - exp(-1 / days)."""
+    return 1.0 - np.exp(-1.0 / days)
+
+
 def enabled(scenario) -> bool:
     """Whether a scenario runs the market (``[market] enabled``)."""
     return bool(scenario.market.enabled)
+
+
+# -- NumPy-order reductions ------------------------------------------------------------------------
+# Compiled loops must reproduce NumPy's results bit for bit. ``a.sum()`` and ``a.mean()`` on float64
+# use pairwise summation (eight accumulators up to 128 values, then halving), so a plain running sum
+# can differ in the last bit; these replicate NumPy's order exactly (checked against NumPy 2.4 on random
+# arrays of every length up to 300 and some up to 5000: no mismatch). Transcendental
+# functions (exp, log, power) stay in NumPy: its SIMD versions differ from Numba's in the last bit.
+@njit(cache=True)
+def _block_sum(a, lo, n):
+    """NumPy's sum of at most 128 values: a running sum below 8, else eight accumulators."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise(a):
+    """NumPy's pairwise sum: blocks of at most 128 values, larger ranges split in two (the first
+    half a multiple of 8) and the halves' sums added. Written with an explicit stack because
+    Numba cannot reliably cache recursive functions."""
+    if a.shape[0] <= 128:
+        return _block_sum(a, 0, a.shape[0])
+    lo_s = np.empty(64, np.int64)
+    n_s = np.empty(64, np.int64)
+    stage = np.empty(64, np.int64)
+    vals = np.empty(64)
+    top, n_vals = 0, 0
+    lo_s[0], n_s[0], stage[0] = 0, a.shape[0], 0
+    while top >= 0:
+        lo, n = lo_s[top], n_s[top]
+        if n <= 128:
+            vals[n_vals] = _block_sum(a, lo, n)
+            n_vals += 1
+            top -= 1
+            continue
+        n2 = n // 2
+        n2 -= n2 % 8
+        if stage[top] == 2:  # both halves summed: combine
+            n_vals -= 1
+            vals[n_vals - 1] = vals[n_vals - 1] + vals[n_vals]
+            top -= 1
+            continue
+        first = stage[top] == 0
+        stage[top] += 1
+        top += 1
+        lo_s[top], n_s[top], stage[top] = (lo, n2, 0) if first else (lo + n2, n - n2, 0)
+    return vals[0]
+
+
+@njit(cache=True)
+def np_sum(a):
+    """``a.sum()`` of a 1-D float64 array, in NumPy's summation order."""
+    return 0.0 + _pairwise(a)
+
+
+@njit(cache=True)
+def np_mean(a):
+    """``a.mean()`` of a non-empty 1-D float64 array, in NumPy's summation order."""
+    return np_sum(a) / a.shape[0]
 
 
 # -- pure functions (unit-tested; scalar and compiled so kernels can call them) ---------------
@@ -348,6 +436,224 @@ def takeover_kernel(active, household, gang, paid_left, removed, cum_weights, ke
     return moved, lost
 
 
+# -- the day's gang bookkeeping (compiled: a few dozen slots, every day) --------------------------
+@njit(cache=True)
+def book_kernel(active, capital, volume, profit, cash_today, costs_today, revenue_today, revenue_last, attempts_today, a):
+    """Fold yesterday's flows into capital, volume and profit memories (weight ``a``) and clear
+    today's flows. Returns the number of active gangs and their summed cash minus costs."""
+    n = active.shape[0]
+    margins = np.empty(n)
+    n_act = 0
+    for j in range(n):
+        pj = cash_today[j] - costs_today[j]
+        capital[j] += pj if active[j] else 0.0
+        volume[j] += a * (attempts_today[j] - volume[j])
+        profit[j] += a * (pj - profit[j])
+        if active[j]:
+            margins[n_act] = pj
+            n_act += 1
+        revenue_last[j] = revenue_today[j]
+        cash_today[j] = 0.0
+        costs_today[j] = 0.0
+        revenue_today[j] = 0.0
+        attempts_today[j] = 0.0
+    return n_act, np_sum(margins[:n_act])
+
+
+@njit(cache=True)
+def relative_volume(active, volume):
+    """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""
+    act = np.flatnonzero(active)
+    rel = np.ones(act.shape[0])
+    if act.shape[0]:
+        v = volume[act]
+        mean = np_mean(v)
+        if mean > 0:
+            rel = v / mean
+    return act, rel
+
+
+@njit(cache=True)
+def dismantle_exit_kernel(act, p_dis, key, capital, profit, entered_day, day, p_exit, patience):
+    """Today's dismantled gangs (draw below ``p_dis``) and, among the others, those leaving: negative
+    capital, or losses with a ``p_exit`` daily chance once older than ``patience`` days."""
+    dis = np.empty(act.shape[0], np.int64)
+    ex = np.empty(act.shape[0], np.int64)
+    n_dis = 0
+    n_ex = 0
+    for r in range(act.shape[0]):
+        j = act[r]
+        if uniform(key, j, K_DISMANTLE) < p_dis[r]:
+            dis[n_dis] = j
+            n_dis += 1
+        elif capital[j] < 0 or (profit[j] < 0 and uniform(key, j, K_EXIT) < p_exit and day - entered_day[j] > patience):
+            ex[n_ex] = j
+            n_ex += 1
+    return dis[:n_dis], ex[:n_ex]
+
+
+@njit(cache=True)
+def adapt_kernel(active, home_coast, evasion, keep, revenue_last, costs_today, volume, load, capital, boats,
+                 invest_share, fixed_cost, evasion_max, decay_per_year, restock_days, supply, kit_cost):
+    """Evasion: gain ``(max - evasion)(1 - keep)`` from investing a share of yesterday's revenue
+    (``keep = exp(-investment / evasion cost)``, from NumPy), minus decay; investment and fixed
+    costs booked for today. Gangs with a coast buy boats up to ``restock_days`` of launches + 1,
+    within today's ``supply`` and their capital, at ``kit_cost`` each."""
+    n = active.shape[0]
+    any_coast = False
+    for j in range(n):
+        if active[j]:
+            ev = evasion[j]
+            gain = (evasion_max - ev) * (1.0 - keep[j])
+            evasion[j] = min(max(ev + gain - ev * decay_per_year / DAYS_PER_YEAR, 0.0), evasion_max)
+            costs_today[j] += invest_share * revenue_last[j] + fixed_cost
+            any_coast = any_coast or home_coast[j] >= 0
+    if not any_coast:
+        return
+    afford_div = max(kit_cost, 1e-9)
+    for j in range(n):
+        buy = 0.0
+        if active[j] and home_coast[j] >= 0:
+            launches = volume[j] / max(load[j], 1.0) if load[j] > 0 else 0.0
+            target = restock_days * launches + 1.0
+            afford = max(capital[j], 0.0) / afford_div
+            buy = max(min(min(target - boats[j], supply), afford), 0.0)
+        boats[j] += buy
+        costs_today[j] += buy * kit_cost
+
+
+@njit(cache=True)
+def _offering(active, home_coast, boat, has_ports):
+    """Gangs offering boat places (active, with a coast) or lorry places (active, if there are ports)."""
+    n = active.shape[0]
+    ok = np.zeros(n, np.bool_)
+    for j in range(n):
+        ok[j] = active[j] and (home_coast[j] >= 0 if boat else has_ports)
+    return ok
+
+
+@njit(cache=True)
+def offer_means(active, home_coast, has_ports, price_boat, price_lorry, markup_boat, markup_lorry, cost_boat, cost_lorry):
+    """Means over the gangs offering each mode: (number offering boats, number offering lorry places,
+    mean boat price, mean lorry price, mean markup over both modes' offers, mean boat cost, mean
+    lorry cost); 0 where nobody offers."""
+    boat = _offering(active, home_coast, True, has_ports)
+    lorry = _offering(active, home_coast, False, has_ports)
+    pb, cb, pl, cl = price_boat[boat], cost_boat[boat], price_lorry[lorry], cost_lorry[lorry]
+    mks = np.concatenate((markup_boat[boat], markup_lorry[lorry]))
+    nb, nl = pb.shape[0], pl.shape[0]
+    m_pb = np_mean(pb) if nb else 0.0
+    m_cb = np_mean(cb) if nb else 0.0
+    m_pl = np_mean(pl) if nl else 0.0
+    m_cl = np_mean(cl) if nl else 0.0
+    m_mk = np_mean(mks) if nb + nl else 0.0
+    return nb, nl, m_pb, m_pl, m_mk, m_cb, m_cl
+
+
+@njit(cache=True)
+def posted_price_kernel(active, home_coast, boat, has_ports, price, volume):
+    """Number of gangs offering the mode and their volume-weighted mean posted price (0 if none)."""
+    ok = _offering(active, home_coast, boat, has_ports)
+    w = volume[ok] + 1e-6
+    if w.shape[0] == 0:
+        return 0, 0.0
+    return w.shape[0], np_sum(price[ok] * w) / np_sum(w)
+
+
+@njit(cache=True)
+def sell_log_argument(active, home_coast, boat, has_ports, volume):
+    """Gangs offering the mode, and the argument of each gang's log choice weight:
+    volume + 0.2 x (mean volume of the offering gangs) + 1e-6."""
+    ok = _offering(active, home_coast, boat, has_ports)
+    v = volume[ok]
+    ref = np_mean(v) if v.shape[0] else 0.0
+    x = np.empty(volume.shape[0])
+    for j in range(volume.shape[0]):
+        x[j] = max(volume[j], 0.0) + 0.2 * ref + 1e-6
+    return ok, x
+
+
+@njit(cache=True)
+def sell_and_book(
+    idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
+    credit_share, attempts_per_fee, scale, cash_today, revenue_today,
+):
+    """:func:`sell_kernel` with weights ``log_x - beta_cost x price``, then books the sales into the
+    gangs' cash and revenue (x scale). Returns (holder mask, places sold, their summed price)."""
+    n_g = prices.shape[0]
+    weights = np.empty(n_g)
+    for j in range(n_g):
+        weights[j] = log_x[j] - beta_cost * prices[j]
+    holder, bought, cash, lent = sell_kernel(
+        idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
+        credit_share, attempts_per_fee,
+    )
+    cash_by = np.zeros(n_g)
+    rev_by = np.zeros(n_g)
+    sold = np.empty(idx.shape[0])
+    n_new = 0
+    for r in range(idx.shape[0]):
+        b = bought[r]
+        if b >= 0:
+            cash_by[b] += cash[r]
+            rev_by[b] += prices[b]
+            sold[n_new] = prices[b]
+            n_new += 1
+    if n_new:
+        for j in range(n_g):
+            cash_today[j] += cash_by[j] * scale
+            revenue_today[j] += rev_by[j] * scale
+    return holder, n_new, np_sum(sold[:n_new])
+
+
+@njit(cache=True)
+def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, repaid_share, cash_today, scale):
+    """See :meth:`Market.settle`. ``repaid_share`` is float32, like the debts it multiplies."""
+    n_g = cash_today.shape[0]
+    repaid = np.zeros(n_g)
+    any_repaid = False
+    for i in crossed:
+        if gang[i] >= 0:
+            repaid[gang[i]] += debt[i] * repaid_share
+            any_repaid = True
+    if any_repaid:
+        for j in range(n_g):
+            cash_today[j] += repaid[j] * scale
+    for i in crossed:
+        debt[i] = 0.0
+        gang[i] = NO_GANG
+        paid_left[i] = 0
+        contract_mode[i] = 0
+    for i in stopped:
+        left = np.int64(paid_left[i]) - 1
+        paid_left[i] = max(left, 0)
+        if left <= 0:
+            gang[i] = NO_GANG
+            contract_mode[i] = 0
+    for i in dead:
+        gang[i] = NO_GANG
+        paid_left[i] = 0
+        contract_mode[i] = 0
+
+
+@njit(cache=True)
+def lorry_book_kernel(users, gang, success_lorry, scale, cost_per_attempt, attempts_today, costs_today):
+    """Books today's paid-lorry attempts per gang (attempts, driver and logistics costs, x scale);
+    returns each user's chance of success (their gang's)."""
+    n_g = attempts_today.shape[0]
+    counts = np.zeros(n_g, np.int64)
+    p = np.empty(users.shape[0])
+    for r in range(users.shape[0]):
+        g = gang[users[r]]
+        counts[g] += 1
+        p[r] = success_lorry[g]
+    for j in range(n_g):
+        per = counts[j] * scale
+        attempts_today[j] += per
+        costs_today[j] += per * cost_per_attempt
+    return p
+
+
 # -- the process ----------------------------------------------------------------------------------
 class Market(Process):
     """Market: gangs book cash flows, get dismantled or exit on losses (rivals take their customers),
@@ -452,12 +758,9 @@ class Market(Process):
         """The price people hear about in camps: the volume-weighted mean posted price of gangs
         offering the mode, or None if nobody offers it."""
         g = self.g
-        ok = self.offers(code)
-        if not ok.any():
-            return None
         price = g.price_boat if code == BOAT else g.price_lorry
-        w = g.volume[ok] + 1e-6
-        return float((price[ok] * w).sum() / w.sum())
+        n, mean = posted_price_kernel(g.active, g.home_coast, code == BOAT, self.ports.size > 0, price, g.volume)
+        return float(mean) if n else None
 
     def offers(self, code: int) -> np.ndarray:
         g = self.g
@@ -499,38 +802,31 @@ class Market(Process):
         """Fold yesterday's flows into capital, volume and profit memories."""
         g = self.g
         m = self.sim.scenario.market
-        a = 1.0 - np.exp(-1.0 / m.volume_memory_days)
-        profit = g.cash_today - g.costs_today
-        g.capital += np.where(g.active, profit, 0.0)
-        g.volume += a * (g.attempts_today - g.volume)
-        g.profit += a * (profit - g.profit)
-        if g.active.any():
-            margin = float((g.cash_today - g.costs_today)[g.active].sum()) + m.fixed_cost_eur_per_day * int(g.active.sum())
+        a = memory_weight(m.volume_memory_days)
+        n_act, cash_less_costs = book_kernel(
+            g.active, g.capital, g.volume, g.profit, g.cash_today, g.costs_today, g.revenue_today, g.revenue_last,
+            g.attempts_today, a,
+        )
+        if n_act:
+            margin = cash_less_costs + m.fixed_cost_eur_per_day * n_act
             self.gross_margin += a * (margin - self.gross_margin)
-        g.revenue_last[:] = g.revenue_today
-        for f in ("cash_today", "costs_today", "revenue_today", "attempts_today"):
-            getattr(g, f)[:] = 0.0
 
     def _dismantle_and_exit(self, day: int) -> None:
         g = self.g
-        act = np.flatnonzero(g.active)
+        act, rel = relative_volume(g.active, g.volume)
         if act.size == 0:
             return
         sim = self.sim
         m = sim.scenario.market
         e = self.enforcement(day)
         key = sim.streams.key("market", day)
-        mean_vol = g.volume[act].mean()
-        rel = g.volume[act] / mean_vol if mean_vol > 0 else np.ones(act.size)
         p_dis = dismantle_probability(
             m.dismantle_rate_per_year, m.dismantle_rate_intelligence_per_year, e[E_INTEL],
             sim.timeline.dismantle_multiplier[day], rel, m.dismantle_size_exponent,
         )
-        u = uniforms(key, g.n, K_DISMANTLE)[act]
-        dis = act[u < p_dis]
-        u2 = uniforms(key, g.n, K_EXIT)[act]
-        broke = (g.capital[act] < 0) | ((g.profit[act] < 0) & (u2 < 1.0 / m.exit_patience_days) & (day - g.entered_day[act] > m.exit_patience_days))
-        ex = np.setdiff1d(act[broke], dis)
+        dis, ex = dismantle_exit_kernel(
+            act, p_dis, key, g.capital, g.profit, g.entered_day, day, 1.0 / m.exit_patience_days, m.exit_patience_days,
+        )
         if dis.size:
             self._close(dis, day)
             sim.rec.add("gangs_dismantled", dis.size)
@@ -540,10 +836,9 @@ class Market(Process):
 
     def _entry(self, day: int) -> None:
         g = self.g
-        free = np.flatnonzero(~g.active)
-        n_act = int(g.active.sum())
+        n_act = int(np.count_nonzero(g.active))
         gross = self.gross_margin if n_act > 0 else self.untapped_margin()
-        if free.size == 0 or gross <= 0:
+        if n_act == g.n or gross <= 0:
             return
         sim = self.sim
         m = sim.scenario.market
@@ -554,7 +849,7 @@ class Market(Process):
         p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
         key = sim.streams.key("market", day)
         if p > 0 and uniform(key, g.n, K_ENTRY) < p:
-            self._open(int(free[0]), day)
+            self._open(int(np.argmin(g.active)), day)  # the first free slot
             sim.rec.add("gangs_entered", 1)
 
     def untapped_margin(self) -> float:
@@ -582,23 +877,16 @@ class Market(Process):
         m = sim.scenario.market
         s = sim.scenario.sea
         e = self.enforcement(day)
-        act = g.active
         invest = m.evasion_investment_share * g.revenue_last
-        gain = (m.evasion_max - g.evasion) * (1.0 - np.exp(-invest / m.evasion_cost_eur))
-        g.evasion = np.where(act, np.clip(g.evasion + gain - g.evasion * m.evasion_decay_per_year / DAYS_PER_YEAR, 0.0, m.evasion_max), g.evasion)
-        g.costs_today += np.where(act, invest + m.fixed_cost_eur_per_day, 0.0)
+        keep = np.exp(-invest / m.evasion_cost_eur)  # NumPy's exp (bit-identical to earlier versions)
         # boats: replacement cost rises with the market-wide seizure share
         self.kit_cost = s.kit_cost_eur * (1.0 + s.kit_cost_seizure_effect * self.seized_share)
-        has_coast = act & (g.home_coast >= 0)
-        if has_coast.any():
-            supply = s.supply_per_gang_per_day * (1.0 - s.supply_disruption * e[E_INTEL])
-            launches = np.where(g.load > 0, g.volume / np.maximum(g.load, 1.0), 0.0)
-            target = s.restock_days * launches + 1.0
-            afford = np.maximum(g.capital, 0.0) / max(self.kit_cost, 1e-9)
-            buy = np.clip(np.minimum(np.minimum(target - g.boats, supply), afford), 0.0, None)
-            buy = np.where(has_coast, buy, 0.0)
-            g.boats += buy
-            g.costs_today += buy * self.kit_cost
+        supply = s.supply_per_gang_per_day * (1.0 - s.supply_disruption * e[E_INTEL])
+        adapt_kernel(
+            g.active, g.home_coast, g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
+            g.boats, m.evasion_investment_share, m.fixed_cost_eur_per_day, m.evasion_max, m.evasion_decay_per_year,
+            s.restock_days, supply, self.kit_cost,
+        )
 
     def price(self, day: int) -> None:
         """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
@@ -658,28 +946,26 @@ class Market(Process):
     def _record(self, day: int) -> None:
         g = self.g
         rec = self.sim.rec
-        act = g.active
-        n = int(act.sum())
+        n = int(np.count_nonzero(g.active))
         rec.set("gangs_active", n)
         rec.set("weather_viable", float(self.sim.timeline.weather_viable[day]))
         if n == 0:
             return
         rec.set("market_hhi", self.hhi)
-        boat = self.offers(BOAT)
-        lorry = self.offers(LORRY_PAID)
-        mks = []
-        if boat.any():
-            rec.set("price_boat_eur", float(g.price_boat[boat].mean()))
-            mks.append(g.markup_boat[boat])
-        if lorry.any():
-            rec.set("price_lorry_eur", float(g.price_lorry[lorry].mean()))
-            mks.append(g.markup_lorry[lorry])
-        if mks:
-            rec.set("markup", float(np.concatenate(mks).mean()))
-        if boat.any():
-            self.last_price, self.last_cost = float(g.price_boat[boat].mean()), float(g.cost_boat[boat].mean())
-        elif lorry.any():
-            self.last_price, self.last_cost = float(g.price_lorry[lorry].mean()), float(g.cost_lorry[lorry].mean())
+        n_boat, n_lorry, price_boat, price_lorry, mean_markup, cost_boat, cost_lorry = offer_means(
+            g.active, g.home_coast, self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
+            g.cost_boat, g.cost_lorry,
+        )
+        if n_boat:
+            rec.set("price_boat_eur", price_boat)
+        if n_lorry:
+            rec.set("price_lorry_eur", price_lorry)
+        if n_boat or n_lorry:
+            rec.set("markup", mean_markup)
+        if n_boat:
+            self.last_price, self.last_cost = price_boat, cost_boat
+        elif n_lorry:
+            self.last_price, self.last_cost = price_lorry, cost_lorry
 
     # -- selling ---------------------------------------------------------------------------------------
     def sell(self, day: int, idx: np.ndarray, code: int) -> np.ndarray:
@@ -689,28 +975,23 @@ class Market(Process):
         m = sim.scenario.market
         g = self.g
         self.ensure_capacity()
-        ok = self.offers(code)
-        prices = (g.price_boat if code == BOAT else g.price_lorry).copy()
+        prices = g.price_boat if code == BOAT else g.price_lorry
         bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
-        ref = g.volume[ok].mean() if ok.any() else 0.0
-        weights = np.log(np.maximum(g.volume, 0.0) + 0.2 * ref + 1e-6) - bc * prices
+        # gang weights: log(volume + 0.2 x mean volume of those offering + 1e-6) - bc x price
+        ok, log_x = sell_log_argument(g.active, g.home_coast, code == BOAT, self.ports.size > 0, g.volume)
+        np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
-        holder, bought, cash, lent = sell_kernel(
+        holder, n_sold, sold_eur = sell_and_book(
             idx, p.household[idx], p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
-            key, K_CHOOSE_GANG + 100 * code, prices, weights, ok, float(m.credit_share_max), int(m.attempts_per_fee),
+            key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
+            float(sim.scenario.scale), g.cash_today, g.revenue_today,
         )
-        new = bought >= 0
-        if new.any():
-            scale = sim.scenario.scale
-            gb = bought[new]
-            pr = prices[gb]
-            g.cash_today += np.bincount(gb, weights=cash[new], minlength=g.n) * scale
-            g.revenue_today += np.bincount(gb, weights=pr, minlength=g.n) * scale
+        if n_sold:
             rec = sim.rec
-            rec.add("revenue_eur", float(pr.sum()))
+            rec.add("revenue_eur", sold_eur)
             tag = "boat" if code == BOAT else "lorry"
-            rec.add(f"places_sold_{tag}", int(new.sum()))
-            rec.add(f"price_{tag}_x_sold", float(pr.sum()))
+            rec.add(f"places_sold_{tag}", n_sold)
+            rec.add(f"price_{tag}_x_sold", sold_eur)
         return idx[holder]
 
     def settle(self, crossed: np.ndarray, stopped: np.ndarray, dead: np.ndarray) -> None:
@@ -718,29 +999,12 @@ class Market(Process):
         up one paid attempt; contracts of the dead end."""
         sim = self.sim
         p = sim.people
-        g = self.g
-        m = sim.scenario.market
-        scale = sim.scenario.scale
-        if crossed.size:
-            gg = p.gang[crossed].astype(np.int64)
-            has = gg >= 0
-            if has.any():
-                repaid = p.debt[crossed][has] * m.credit_repaid_share
-                g.cash_today += np.bincount(gg[has], weights=repaid, minlength=g.n) * scale
-            p.debt[crossed] = 0.0
-            p.gang[crossed] = NO_GANG
-            p.paid_attempts_left[crossed] = 0
-            self.contract_mode[crossed] = 0
-        if stopped.size:
-            left = p.paid_attempts_left[stopped].astype(np.int64) - 1
-            p.paid_attempts_left[stopped] = np.maximum(left, 0)
-            done = stopped[left <= 0]
-            p.gang[done] = NO_GANG
-            self.contract_mode[done] = 0
-        if dead.size:
-            p.gang[dead] = NO_GANG
-            p.paid_attempts_left[dead] = 0
-            self.contract_mode[dead] = 0
+        # debts are float32: the repaid share is applied in float32 arithmetic
+        share = np.float32(sim.scenario.market.credit_repaid_share)
+        settle_kernel(
+            crossed, stopped, dead, p.gang, p.debt, p.paid_attempts_left, self.contract_mode, share, self.g.cash_today,
+            float(sim.scenario.scale),
+        )
 
     # -- paid lorry places -------------------------------------------------------------------------------
     def lorry_paid(self, day: int, idx: np.ndarray) -> None:
@@ -756,14 +1020,14 @@ class Market(Process):
         m = sim.scenario.market
         lo = sim.scenario.lorry
         scale = sim.scenario.scale
-        gg = p.gang[users].astype(np.int64)
         e = self.enforcement(day)
         driver = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
-        per_gang = np.bincount(gg, minlength=g.n).astype(float) * scale
-        g.attempts_today += per_gang
-        g.costs_today += per_gang * (driver + m.logistics_lorry_eur)
+        success = lorry_book_kernel(
+            users, p.gang, g.success_lorry, float(scale), float(driver + m.logistics_lorry_eur), g.attempts_today,
+            g.costs_today,
+        )
         cr = sim.loop["crossings"]
-        crossed, died = cr.resolve(day, users, LORRY_PAID, g.success_lorry[gg], lo.death_risk, lo.caught_return_days)
+        crossed, died = cr.resolve(day, users, LORRY_PAID, success, lo.death_risk, lo.caught_return_days)
         stopped = users[p.state[users] == TRAVELLING]  # detected: back to camp
         self.settle(crossed, stopped, died)
         rec = sim.rec
