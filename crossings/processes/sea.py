@@ -21,7 +21,6 @@ from numba import njit
 from crossings.engine.rng import uniform
 from crossings.engine.state import CROSSED, DEAD, IN_CAMP, TRAVELLING
 from crossings.processes.decisions import BOAT
-from crossings.processes.draws import uniform_slots
 
 # person outcomes
 WAIT, STOPPED_BEACH, STOPPED_SEA, RESCUED_BACK, DIED, ARRIVED = range(6)
@@ -88,14 +87,6 @@ def boat_fate_probabilities(b_gang, b_site, b_people, trying, n_sites, evasion, 
 
 
 @njit(cache=True)
-def boat_uniforms(key, gang, number, j):
-    out = np.empty(gang.shape[0])
-    for b in range(gang.shape[0]):
-        out[b] = uniform(key, gang[b], K_BOAT + 4 * number[b] + j)
-    return out
-
-
-@njit(cache=True)
 def boat_queue(active, state, gang, paid_left, contract_mode, code):
     """People in a camp holding a boat contract (the gangs' waiting lists)."""
     out = np.empty(active.shape[0], np.int32)
@@ -106,6 +97,223 @@ def boat_queue(active, state, gang, paid_left, contract_mode, code):
             out[m] = i
             m += 1
     return out[:m].copy()
+
+
+# boat fates
+SEIZED, BEACH, SEA, DISTRESS, LANDED = range(5)
+
+
+@njit(cache=True)
+def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_load, max_wait_days):
+    """See :meth:`BoatCrossings.plan` (``waiting_days`` updated in place)."""
+    n_g = load.shape[0]
+    m = holders.shape[0]
+    g0 = np.empty(m, np.int64)
+    hh_max = 0
+    for r in range(m):
+        g0[r] = gang[holders[r]]
+        hh_max = max(hh_max, np.int64(household[holders[r]]))
+    sort_key = np.empty(m, np.int64)
+    for r in range(m):
+        sort_key[r] = g0[r] * (hh_max + 1) + household[holders[r]]
+    order = np.argsort(sort_key, kind="mergesort")  # stable, like np.lexsort((household, gang))
+    h = holders[order]
+    gg = g0[order]
+    counts = np.zeros(n_g, np.int64)
+    for r in range(m):
+        counts[gg[r]] += 1
+    start = np.zeros(n_g, np.int64)
+    for j in range(1, n_g):
+        start[j] = start[j - 1] + counts[j - 1]
+    cap_agents = max(1, int(np.floor(max_load / scale)))
+    n_boats = np.zeros(n_g, np.int64)
+    per_boat = np.ones(n_g, np.int64)
+    for j in range(n_g):
+        if counts[j] == 0:
+            continue
+        people = counts[j] * scale
+        # a boat leaves once at least half full; fewer customers wait for the next viable day
+        need = int(np.floor(people / max(load[j], 1.0) + 0.5))
+        if need == 0 and waiting_days[j] >= max_wait_days:
+            need = 1  # customers have waited long enough: launch a partly filled boat
+        avail = int(np.floor(boats[j] + 1e-9))
+        nb = min(need, avail)
+        if nb <= 0:
+            waiting_days[j] += 1
+            continue
+        waiting_days[j] = 0
+        n_boats[j] = nb
+        per_boat[j] = min(int(np.ceil(counts[j] / nb)), cap_agents)
+    number = np.empty(m, np.int64)
+    on = np.empty(m, np.bool_)
+    for r in range(m):
+        number[r] = (r - start[gg[r]]) // per_boat[gg[r]]
+        on[r] = number[r] < n_boats[gg[r]]
+    return h, gg, number, on, n_boats
+
+
+@njit(cache=True)
+def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasion, scale, n_sites, beach_max,
+               e_beach, congestion, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea):
+    """One row per prepared boat (by gang, then boat number): its gang and fate (SEIZED before launch,
+    stopped on the BEACH, stopped at SEA, in DISTRESS, or LANDED), with draws ``K_BOAT + 4 x number + j``
+    on the gang's slot; each person's boat (-1 if not on one), the boats trying per site and the
+    number of boats with each fate."""
+    n_g = n_boats.shape[0]
+    n_b = 0
+    offset = np.empty(n_g, np.int64)
+    for j in range(n_g):
+        offset[j] = n_b
+        n_b += n_boats[j]
+    b_gang = np.empty(n_b, np.int64)
+    b_num = np.empty(n_b, np.int64)
+    for j in range(n_g):
+        for k in range(n_boats[j]):
+            b_gang[offset[j] + k] = j
+            b_num[offset[j] + k] = k
+    person_boat = np.full(gg.shape[0], -1, np.int64)
+    n_on = np.zeros(n_b, np.int64)
+    for r in range(gg.shape[0]):
+        if on[r]:
+            person_boat[r] = offset[gg[r]] + number[r]
+            n_on[person_boat[r]] += 1
+    b_people = np.empty(n_b)
+    b_site = np.empty(n_b, np.int64)
+    trying = np.empty(n_b, np.bool_)
+    for b in range(n_b):
+        b_people[b] = n_on[b] * scale
+        b_site[b] = home_coast[b_gang[b]]
+        trying[b] = not (uniform(key, b_gang[b], K_BOAT + 4 * b_num[b]) < stock_seizure_p[b_gang[b]])
+    p_beach, p_dis, launching = boat_fate_probabilities(
+        b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion, rated, distress_base,
+        overload_effect, bad, bad_multiplier,
+    )
+    fate = np.empty(n_b, np.int8)
+    for b in range(n_b):
+        k = K_BOAT + 4 * b_num[b]
+        if not trying[b]:
+            fate[b] = SEIZED
+        elif uniform(key, b_gang[b], k + 1) < p_beach[b]:
+            fate[b] = BEACH
+        elif uniform(key, b_gang[b], k + 2) < p_sea:
+            fate[b] = SEA
+        elif uniform(key, b_gang[b], k + 3) < p_dis[b]:
+            fate[b] = DISTRESS
+        else:
+            fate[b] = LANDED
+    fate_counts = np.zeros(5, np.int64)
+    for b in range(n_b):
+        fate_counts[fate[b]] += 1
+    return b_gang, fate, person_boat, launching, fate_counts
+
+
+@njit(cache=True)
+def person_outcomes(h, person_boat, fate, household, key, scale, rescue_share, rescue_capacity, to_destination_share):
+    """Each customer's outcome from their boat's fate; people in distress are rescued (to either
+    side) with a chance that falls when more people are in distress than the rescue capacity.
+    Returns the outcomes and the number of people on boats that landed."""
+    n = h.shape[0]
+    outcome = np.zeros(n, np.int8)  # WAIT unless on a boat
+    n_distress = 0
+    for r in range(n):
+        if person_boat[r] >= 0 and fate[person_boat[r]] == DISTRESS:
+            n_distress += 1
+    on_landed = 0
+    rescue = 0.0
+    if n_distress:
+        rescue = rescue_share * min(1.0, rescue_capacity / (n_distress * scale))
+    for r in range(n):
+        b = person_boat[r]
+        if b < 0:
+            continue
+        f = fate[b]
+        if f == BEACH:
+            outcome[r] = STOPPED_BEACH
+        elif f == SEA:
+            outcome[r] = STOPPED_SEA
+        elif f == LANDED:
+            outcome[r] = ARRIVED
+            on_landed += 1
+        elif f == DISTRESS:
+            hh = household[h[r]]
+            if uniform(key, hh, K_DEATH) >= rescue:
+                outcome[r] = DIED
+            elif uniform(key, hh, K_RESCUE_SIDE) < to_destination_share:
+                outcome[r] = ARRIVED
+            else:
+                outcome[r] = RESCUED_BACK
+    return outcome, on_landed
+
+
+@njit(cache=True)
+def apply_outcomes(h, outcome, state, site, next_day, attempts, crossed_day, arrival_day, day, beach_days, sea_days,
+                   destination, attempts_by_site, successes_by_site):
+    """People's new states: back to camp after ``beach_days`` or ``sea_days`` (one more attempt),
+    dead, or crossed; attempts and successes counted at the camp they left. Returns (crossed,
+    stopped on the beach then at sea or rescued back, dead, people per outcome, days to cross summed)."""
+    n = h.shape[0]
+    crossed = np.empty(n, h.dtype)
+    back_beach = np.empty(n, h.dtype)
+    back_sea = np.empty(n, h.dtype)
+    dead = np.empty(n, h.dtype)
+    nc, nbb, nbs, nd = 0, 0, 0, 0
+    days_sum = 0
+    counts = np.zeros(6, np.int64)
+    for r in range(n):
+        o = outcome[r]
+        counts[o] += 1
+        if o == WAIT:
+            continue
+        i = h[r]
+        camp = site[i]
+        attempts_by_site[camp] += 1.0
+        if o == ARRIVED:
+            state[i] = CROSSED
+            crossed_day[i] = day
+            days_sum += day - np.int64(arrival_day[i])
+            successes_by_site[camp] += 1.0
+            site[i] = destination
+            crossed[nc] = i
+            nc += 1
+        elif o == DIED:
+            state[i] = DEAD
+            dead[nd] = i
+            nd += 1
+        else:
+            state[i] = TRAVELLING
+            attempts[i] += 1
+            if o == STOPPED_BEACH:
+                next_day[i] = day + beach_days
+                back_beach[nbb] = i
+                nbb += 1
+            else:
+                next_day[i] = day + sea_days
+                back_sea[nbs] = i
+                nbs += 1
+    stopped = np.concatenate((back_beach[:nbb], back_sea[:nbs]))
+    return crossed[:nc], stopped, dead[:nd], counts, days_sum
+
+
+@njit(cache=True)
+def book_boats(gg, outcome, b_gang, fate, scale, logistics_eur, crew_eur, boats, attempts_today, costs_today):
+    """Gangs lose every prepared boat; today's attempts and costs (logistics per person, a crew per
+    boat that tried to launch) are booked (x scale)."""
+    n_g = boats.shape[0]
+    used = np.zeros(n_g, np.int64)
+    crews = np.zeros(n_g, np.int64)
+    people = np.zeros(n_g, np.int64)
+    for b in range(b_gang.shape[0]):
+        used[b_gang[b]] += 1
+        if fate[b] != SEIZED:
+            crews[b_gang[b]] += 1
+    for r in range(gg.shape[0]):
+        if outcome[r] != WAIT:
+            people[gg[r]] += 1
+    for j in range(n_g):
+        boats[j] = max(boats[j] - used[j], 0.0)
+        att = people[j] * scale
+        attempts_today[j] += att
+        costs_today[j] += att * logistics_eur + crews[j] * crew_eur
 
 
 class BoatCrossings:
@@ -129,39 +337,19 @@ class BoatCrossings:
             self.launch(day, queue)
 
     def plan(self, holders: np.ndarray):
-        """Sort customers by gang and household; boats and agents per boat for each gang."""
-        mk = self.market
-        g = mk.g
+        """Sort customers by gang and household; boats and agents per boat for each gang.
+
+        Each gang with customers needs ``round(customers / load)`` boats (one after
+        ``sea.max_wait_days`` of waiting), within its whole boats in stock; it fills them in
+        order, up to ``sea.max_load`` people each. Returns (customers sorted, their gang, their
+        boat number within the gang, whether they are on a boat, boats per gang)."""
+        g = self.market.g
         sc = self.sim.scenario
         p = self.sim.people
-        gg = p.gang[holders].astype(np.int64)
-        order = np.lexsort((p.household[holders], gg))
-        h = holders[order]
-        gg = gg[order]
-        counts = np.bincount(gg, minlength=g.n)
-        start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        scale = sc.scale
-        cap_agents = max(1, int(np.floor(sc.sea.max_load / scale)))
-        n_boats = np.zeros(g.n, np.int64)
-        per_boat = np.ones(g.n, np.int64)
-        for j in np.flatnonzero(counts):
-            people = counts[j] * scale
-            # a boat leaves once at least half full; fewer customers wait for the next viable day
-            need = int(np.floor(people / max(g.load[j], 1.0) + 0.5))
-            if need == 0 and g.waiting_days[j] >= sc.sea.max_wait_days:
-                need = 1  # customers have waited long enough: launch a partly filled boat
-            avail = int(np.floor(g.boats[j] + 1e-9))
-            nb = min(need, avail)
-            if nb <= 0:
-                g.waiting_days[j] += 1
-                continue
-            g.waiting_days[j] = 0
-            n_boats[j] = nb
-            per_boat[j] = min(int(np.ceil(counts[j] / nb)), cap_agents)
-        pos = np.arange(h.size) - start[gg]
-        number = pos // per_boat[gg]
-        on = number < n_boats[gg]
-        return h, gg, number, on, n_boats
+        return plan_kernel(
+            holders, p.household, p.gang, g.load, g.boats, g.waiting_days, float(sc.scale), float(sc.sea.max_load),
+            float(sc.sea.max_wait_days),
+        )
 
     def launch(self, day: int, holders: np.ndarray) -> None:
         mk = self.market
@@ -173,103 +361,56 @@ class BoatCrossings:
         p = sim.people
         tl = sim.timeline
         rec = sim.rec
-        scale = sc.scale
+        scale = float(sc.scale)
         e = tl.effectiveness[:, day]
-        from crossings.processes.market import E_BEACH, E_SEA
+        from crossings.processes.market import E_BEACH, E_SEA, memory_weight
 
         h, gg, number, on, n_boats = self.plan(holders)
-        outcome = np.zeros(h.size, np.int8)  # WAIT unless resolved below
-        key = sim.streams.key("sea", day)
-        # boats: one row per prepared boat
-        b_gang = np.repeat(np.arange(g.n), n_boats)
-        b_num = np.concatenate([np.arange(k) for k in n_boats]) if n_boats.sum() else np.zeros(0, np.int64)
-        n_b = b_gang.size
+        n_b = int(n_boats.sum())
         if n_b == 0:
             return
-        offset = np.concatenate([[0], np.cumsum(n_boats)[:-1]])
-        person_boat = np.where(on, offset[gg] + number, -1)
-        b_people = np.bincount(person_boat[on], minlength=n_b).astype(float) * scale
-        b_site = g.home_coast[b_gang]
-        u_seize = boat_uniforms(key, b_gang, b_num, 0)
-        u_beach = boat_uniforms(key, b_gang, b_num, 1)
-        u_sea = boat_uniforms(key, b_gang, b_num, 2)
-        u_distress = boat_uniforms(key, b_gang, b_num, 3)
-        seized = u_seize < g.stock_seizure[b_gang]
-        trying = ~seized
+        key = sim.streams.key("sea", day)
         bad = uniform(key, g.n, K_WEATHER) < s.marginal_weather_share
-        p_beach, p_dis, launching = boat_fate_probabilities(
-            b_gang, b_site, b_people, trying, sim.world.n_sites, g.evasion, s.beach_interception_max, e[E_BEACH],
-            s.congestion_boats, s.rated_capacity, s.distress_probability, s.distress_overload_effect, bad,
-            s.bad_weather_distress_multiplier,
+        b_gang, fate, person_boat, launching, n_fate = boat_fates(
+            key, gg, number, on, n_boats, g.home_coast, g.stock_seizure, g.evasion, scale, sim.world.n_sites,
+            s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
+            s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
         )
-        stopped = trying & (u_beach < p_beach)
-        launched = trying & ~stopped
-        sea_stop = launched & (u_sea < tl.sea_interception[day] * e[E_SEA])
-        distress = launched & ~sea_stop & (u_distress < p_dis)
-        arrived = launched & ~sea_stop & ~distress
-        # person outcomes
-        pb = np.where(on, person_boat, 0)
-        outcome[on & stopped[pb]] = STOPPED_BEACH
-        outcome[on & sea_stop[pb]] = STOPPED_SEA
-        outcome[on & arrived[pb]] = ARRIVED
-        in_distress = on & distress[pb]
-        if in_distress.any():
-            d_idx = np.flatnonzero(in_distress)
-            people_in_distress = d_idx.size * scale
-            rescue = s.rescue_share * min(1.0, s.rescue_capacity_people_per_day / people_in_distress)
-            hh = p.household[h[d_idx]].astype(np.int64)
-            die = uniform_slots(key, hh, K_DEATH) >= rescue
-            to_dest = uniform_slots(key, hh, K_RESCUE_SIDE) < s.rescued_to_destination_share
-            outcome[d_idx] = np.where(die, DIED, np.where(to_dest, ARRIVED, RESCUED_BACK))
-        # apply to people
-        attempted = h[outcome != WAIT]
-        camps = p.site[attempted]
-        crossed = h[outcome == ARRIVED]
-        dead = h[outcome == DIED]
-        back_beach = h[outcome == STOPPED_BEACH]
-        back_sea = h[(outcome == STOPPED_SEA) | (outcome == RESCUED_BACK)]
-        for grp, days in ((back_beach, s.beach_return_days), (back_sea, s.sea_return_days)):
-            if grp.size:
-                p.state[grp] = TRAVELLING
-                p.next_day[grp] = day + max(1, int(round(days)))
-                p.attempts[grp] += 1
-        if dead.size:
-            p.state[dead] = DEAD
+        outcome, on_landed = person_outcomes(
+            h, person_boat, fate, p.household, key, scale, s.rescue_share, s.rescue_capacity_people_per_day,
+            s.rescued_to_destination_share,
+        )
+        # people
+        crossed, stopped_people, dead, n_out, days_to_cross = apply_outcomes(
+            h, outcome, p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day, day,
+            max(1, int(round(s.beach_return_days))), max(1, int(round(s.sea_return_days))), sim.world.destination,
+            sim.today["attempts_by_site"][BOAT], sim.today["successes_by_site"][BOAT],
+        )
         if crossed.size:
-            p.state[crossed] = CROSSED
-            p.crossed_day[crossed] = day
-            rec.add("days_to_cross_sum", float((day - p.arrival_day[crossed]).sum()))
-            ok_camps = camps[outcome[outcome != WAIT] == ARRIVED]
-            np.add.at(sim.today["successes_by_site"][BOAT], ok_camps, 1.0)
-            p.site[crossed] = sim.world.destination
-        np.add.at(sim.today["attempts_by_site"][BOAT], camps, 1.0)
-        stopped_people = np.concatenate([back_beach, back_sea])
+            rec.add("days_to_cross_sum", float(days_to_cross))
         mk.settle(crossed, stopped_people, dead)
         sim.today["irregular_crossers"].append(crossed)
         # gangs: stock, costs, volume
-        lost = seized | trying  # every prepared boat is used up or seized
-        g.boats -= np.bincount(b_gang[lost], minlength=g.n)
-        g.boats = np.maximum(g.boats, 0.0)
-        att_gang = np.bincount(gg[outcome != WAIT], minlength=g.n) * scale
-        g.attempts_today += att_gang
-        g.costs_today += att_gang * m.logistics_boat_eur + np.bincount(b_gang[trying], minlength=g.n) * s.crew_cost_eur
+        book_boats(gg, outcome, b_gang, fate, scale, m.logistics_boat_eur, s.crew_cost_eur, g.boats, g.attempts_today,
+                   g.costs_today)
         # market memories (weighted like people's beliefs)
-        alpha = 1.0 - np.exp(-1.0 / m.volume_memory_days)
+        n_att = h.size - int(n_out[WAIT])
+        n_lost = int(n_fate[SEIZED] + n_fate[BEACH])
+        alpha = memory_weight(m.volume_memory_days)
         w_b = 1.0 - (1.0 - alpha) ** min(n_b, 50)
-        mk.seized_share += w_b * ((seized.sum() + stopped.sum()) / n_b - mk.seized_share)
-        if trying.any():
+        mk.seized_share += w_b * (n_lost / n_b - mk.seized_share)
+        if n_fate[SEIZED] < n_b:  # some boats tried to launch
             sites = launching[launching > 0]
             mk.launch_crowding += alpha * (float(sites.mean()) - mk.launch_crowding)
-        mk.observe_boat_deaths(dead.size * scale, attempted.size * scale)
-        n_att = attempted.size
+        mk.observe_boat_deaths(dead.size * scale, n_att * scale)
         # results
         rec.add("attempts_boat", n_att)
         rec.add("crossings_boat", crossed.size)
-        rec.add("intercepted_beach", back_beach.size)
-        rec.add("intercepted_sea", int((outcome == STOPPED_SEA).sum()))
-        rec.add("rescued_sea", int((outcome == RESCUED_BACK).sum()))
+        rec.add("intercepted_beach", int(n_out[STOPPED_BEACH]))
+        rec.add("intercepted_sea", int(n_out[STOPPED_SEA]))
+        rec.add("rescued_sea", int(n_out[RESCUED_BACK]))
         rec.add("deaths_boat", dead.size)
-        rec.add("boats_seized", int(seized.sum() + stopped.sum()))
-        rec.add("boats_launched", int(launched.sum()))
-        rec.add("boats_arrived", int(arrived.sum()))
-        rec.add("people_on_arrived_boats", int((on & arrived[pb]).sum()))
+        rec.add("boats_seized", n_lost)
+        rec.add("boats_launched", n_b - n_lost)
+        rec.add("boats_arrived", int(n_fate[LANDED]))
+        rec.add("people_on_arrived_boats", on_landed)
