@@ -108,23 +108,32 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
     """See :meth:`BoatCrossings.plan` (``waiting_days`` updated in place)."""
     n_g = load.shape[0]
     m = holders.shape[0]
-    g0 = np.empty(m, np.int64)
-    hh_max = 0
-    for r in range(m):
-        g0[r] = gang[holders[r]]
-        hh_max = max(hh_max, np.int64(household[holders[r]]))
-    sort_key = np.empty(m, np.int64)
-    for r in range(m):
-        sort_key[r] = g0[r] * (hh_max + 1) + household[holders[r]]
-    order = np.argsort(sort_key, kind="mergesort")  # stable, like np.lexsort((household, gang))
-    h = holders[order]
-    gg = g0[order]
+    # stable sort by gang, then household (like np.lexsort((household, gang))): a counting sort by
+    # gang, then a stable sort of each gang's households unless already in order (the usual case)
     counts = np.zeros(n_g, np.int64)
     for r in range(m):
-        counts[gg[r]] += 1
+        counts[gang[holders[r]]] += 1
     start = np.zeros(n_g, np.int64)
     for j in range(1, n_g):
         start[j] = start[j - 1] + counts[j - 1]
+    fill = start.copy()
+    h = np.empty_like(holders)
+    for r in range(m):
+        j = gang[holders[r]]
+        h[fill[j]] = holders[r]
+        fill[j] += 1
+    for j in range(n_g):
+        seg = h[start[j]:start[j] + counts[j]]
+        for r in range(1, seg.shape[0]):
+            if household[seg[r]] < household[seg[r - 1]]:
+                hh = np.empty(seg.shape[0], np.int64)
+                for q in range(seg.shape[0]):
+                    hh[q] = household[seg[q]]
+                seg[:] = seg[np.argsort(hh, kind="mergesort")]
+                break
+    gg = np.empty(m, np.int64)
+    for r in range(m):
+        gg[r] = gang[h[r]]
     cap_agents = max(1, int(np.floor(max_load / scale)))
     n_boats = np.zeros(n_g, np.int64)
     per_boat = np.ones(n_g, np.int64)
