@@ -274,12 +274,29 @@ def paid_utility_kernel(
     and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit."""
     n = idx.shape[0]
     V = np.empty(n)
+    # expected success depends only on (site, own attempts, attempts covered): computed once per
+    # combination (same operations, so the same values) in a table indexed by those three
+    max_att = 0
+    max_left = n_fee
+    for r in range(n):
+        max_att = max(max_att, np.int64(attempts[r]))
+        max_left = max(max_left, np.int64(paid_left[idx[r]]))
+    if max_att < 0 or max_att > 1000 or max_left > 1000:
+        max_att, max_left = -1, -1  # no table (negative or unusually many attempts)
+    memo = np.full((belief_row.shape[0], max_att + 1, max_left + 1), np.nan)
     for r in range(n):
         i = idx[r]
         holds = gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == code
         n_left = paid_left[i] if holds else n_fee
-        b = belief_row[site[r]] * np.exp(-own_discount * attempts[r])
-        v = asc + beta_success * episode_success(b, n_left) - beta_risk * risk / risk_tol[r]
+        a = attempts[r]
+        if 0 <= a <= max_att and 0 <= n_left <= max_left:
+            es = memo[site[r], a, n_left]
+            if np.isnan(es):
+                es = episode_success(belief_row[site[r]] * np.exp(-own_discount * attempts[r]), n_left)
+                memo[site[r], a, n_left] = es
+        else:
+            es = episode_success(belief_row[site[r]] * np.exp(-own_discount * attempts[r]), n_left)
+        v = asc + beta_success * es - beta_risk * risk / risk_tol[r]
         if uk_ties[r]:
             v += beta_ties
         if not holds:
