@@ -85,6 +85,36 @@ def spawn_groups(
     return i
 
 
+@njit(cache=True)
+def group_counts(key, means):
+    """Poisson number of groups per nationality (slot = nationality index)."""
+    out = np.empty(means.shape[0], np.int64)
+    for k in range(means.shape[0]):
+        out[k] = poisson(key, k, 0, means[k])
+    return out
+
+
+@njit(cache=True)
+def spawn_all(
+    n_groups, start_slot, day, key, state, site, nationality, household, minor, uk_ties, funds, debt,
+    risk_tol, arrival_day, next_day, attempts, crossed_day, gang, paid_left, family_share, uam_share,
+    ties_share, funds_median, funds_sigma, risk_mean, camp_util, camps, travel_days, entry_site,
+    initial_state, decision_mean, fixed_site,
+):
+    """``spawn_groups`` for every nationality in turn; returns the next free slot."""
+    i = start_slot
+    for k in range(n_groups.shape[0]):
+        if n_groups[k] <= 0:
+            continue
+        i = spawn_groups(
+            n_groups[k], k, i, day, key, state, site, nationality, household, minor, uk_ties, funds,
+            debt, risk_tol, arrival_day, next_day, attempts, crossed_day, gang, paid_left,
+            family_share[k], uam_share[k], ties_share[k], funds_median[k], funds_sigma[k], risk_mean,
+            camp_util[k], camps, travel_days, entry_site, initial_state, decision_mean, fixed_site,
+        )
+    return i
+
+
 class Inflow(Process):
     """Inflow: people arrive in groups (adults, unaccompanied minors, families) by nationality,
     with funds, risk tolerance and ties, and travel to a camp chosen by their network."""
@@ -106,8 +136,7 @@ class Inflow(Process):
             return
         key = sim.streams.key("inflow", day)
         means = lam * tl.nationality_share[:, day] / self.group_size
-        n_groups = [poisson(key, k, 0, float(means[k])) for k in range(len(means))]
-        self.spawn(day, n_groups, key, TRAVELLING)
+        self.spawn(day, group_counts(key, means), key, TRAVELLING)
 
     def spawn(self, day, n_groups, key, initial_state, util=None, fixed_site=-1):
         sim = self.sim
@@ -117,20 +146,17 @@ class Inflow(Process):
         p.reserve(int(sum(n_groups)) * 12 + 16)
         start = p.n
         util = sim.camp_utility if util is None else util
-        i = p.n
-        for k, g in enumerate(n_groups):
-            if g <= 0:
-                continue
-            i = spawn_groups(
-                int(g), k, i, day, key, p.state, p.site, p.nationality, p.household, p.minor,
-                p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
-                p.crossed_day, p.gang, p.paid_attempts_left,
-                float(w.nat_family_share[k]), float(w.nat_uam_share[k]), float(w.nat_ties_share[k]),
-                float(w.nat_funds_median[k]), float(w.nat_funds_sigma[k]),
-                float(sim.scenario.people.risk_tolerance_mean), util[k], sim.camp_sites,
-                w.travel_days, w.entry_site, initial_state,
-                float(sim.scenario.people.decision_interval_days), int(fixed_site),
-            )
+        n_groups = np.asarray(n_groups, dtype=np.int64)
+        if not n_groups.any():
+            return np.zeros(0, np.int32)
+        i = spawn_all(
+            n_groups, p.n, day, key, p.state, p.site, p.nationality, p.household, p.minor,
+            p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
+            p.crossed_day, p.gang, p.paid_attempts_left, w.nat_family_share, w.nat_uam_share,
+            w.nat_ties_share, w.nat_funds_median, w.nat_funds_sigma,
+            float(sim.scenario.people.risk_tolerance_mean), util, sim.camp_sites, w.travel_days,
+            w.entry_site, initial_state, float(sim.scenario.people.decision_interval_days), int(fixed_site),
+        )
         p.n = i
         new = np.arange(start, i, dtype=np.int32)
         p.active = np.concatenate([p.active, new])
