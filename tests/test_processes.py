@@ -194,3 +194,21 @@ def test_returns_agreement_returns_people_who_come_back_or_leave():
     still_returned = (sim.people.state[: sim.people.n] == 6).sum()
     assert still_returned <= ret.loc["2020-12-21":].sum()
     assert (sim.people.state[: sim.people.n] == LEFT).sum() == 0
+
+
+def test_closing_shelter_places_ends_stays_beyond_the_new_capacity():
+    """A shelter cut from 2,000 places to 50 holds at most 50 people from that day on; the others
+    go back to the border or leave, as at the end of any stay."""
+    d = quiet(end=D(2020, 2, 29))
+    d["inflow"]["knots"] = [[D(2020, 1, 1), 0.0]]
+    d["sites"][0]["initial_population"] = 1000
+    d["sites"][4]["capacity"] = 2000
+    d["shelters"] = {"stay_days_mean": 60}
+    d["policies"] = [
+        {"type": "camp_clearance", "site": "A", "date": D(2020, 1, 3), "buses": 40, "seats_per_bus": 20, "acceptance": 1.0},
+        {"type": "shelter_capacity", "site": "Shelter", "start": D(2020, 1, 20), "capacity": 50},
+    ]
+    res = Sim(scenario(d)).run()
+    assert res.sites.loc["2020-01-19", "Shelter"] > 500
+    assert (res.sites.loc["2020-01-20":, "Shelter"] <= 50).all()
+    assert res.daily.loc["2020-01-20", "shelter_returns"] + res.daily.loc["2020-01-20", "left_corridor"] > 400

@@ -62,7 +62,8 @@ def movement_kernel(
 
 class Movement(Process):
     """Movement: travellers settle in their camp; people at the end of a shelter stay return to
-    the border or leave; people returned under an agreement come back or leave."""
+    the border or leave; people returned under an agreement come back or leave. When a shelter
+    loses places, the stays of the people beyond its new capacity end today."""
 
     name = "movement"
     reads = ("people.state", "people.next_day", "people.household", "camp_counts")
@@ -72,6 +73,11 @@ class Movement(Process):
         sim = self.sim
         p = sim.people
         sc = sim.scenario
+        if day > 0:
+            cap = sim.timeline.shelter_capacity
+            shrunk = np.flatnonzero(cap[:, day] < cap[:, day - 1])
+            if shrunk.size:
+                self.close_places(day, shrunk)
         key = sim.streams.key("movement", day)
         c = movement_kernel(
             p.active, p.state, p.site, p.household, p.nationality, p.next_day, day, key,
@@ -82,3 +88,18 @@ class Movement(Process):
         rec = sim.rec
         rec.add("shelter_returns", c[SHELTER_RETURNS])
         rec.add("left_corridor", c[SHELTER_LEFT] + c[RETURNED_LEFT])
+
+    def close_places(self, day: int, shelters: np.ndarray) -> None:
+        """End today the stays of the people beyond each shelter's new capacity (those who arrived in
+        the corridor last); the movement kernel then sends them back to the border or out of the
+        corridor as at the end of any stay."""
+        sim = self.sim
+        p = sim.people
+        act = p.active
+        inside = act[p.state[act] == IN_SHELTER]
+        cap = np.floor(sim.timeline.shelter_capacity[:, day] / sim.scenario.scale)
+        for s in shelters:
+            here = inside[p.site[inside] == s]
+            excess = here.size - int(cap[s])
+            if excess > 0:
+                p.next_day[here[-excess:]] = day
