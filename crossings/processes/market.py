@@ -595,14 +595,15 @@ def sell_and_book(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
     credit_share, attempts_per_fee, scale, cash_today, revenue_today,
 ):
-    """:func:`sell_kernel` with weights ``log_x - beta_cost x price``, then books the sales into the
-    gangs' cash and revenue (x scale). Returns (holder mask, places sold, their summed price)."""
+    """:func:`sell_kernel` (``household``: everybody's household head) with weights
+    ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
+    Returns (holder mask, places sold, their summed price)."""
     n_g = prices.shape[0]
     weights = np.empty(n_g)
     for j in range(n_g):
         weights[j] = log_x[j] - beta_cost * prices[j]
     holder, bought, cash, lent = sell_kernel(
-        idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
+        idx, household[idx], funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
         credit_share, attempts_per_fee,
     )
     cash_by = np.zeros(n_g)
@@ -954,7 +955,7 @@ class Market(Process):
         par[PAR_RISK_TOL] = risk_t
         par[PAR_OUTSIDE] = max(v_alone, 0.0) if sim.has_ports else 0.0  # crossing alone, or waiting (utility 0)
         par[PAR_BETA_COST] = pp.beta_cost_per_1000_eur / 1000.0
-        par[PAR_ADJUST] = 1.0 - np.exp(-1.0 / m.price_adjust_days)
+        par[PAR_ADJUST] = memory_weight(m.price_adjust_days)
         self.hhi = price_kernel(
             g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
             g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
@@ -999,7 +1000,7 @@ class Market(Process):
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
         holder, n_sold, sold_eur = sell_and_book(
-            idx, p.household[idx], p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
+            idx, p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
             key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
             float(sim.scenario.scale), g.cash_today, g.revenue_today,
         )
