@@ -149,11 +149,26 @@ def gather_kernel(active, state, next_day, day, household, nationality, site, fu
 
 @njit(cache=True)
 def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
-    """Gumbel-max choice per decider; also draws the next decision day."""
+    """Gumbel-max choice per decider; also draws the next decision day.
+
+    Household members share their head's draws, so a member whose utilities equal the previous
+    decider's (the same household, listed next to each other) makes the same choice and gets the
+    same next decision day; that result is reused rather than drawn again."""
     n, k = V.shape
     choice = np.zeros(n, np.int8)
+    prev_nd = 0
     for r in range(n):
         hh = household[r]
+        if r > 0 and household[r - 1] == hh:
+            same = True
+            for c in range(k):
+                if V[r, c] != V[r - 1, c]:
+                    same = False
+                    break
+            if same:
+                choice[r] = choice[r - 1]
+                next_day[idx[r]] = prev_nd
+                continue
         best = 0
         best_v = -np.inf
         for c in range(k):
@@ -166,7 +181,8 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
                 best_v = v
                 best = c
         choice[r] = best
-        next_day[idx[r]] = day + geometric_days(key, hh, 200, decision_mean)
+        prev_nd = day + geometric_days(key, hh, 200, decision_mean)
+        next_day[idx[r]] = prev_nd
     return choice
 
 
@@ -211,13 +227,16 @@ class Decisions(Process):
         choice = choose_kernel(
             V, idx, ctx.household, p.next_day, key, day, float(sim.scenario.people.decision_interval_days)
         )
-        leavers = idx[choice == LEAVE]
-        if leavers.size:
+        # group deciders by option, keeping their order within each option
+        order = idx[np.argsort(choice, kind="stable")]
+        ends = np.cumsum(np.bincount(choice, minlength=N_OPTIONS))
+        starts = ends - np.bincount(choice, minlength=N_OPTIONS)
+        if ends[LEAVE] > starts[LEAVE]:
+            leavers = order[starts[LEAVE] : ends[LEAVE]]
             p.state[leavers] = LEFT
             sim.rec.add("left_corridor", leavers.size)
-        intents = {}
-        for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL):
-            sel = idx[choice == code]
-            if sel.size:
-                intents[code] = sel
-        sim.today["intents"] = intents
+        sim.today["intents"] = {
+            code: order[starts[code] : ends[code]]
+            for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL)
+            if ends[code] > starts[code]
+        }
