@@ -10,23 +10,12 @@ pounds use about 1.15 EUR per GBP.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def P(default: Any, desc: str, unit: str = "", source: str = "assumption", **kw: Any) -> Any:
-    """A documented parameter (same convention as :func:`crossings.scenario.schema.P`)."""
-    text = desc
-    if unit:
-        text += f" Unit: {unit}."
-    text += f" Source: {source}."
-    return Field(default, description=text, json_schema_extra={"unit": unit, "source": source}, **kw)
-
-
-NonNeg = Annotated[float, Field(ge=0)]
-Prob = Annotated[float, Field(ge=0, le=1)]
-Pos = Annotated[float, Field(gt=0)]
+from crossings.scenario.params import NonNeg, P, Pos, Prob
 
 
 class Market(BaseModel):

@@ -9,31 +9,19 @@ this module as ``docs/reference.md``; the schema *is* the parameter documentatio
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crossings.policies.interventions import Intervention
 from crossings.scenario.market_schema import Market, Sea
+from crossings.scenario.params import NonNeg, P, Prob
 
 SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
 
 
-def P(default: Any, desc: str, unit: str = "", source: str = "assumption", **kw: Any) -> Any:
-    """A documented parameter: meaning, unit, default and source in one place."""
-    text = desc
-    if unit:
-        text += f" Unit: {unit}."
-    text += f" Source: {source}."
-    return Field(default, description=text, json_schema_extra={"unit": unit, "source": source}, **kw)
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
-
-
-NonNeg = Annotated[float, Field(ge=0)]
-Prob = Annotated[float, Field(ge=0, le=1)]
 
 
 class Site(Strict):
