@@ -157,12 +157,7 @@ def load_scenario(name_or_path: str | Path, **overrides: Any):
     """Load, merge and validate a scenario; ``overrides`` set top-level keys (e.g. seed)."""
     data, path = load_dict(name_or_path)
     data.update({k: v for k, v in overrides.items() if v is not None})
-    sc = validate(data, path)
-    try:
-        sc._source_path = str(path)  # type: ignore[attr-defined]
-    except (AttributeError, ValueError):
-        pass
-    return sc
+    return validate(data, path)
 
 
 def dump_toml(scenario) -> str:
