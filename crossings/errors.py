@@ -16,7 +16,12 @@ class ScenarioError(CrossingsError):
     """A scenario (or input file) is unreadable or invalid."""
 
     def __init__(self, file: str, field: str, expected: str):
-        self.file = str(file)
-        self.field = str(field)
-        self.expected = " ".join(str(expected).split())
+        self.file = _printable(file)
+        self.field = _printable(field)
+        self.expected = " ".join(_printable(expected).split())
         super().__init__(f"{self.file}: {self.field}: {self.expected}")
+
+
+def _printable(text) -> str:
+    """The text on one line: control characters (e.g. a newline inside a key) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
