@@ -198,7 +198,11 @@ def _add_ratios(df: pd.DataFrame) -> None:
 
 
 class Recorder:
-    """Today's row of every metric, and the daily population of each site."""
+    """Today's row of every metric, and the daily population of each site.
+
+    Totals that are sums of other metrics (``crossings_total``, ``crossings_paid``, ``deaths``,
+    ``public_spending_eur``) are filled for all days at once when :meth:`results` builds the
+    tables."""
 
     def __init__(self, n_days: int, n_sites: int):
         self.values = np.zeros((n_days, len(METRICS)))
@@ -216,6 +220,7 @@ class Recorder:
 
     def results(self, sim) -> Results:
         dates = pd.DatetimeIndex(sim.timeline.dates, name="date")
+        _derive_totals(self.values)
         vals = self.values.copy()
         scale = sim.scenario.scale
         for j, (_, _, scaled, _) in enumerate(METRICS):
@@ -244,24 +249,29 @@ class Record(Process):
         sim = self.sim
         p = sim.people
         counts, site_pop, keep = _count_and_compact(p.active, p.state, p.site, sim.world.n_sites)
-        rec = sim.rec
-        rec.set("in_camps", counts[IN_CAMP])
-        rec.set("travelling", counts[TRAVELLING])
-        rec.set("in_shelters", counts[IN_SHELTER])
-        rec.set("returned_waiting", counts[RETURNED])
-        rec.set("person_days_in_camp", counts[IN_CAMP])
-        rec.site_pop[day] = site_pop
+        row = sim.rec.values[day]
+        row[_STOCKS] = counts[_STOCK_STATES]
+        sim.rec.site_pop[day] = site_pop
         p.active = keep
-        crossed = rec.values[day, INDEX["crossings_lorry_alone"]] + rec.values[day, INDEX["crossings_lorry_paid"]]
-        crossed += rec.values[day, INDEX["crossings_boat"]] + rec.values[day, INDEX["crossings_legal"]]
-        rec.set("crossings_total", crossed)
-        rec.set("crossings_paid", rec.values[day, INDEX["crossings_lorry_paid"]] + rec.values[day, INDEX["crossings_boat"]])
-        rec.set("deaths", rec.values[day, INDEX["deaths_boat"]] + rec.values[day, INDEX["deaths_lorry"]])
-        spend = sum(
-            rec.values[day, INDEX[f"spending_{c}_eur"]]
-            for c in ("port", "beach", "sea", "intelligence", "camps")
-        )
-        rec.set("public_spending_eur", spend)
+
+
+# stocks recorded by the results stage, and the states they count
+_STOCKS = np.array([INDEX[m] for m in ("in_camps", "travelling", "in_shelters", "returned_waiting", "person_days_in_camp")])
+_STOCK_STATES = np.array([IN_CAMP, TRAVELLING, IN_SHELTER, RETURNED, IN_CAMP])
+
+
+def _derive_totals(values: np.ndarray) -> None:
+    """Totals that are sums of other daily metrics, for all days at once."""
+    c = {m: values[:, INDEX[m]] for m in INDEX}
+    values[:, INDEX["crossings_total"]] = (c["crossings_lorry_alone"] + c["crossings_lorry_paid"]) + (
+        c["crossings_boat"] + c["crossings_legal"]
+    )
+    values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + c["crossings_boat"]
+    values[:, INDEX["deaths"]] = c["deaths_boat"] + c["deaths_lorry"]
+    spend = np.zeros(values.shape[0])
+    for ch in ("port", "beach", "sea", "intelligence", "camps"):
+        spend = spend + c[f"spending_{ch}_eur"]
+    values[:, INDEX["public_spending_eur"]] = spend
 
 
 from numba import njit  # noqa: E402
