@@ -197,7 +197,7 @@ class Decisions(Process):
     legal route or leave, by random utility over expected success, cost, risk and time spent."""
 
     name = "decisions"
-    reads = ("people.*", "beliefs", "market.prices", "timeline.legal_quota")
+    reads = ("people.*", "today.decision_candidates", "beliefs", "market.prices", "timeline.legal_quota")
     writes = ("people.next_day", "people.state", "today.intents")
 
     def __init__(self, sim):
@@ -211,8 +211,11 @@ class Decisions(Process):
         sim = self.sim
         p = sim.people
         sim.today["intents"] = {}
+        # the movement stage lists the camp residents whose decision day has come; the gather
+        # re-checks state and day (evictions and clearances may have changed them since)
+        candidates = sim.today.get("decision_candidates", p.active)
         ctx = Context(*gather_kernel(
-            p.active, p.state, p.next_day, day, p.household, p.nationality, p.site, p.funds, p.uk_ties,
+            candidates, p.state, p.next_day, day, p.household, p.nationality, p.site, p.funds, p.uk_ties,
             p.attempts, p.arrival_day, p.risk_tolerance,
         ))
         idx = ctx.idx

@@ -33,13 +33,18 @@ def movement_kernel(
     return_share, back_share, decision_mean,
 ):
     counts = np.zeros(5, np.int64)
+    due = np.empty(active.shape[0], np.int32)  # camp residents whose decision day has come
+    n_due = 0
     for j in range(active.shape[0]):
         i = active[j]
         s = state[i]
         if next_day[i] > day:
             continue
         hh = household[i]
-        if s == TRAVELLING:
+        if s == IN_CAMP:
+            due[n_due] = i
+            n_due += 1
+        elif s == TRAVELLING:
             state[i] = IN_CAMP
             next_day[i] = day + geometric_days(key, hh, 0, decision_mean)
             counts[SETTLED] += 1
@@ -57,7 +62,7 @@ def movement_kernel(
             else:
                 counts[SHELTER_LEFT if s == IN_SHELTER else RETURNED_LEFT] += 1
                 state[i] = LEFT
-    return counts
+    return counts, due[:n_due].copy()
 
 
 class Movement(Process):
@@ -67,7 +72,7 @@ class Movement(Process):
 
     name = "movement"
     reads = ("people.state", "people.next_day", "people.household", "camp_counts")
-    writes = ("people.state", "people.site", "people.next_day")
+    writes = ("people.state", "people.site", "people.next_day", "today.decision_candidates")
 
     def step(self, day: int) -> None:
         sim = self.sim
@@ -79,12 +84,15 @@ class Movement(Process):
             if shrunk.size:
                 self.close_places(day, shrunk)
         key = sim.streams.key("movement", day)
-        c = movement_kernel(
+        c, due = movement_kernel(
             p.active, p.state, p.site, p.household, p.nationality, p.next_day, day, key,
             sim.camp_utility, sim.camp_sites, sim.world.travel_days,
             float(sc.shelters.return_share), float(sc.outflow.returned_back_share),
             float(sc.people.decision_interval_days),
         )
+        # Later stages before decisions only delay decisions or move people out of camps, never
+        # into them, so this list holds everyone who can be due today (decisions re-checks it).
+        sim.today["decision_candidates"] = due
         rec = sim.rec
         rec.add("shelter_returns", c[SHELTER_RETURNS])
         rec.add("left_corridor", c[SHELTER_LEFT] + c[RETURNED_LEFT])
