@@ -22,23 +22,18 @@ from crossings.engine.rng import Streams
 from crossings.engine.state import MAX_DAYS, People
 from crossings.engine.timeline import CAMP, PORT, compile_timeline, compile_world
 from crossings.errors import ScenarioError
-from crossings.processes.camps import Camps
+from crossings.engine.state import IN_CAMP
+from crossings.processes import market as market_mod
+from crossings.processes.camps import Camps, count_kernel
 from crossings.processes.clearances import Clearances
 from crossings.processes.crossings import Crossings, lorry_alone_success
 from crossings.processes.decisions import LORRY_ALONE, N_OPTIONS, Decisions
+from crossings.processes.draws import camp_utilities
 from crossings.processes.inflow import Inflow
 from crossings.processes.movement import Movement
 from crossings.processes.policies import Policies
 from crossings.scenario.loader import load_scenario
 from crossings.scenario.schema import Scenario
-
-
-def _market_module():
-    try:
-        from crossings.processes import market
-    except ImportError:
-        return None
-    return market
 
 
 class Sim:
@@ -72,8 +67,7 @@ class Sim:
         self.belief[LORRY_ALONE, :] = lorry_alone_success(self, 0)
         self.today: dict = {}
         processes = [Policies(self), Inflow(self), Movement(self), Camps(self), Clearances(self)]
-        market_mod = _market_module()
-        self.market_on = market_mod is not None and (market_mod.enabled(scenario) if market is None else bool(market))
+        self.market_on = market_mod.enabled(scenario) if market is None else bool(market)
         if self.market_on:
             processes.append(market_mod.Market(self))
         processes += [Decisions(self), Crossings(self), Record(self)]
@@ -92,9 +86,6 @@ class Sim:
         sc = self.scenario
         w = self.world
         inflow = self.loop["inflow"]
-        from crossings.engine.state import IN_CAMP
-        from crossings.processes.draws import camp_utilities
-
         key = self.streams.key("initial_population", 0)
         self.camp_utility = util = camp_utilities(self)
         shares = self.timeline.nationality_share[:, 0]
@@ -105,8 +96,6 @@ class Sim:
             groups = np.floor(people * shares / inflow.group_size + 0.5).astype(int)
             inflow.spawn(0, list(groups), key, IN_CAMP, util=util, fixed_site=s_i)
         self.rec.values[0, :] = 0.0  # initial residents are not arrivals on day 0
-        from crossings.processes.camps import count_kernel
-
         p = self.people
         self.camp_counts, self.shelter_occupancy = count_kernel(
             p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds, np.float32(0.0)
