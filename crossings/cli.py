@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crossings.errors import CrossingsError, ScenarioError
+from crossings.store.atomic import check_run_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="crossings: simulate informal border-crossing systems.")
@@ -132,7 +133,13 @@ def run(
     bad = [f for f in fmts if f not in ("parquet", "csv")]
     if bad:
         raise ScenarioError("(command line)", "--formats", f"parquet and/or csv, not {', '.join(bad)}")
+    if not fmts and not no_save:
+        raise ScenarioError("(command line)", "--formats", "at least one of parquet, csv (or --no-save)")
+    if out is not None and not no_save:
+        check_run_dir(out, fmts)  # a bad --out is reported before the run, not after it
     sc = load_scenario(scenario, seed=seed)
+    if not no_save and out is None:
+        check_run_dir(_default_out(sc), fmts)
     if getattr(sc, "model", "corridor") == "flee":
         return _run_flee(sc, scenario, seed, out, fmts, progress, no_save)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -164,15 +171,21 @@ def run(
     for note in res.notes:
         console.print(f"note: {note}", markup=False, soft_wrap=True)
     if not no_save:
-        dest = out if out is not None else Path("results") / sc.name
+        dest = out if out is not None else _default_out(sc)
         paths = res.save(dest, fmts)
-        console.print(f"saved {len(paths)} files to {dest}/ (daily, monthly, yearly, sites_daily)", markup=False)
+        console.print(f"saved {len(paths)} files and a manifest to {dest}/ (daily, monthly, yearly, sites_daily)", markup=False)
+
+
+def _default_out(sc) -> Path:
+    """``results/<name>``; the scenario's name is a single folder name (checked by the schema)."""
+    return Path("results") / str(getattr(sc, "name", "flee"))
 
 
 def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
     from crossings.flee.sim import FleeSim
 
-    res = FleeSim(sc, seed=seed if seed is not None else 0).run(progress=progress)
+    run_seed = int(getattr(sc, "seed", 0))  # the scenario's seed, already overridden by --seed
+    res = FleeSim(sc, seed=run_seed).run(progress=progress)
     table = res.summary_table()
     _print_table(table, f"{getattr(sc, 'name', scenario)} (Flee-type scenario)")
     try:
@@ -180,12 +193,13 @@ def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
     except Exception as e:  # validation data may be absent
         console.print(f"note: no ARD ({e})", markup=False)
     if not no_save:
-        dest = out if out is not None else Path("results") / str(getattr(sc, "name", "flee"))
-        dest.mkdir(parents=True, exist_ok=True)
-        if "parquet" in fmts:
-            res.daily.to_parquet(dest / "daily.parquet", index=False)
-        if "csv" in fmts:
-            res.daily.to_csv(dest / "daily.csv", index=False)
+        from crossings.scenario.loader import dump_toml
+        from crossings.store.atomic import write_run_dir
+
+        dest = out if out is not None else _default_out(sc)
+        manifest = {"kind": "flee run", "scenario_name": str(getattr(sc, "name", "flee")),
+                    "scenario_toml": dump_toml(sc), "seed": run_seed}
+        write_run_dir(dest, {"daily": res.daily}, fmts, manifest)
         console.print(f"saved to {dest}/", markup=False)
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from crossings.engine.loop import Process
 from crossings.engine.state import IN_CAMP, IN_SHELTER, RETURNED, TRAVELLING
+from crossings.scenario.loader import dump_toml
 
 # name, kind, scaled-by-people, description
 METRICS: list[tuple[str, str, bool, str]] = [
@@ -105,6 +106,7 @@ class Results:
     seed: int
     notes: list[str]
     profile: pd.DataFrame | None = None
+    scenario_toml: str = ""  # the resolved scenario (inheritance applied), recorded in saved manifests
 
     def rollup(self, freq: str) -> pd.DataFrame:
         """Roll daily results up to months (``"MS"``) or years (``"YS"``)."""
@@ -124,21 +126,54 @@ class Results:
         return pa.Table.from_pandas(self.daily.reset_index())
 
     def save(self, out_dir: str | Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
-        """Write daily, monthly, yearly and site tables; returns the paths written."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        tables = {"daily": self.daily, "monthly": self.monthly, "yearly": self.yearly, "sites_daily": self.sites}
-        for name, df in tables.items():
-            if "parquet" in formats:
-                p = out / f"{name}.parquet"
-                df.reset_index().to_parquet(p, index=False)
-                written.append(p)
-            if "csv" in formats:
-                p = out / f"{name}.csv"
-                df.reset_index().to_csv(p, index=False)
-                written.append(p)
-        return written
+        """Write daily, monthly, yearly and site tables with a manifest, atomically; returns the
+        paths of the tables written.
+
+        The folder is replaced as a whole (see :mod:`crossings.store.atomic`): a reader sees the
+        complete earlier results or the complete new ones, never a mix. Raises
+        :class:`~crossings.store.atomic.ResultsError` (one line) if the folder cannot be written;
+        the earlier results are then unchanged."""
+        from crossings.store.atomic import write_run_dir
+
+        tables = {
+            "daily": self.daily.reset_index(),
+            "monthly": self.monthly.reset_index(),
+            "yearly": self.yearly.reset_index(),
+            "sites_daily": self.sites.reset_index(),
+        }
+        manifest = {
+            "kind": "crossings run",
+            "scenario_name": self.scenario_name,
+            "scenario_toml": self.scenario_toml,
+            "seed": int(self.seed),
+            "notes": list(self.notes),
+        }
+        out = write_run_dir(Path(out_dir), tables, tuple(formats), manifest)
+        return [out / f"{name}.{fmt}" for name in tables for fmt in formats]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Results":
+        """Results saved by :meth:`save`, after checking the folder against its manifest."""
+        from crossings.store.atomic import ResultsError, read_run_dir
+
+        tables, manifest = read_run_dir(Path(path))
+        missing = {"daily", "sites_daily"} - set(tables)
+        if missing:
+            raise ResultsError(path, f"not a run folder of crossings.Sim: no {sorted(missing)[0]} table")
+
+        def dated(df: pd.DataFrame) -> pd.DataFrame:
+            df = df.copy()
+            df["date"] = pd.to_datetime(df["date"])
+            return df.set_index("date")
+
+        return cls(
+            daily=dated(tables["daily"]),
+            sites=dated(tables["sites_daily"]),
+            scenario_name=str(manifest.get("scenario_name", "")),
+            seed=int(manifest.get("seed", 0)),
+            notes=list(manifest.get("notes", [])),
+            scenario_toml=str(manifest.get("scenario_toml", "")),
+        )
 
     def summary(self) -> pd.DataFrame:
         """Yearly headline figures (the table ``crossings run`` prints)."""
@@ -234,7 +269,17 @@ class Recorder:
             scenario_name=sim.scenario.name,
             seed=sim.scenario.seed,
             notes=list(sim.notes),
+            scenario_toml=dump_toml(_as_run(sim)),
         )
+
+
+def _as_run(sim):
+    """The scenario as it ran: a market switched on or off by ``Sim(market=...)`` is recorded."""
+    sc = sim.scenario
+    on = getattr(sim, "market_on", sc.market.enabled)
+    if sc.market.enabled != on:
+        sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": on})})
+    return sc
 
 
 class Record(Process):
