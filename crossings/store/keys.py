@@ -1,0 +1,45 @@
+"""What identifies a stored run: the resolved scenario, the seed and the code version.
+
+A run's key is the SHA-256 of the canonical JSON of ``(resolved scenario, seed, code
+version)``. The scenario is the fully resolved model (inheritance applied, every default
+filled), so two files that resolve to the same parameters share stored runs, and any
+parameter change gives a new key. The code version is the package version plus a digest
+of the package's Python source, so a change to the model's code never returns results
+computed by older code.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """``<package version>+<12 hex digits of the source digest>``: the version part of a run key."""
+    from crossings import __version__
+
+    h = hashlib.sha256()
+    for p in sorted(PACKAGE_ROOT.rglob("*.py")):
+        rel = p.relative_to(PACKAGE_ROOT).as_posix()
+        h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
+    return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+def scenario_payload(scenario: Any) -> dict:
+    """The resolved scenario as plain JSON-able data (dates as ISO strings)."""
+    return scenario.model_dump(mode="json")
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+
+
+def run_key(payload: dict, seed: int, version: str) -> str:
+    """The 64-hex key of a run of the resolved scenario ``payload`` with ``seed`` under ``version``."""
+    return hashlib.sha256(canonical({"scenario": payload, "seed": int(seed), "version": version}).encode()).hexdigest()
