@@ -15,6 +15,7 @@ them (each run depends only on its scenario and seed).
 
 from __future__ import annotations
 
+import atexit
 import os
 from typing import Iterator, Sequence
 
@@ -53,7 +54,14 @@ class Serial(Backend):
 
 
 class LocalProcesses(Backend):
-    """A pool of worker processes on this machine (``workers`` = number of cores by default)."""
+    """A pool of worker processes on this machine (``workers`` = number of cores by default).
+
+    Workers are started with ``spawn`` (a fresh interpreter that shares nothing with the
+    caller but the task), so a script that uses them needs the usual
+    ``if __name__ == "__main__":`` guard. Starting a worker costs a few seconds (imports,
+    loading the compiled model), so pools are kept for the life of the calling process and
+    reused by later ensembles; :func:`shutdown` stops them.
+    """
 
     name = "local processes"
 
@@ -62,42 +70,63 @@ class LocalProcesses(Backend):
         if n < 1:
             raise CrossingsError(f"--workers: at least 1 worker, not {n}")
         self.workers = n
-        self._pool = None
 
-    def _ensure(self):
-        if self._pool is None:
+    def _pool(self):
+        pool = _POOLS.get(self.workers)
+        if pool is None:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
-        return self._pool
+            pool = _POOLS[self.workers] = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+        return pool
 
     def warm_up(self) -> None:
         """Start every worker and load the compiled model (for benchmarks)."""
-        pool = self._ensure()
-        list(pool.map(_warm, range(self.workers)))
+        list(self._pool().map(_warm, range(self.workers)))
 
     def map_unordered(self, tasks):
         from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
 
         if not tasks:
             return
-        pool = self._ensure()
-        futures = {pool.submit(simulate, t): i for i, t in enumerate(tasks)}
-        pending = set(futures)
+        pool = self._pool()
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield futures[f], f.result()
-        finally:
-            for f in pending:
-                f.cancel()
+            futures = {pool.submit(simulate, t): i for i, t in enumerate(tasks)}
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        yield futures[f], f.result()
+            finally:
+                for f in pending:
+                    f.cancel()
+        except BrokenProcessPool:
+            _POOLS.pop(self.workers, None)
+            raise CrossingsError(
+                "a local worker process stopped abruptly (out of memory, killed, or a script that starts "
+                "ensembles without an `if __name__ == \"__main__\":` guard)"
+            ) from None
 
-    def close(self):
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def restart(self) -> None:
+        """Stop this size of pool; the next use starts fresh workers."""
+        pool = _POOLS.pop(self.workers, None)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_POOLS: dict = {}
+
+
+def shutdown() -> None:
+    """Stop every pool of local worker processes started by this process."""
+    while _POOLS:
+        _, pool = _POOLS.popitem()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown)
 
 
 class Dask(Backend):
@@ -132,7 +161,7 @@ class Dask(Backend):
         futures = [self.client.submit(simulate, t, pure=False, key=f"crossings-run-{i}-{os.urandom(4).hex()}") for i, t in enumerate(tasks)]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for f in as_completed(futures):
+            for f in as_completed(futures, loop=self.client.loop):
                 yield index[f.key], f.result()
         finally:
             for f in futures:

@@ -143,7 +143,7 @@ class Store:
         if manifest.get("seed") != seed:
             refuse(f"its seed is {manifest.get('seed')!r}, expected {seed}")
         if manifest.get("code_version") != version:
-            refuse(f"computed by crossings {manifest.get('code_version')!r}, expected {version}")
+            refuse(f"computed by crossings {manifest.get('code_version')}, expected {version}")
         stored = manifest.get("scenario")
         if not isinstance(stored, dict) or canonical(stored) != canonical(payload):
             refuse("its resolved scenario differs from the one asked for")
@@ -287,11 +287,14 @@ class Store:
             return pd.DataFrame(columns=[c for c in _COLUMNS if c != "scenario_json"])
         con = self._connect(read_only=True)
         try:
-            return con.execute(
+            df = con.execute(
                 "SELECT key, scenario, seed, version, created, start_date, end_date, days, crossings_total, deaths, "
                 "public_spending_eur, path FROM runs ORDER BY created DESC, scenario, seed").df()
         finally:
             con.close()
+        for c in ("start_date", "end_date"):
+            df[c] = pd.to_datetime(df[c]).dt.date
+        return df
 
     def verify(self) -> list[tuple[str, str]]:
         """Check every run folder against its manifest and key: ``[(key, problem), ...]`` of bad ones."""

@@ -2,8 +2,9 @@
 
 A run's key is the SHA-256 of the canonical JSON of ``(resolved scenario, seed, code
 version)``. The scenario is the fully resolved model (inheritance applied, every default
-filled), so two files that resolve to the same parameters share stored runs, and any
-parameter change gives a new key. The code version is the package version plus a digest
+filled; its name included, its description and parent reference left out), so two files
+that resolve to the same parameters share stored runs, and any parameter change gives a
+new key. The code version is the package version plus a digest
 of the package's Python source, so a change to the model's code never returns results
 computed by older code.
 """
@@ -31,9 +32,18 @@ def code_version() -> str:
     return f"{__version__}+{h.hexdigest()[:12]}"
 
 
+# Provenance text that does not change a simulation: a scenario written as a file that
+# inherits the Channel and the same scenario built in Python share their stored runs.
+NOT_KEYED = ("inherits", "description")
+
+
 def scenario_payload(scenario: Any) -> dict:
-    """The resolved scenario as plain JSON-able data (dates as ISO strings)."""
-    return scenario.model_dump(mode="json")
+    """The resolved scenario as plain JSON-able data (dates as ISO strings), without the
+    fields that do not change results (``inherits``, ``description``)."""
+    data = scenario.model_dump(mode="json")
+    for k in NOT_KEYED:
+        data.pop(k, None)
+    return data
 
 
 def canonical(obj: Any) -> str:
