@@ -252,9 +252,10 @@ def check(
 ):
     """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
     from crossings.calibrate import compare, score
-    from crossings.engine.sim import Sim
+    from crossings.ensemble import Ensemble
 
-    runs = [Sim(scenario, seed=s).run() for s in range(1, seeds + 1)]
+    # seeds run in parallel with a progress bar (runs done, runs/s, time left); not stored
+    runs = Ensemble(scenario, seeds=seeds).run(store=None, progress=True).runs
     table = compare(runs)
     show = table[["series", "period", "observed", "model_mean", "model_min", "model_max", "source"]].set_index("series")
     _print_table(show, f"{runs[0].scenario_name}: model ({seeds} seeds) against observed figures")

@@ -90,10 +90,22 @@ def run_replicates(
     first_of: dict[str, int] = {}
     todo: list[int] = []
     for i, rep in enumerate(replicates):
-        if rep.key in first_of:
-            continue
-        first_of[rep.key] = i
-        got = st.get(rep.key, rep.payload, rep.seed, version) if st is not None else None
+        first_of.setdefault(rep.key, i)
+    unique = list(first_of.values())
+    if st is not None and unique:
+        # reading and checking stored runs is mostly I/O, hashing and Parquet decoding,
+        # which release the GIL: a few threads make a large ensemble return at once
+        from concurrent.futures import ThreadPoolExecutor
+
+        def look(i):
+            rep = replicates[i]
+            return st.get(rep.key, rep.payload, rep.seed, version)
+
+        with ThreadPoolExecutor(max_workers=min(8, len(unique))) as ex:
+            found = list(ex.map(look, unique))
+    else:
+        found = [None] * len(unique)
+    for i, got in zip(unique, found, strict=True):
         if got is None:
             todo.append(i)
         else:

@@ -5,7 +5,8 @@ version)``. The scenario is the fully resolved model (inheritance applied, every
 filled; its name included, its description and parent reference left out), so two files
 that resolve to the same parameters share stored runs, and any parameter change gives a
 new key. The code version is the package version plus a digest
-of the package's Python source, so a change to the model's code never returns results
+of the Python source of the model (everything but the command line and the layers that
+schedule, store and report runs), so a change to the model's code never returns results
 computed by older code.
 """
 
@@ -20,14 +21,21 @@ from typing import Any
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
+# Parts of the package that do not compute a run's results (the command line, the layers
+# that schedule, store, compare or report runs): editing them keeps stored runs valid.
+NOT_MODEL_CODE = ("cli.py", "ensemble/", "store/", "calibrate/", "report/", "web/")
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """``<package version>+<12 hex digits of the source digest>``: the version part of a run key."""
+    """``<package version>+<12 hex digits of the model's source digest>``: the version part of a run key."""
     from crossings import __version__
 
     h = hashlib.sha256()
     for p in sorted(PACKAGE_ROOT.rglob("*.py")):
         rel = p.relative_to(PACKAGE_ROOT).as_posix()
+        if rel.startswith(NOT_MODEL_CODE):
+            continue
         h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
     return f"{__version__}+{h.hexdigest()[:12]}"
 
