@@ -131,3 +131,24 @@ def test_draws_are_parameter_sets_run_with_every_seed():
     assert [(r.draw, r.seed) for r in ens.replicates] == [(0, 1), (0, 2), (1, 1), (1, 2)]
     assert [r.scenario.people.beta_success for r in ens.replicates] == [10.0, 10.0, 14.0, 14.0]
     assert len({r.key for r in ens.replicates}) == 4
+
+
+def test_progress_shows_runs_done_runs_per_second_and_time_left():
+    import io
+    import re
+    import time
+
+    from rich.console import Console
+
+    from crossings.ensemble.progress import RunProgress
+
+    buf = io.StringIO()
+    with RunProgress(40, 10, "compare", console=Console(file=buf, force_terminal=True, width=150)) as p:
+        time.sleep(0.05)
+        p.advance(2)
+        p._progress.refresh()
+        text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", buf.getvalue())
+    assert "12/40 runs" in text and "(10 from store)" in text
+    assert re.search(r"\d+\.\d\d runs/s", text) and re.search(r"left \d+:\d\d:\d\d", text)
+    quiet = RunProgress(5, 5, "all stored")  # nothing to compute: no display
+    assert not quiet.enabled
