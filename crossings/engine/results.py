@@ -163,7 +163,7 @@ class Results:
 
         def dated(df: pd.DataFrame) -> pd.DataFrame:
             df = df.copy()
-            df["date"] = pd.to_datetime(df["date"])
+            df["date"] = pd.to_datetime(df["date"]).astype("datetime64[s]")  # as built by the recorder
             return df.set_index("date")
 
         return cls(
