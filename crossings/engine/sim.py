@@ -36,6 +36,22 @@ from crossings.scenario.loader import load_scenario
 from crossings.scenario.schema import Scenario
 
 
+def check_seed(seed) -> int:
+    """A seed given through the API: a whole number in [0, 2**63), else a one-line error."""
+    import numbers
+
+    ok = isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= int(seed) < 2**63
+    if not ok:
+        raise ScenarioError("(argument)", "seed", f"a whole number from 0 to 2**63 - 1 (got {seed!r})")
+    return int(seed)
+
+
+def scale_warnings(sc: Scenario) -> list[str]:
+    """Where one agent stands for more people than the scenario's smallest groups (see
+    docs/scenarios.md, "Scale"); filled in below."""
+    return []
+
+
 class Sim:
     """One run of one scenario."""
 
@@ -45,7 +61,7 @@ class Sim:
         if not isinstance(scenario, Scenario):
             raise ScenarioError(str(scenario), "model", "a corridor scenario (use crossings.flee for Flee scenarios)")
         if seed is not None:
-            scenario = scenario.model_copy(update={"seed": int(seed)})
+            scenario = scenario.model_copy(update={"seed": check_seed(seed)})
         self.scenario = scenario
         n_days = (scenario.end - scenario.start).days + 1
         if n_days > MAX_DAYS:
@@ -57,6 +73,8 @@ class Sim:
         self.has_ports = bool((self.world.site_kind == PORT).any())
         self.rec = Recorder(n_days, self.world.n_sites)
         self.notes: list[str] = []
+        self.warnings: list[str] = scale_warnings(scenario)
+        self.notes += [f"warning: {w}" for w in self.warnings]
         expected = float(self.timeline.inflow_per_day.sum()) / scenario.scale
         expected += sum(s.initial_population for s in scenario.sites) / scenario.scale
         self.people = People(capacity=int(expected * 1.1) + 1024)

@@ -23,7 +23,7 @@ from crossings.scenario.schema import SITE_KINDS, Scenario
 
 KIND = {k: i for i, k in enumerate(SITE_KINDS)}
 CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE = (KIND[k] for k in SITE_KINDS)
-UNREACHABLE = 10_000
+UNREACHABLE = 1 << 29  # days: never arrives (the schema refuses sites no route reaches)
 
 
 @dataclass
@@ -36,7 +36,7 @@ class World:
     site_attractiveness: np.ndarray
     site_lat: np.ndarray
     site_lon: np.ndarray
-    travel_days: np.ndarray  # int16 [from, to], UNREACHABLE where no path
+    travel_days: np.ndarray  # int32 [from, to], whole days; UNREACHABLE where no path (the destination)
     nat_names: list[str]
     nat_funds_median: np.ndarray
     nat_funds_sigma: np.ndarray
@@ -99,8 +99,8 @@ def _shortest_paths(n: int, edges: list[tuple[int, int, float]]) -> np.ndarray:
         dist[b, a] = min(dist[b, a], d)
     for k in range(n):  # Floyd-Warshall; site counts are small (tens)
         dist = np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :])
-    out = np.where(np.isfinite(dist), np.round(dist), UNREACHABLE)
-    return out.astype(np.int16)
+    out = np.where(np.isfinite(dist), np.minimum(np.round(dist), UNREACHABLE), UNREACHABLE)
+    return out.astype(np.int32)
 
 
 def compile_world(sc: Scenario) -> World:
@@ -229,16 +229,16 @@ def effectiveness(sc: Scenario, spending_eur_per_day: np.ndarray) -> np.ndarray:
     scenario's initial stock or else the steady state of the first day's spending;
     effectiveness = 1 - exp(-stock/h).
     """
-    dep = sc.enforcement.depreciation_per_year
+    enf = sc.enforcement
     n_ch, n_days = spending_eur_per_day.shape
     out = np.zeros_like(spending_eur_per_day)
     for c, ch in enumerate(CHANNELS):
-        delta = (dep.get(ch, 0.5) if isinstance(dep, dict) else dep) / 365.25
-        h = sc.enforcement.half_saturation_eur_million.get(ch, 1.0) * 1e6
+        delta = getattr(enf.depreciation_per_year, ch) / 365.25
+        h = getattr(enf.half_saturation_eur_million, ch) * 1e6
         s = spending_eur_per_day[c]
-        init = sc.enforcement.initial_stock_eur_million
-        if ch in init:
-            stock = init[ch] * 1e6
+        init = getattr(enf.initial_stock_eur_million, ch)
+        if init is not None:
+            stock = init * 1e6
         else:
             stock = s[0] / delta if delta > 0 else 0.0
         for d in range(n_days):
