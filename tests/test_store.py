@@ -29,7 +29,7 @@ import tomli_w
 
 from crossings import Results, Sim
 from crossings.errors import CrossingsError
-from crossings.store import atomic
+from crossings.engine import rundir as atomic  # the implementation behind crossings.store.atomic
 from crossings.store.atomic import MANIFEST, ResultsError, read_run_dir, write_run_dir
 from worlds import D, scenario, tiny
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from crossings.scenario.params import HORIZON_MAX_DAYS
-
 # Person states. Every slot below ``n`` is in exactly one of them every day.
 TRAVELLING = 1  # on the way to a camp (arrival, dispersal, return from a shelter)
 IN_CAMP = 2  # living in an informal camp
@@ -52,8 +50,8 @@ FIELDS: dict[str, np.dtype] = {
     "gang": np.dtype(np.int16),  # gang holding the person's paid contract, or NO_GANG
     "paid_attempts_left": np.dtype(np.int8),
 }
-MAX_DAYS = HORIZON_MAX_DAYS  # day counters (arrival_day, crossed_day) are int16
-assert MAX_DAYS < np.iinfo(np.int16).max
+# The longest horizon: day counters (arrival_day, crossed_day) are int16. The schema refuses longer.
+MAX_DAYS = int(np.iinfo(np.int16).max) - 1
 # Waiting times are capped here: a day no run reaches (day + NEVER still fits next_day's int32).
 NEVER = 1 << 30
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crossings.errors import ScenarioError
-from crossings.scenario.params import check_name
+from crossings.engine.rundir import check_name
 
 LOCATION_TYPES = ("conflict_zone", "town", "camp", "idpcamp", "forward")
 CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp")

@@ -16,8 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-# The engine keeps days in 16-bit counters (crossings.engine.state): the longest horizon.
-HORIZON_MAX_DAYS = 32_766
+from crossings.engine.state import MAX_DAYS as HORIZON_MAX_DAYS  # the engine's 16-bit day counters
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -51,13 +50,3 @@ PeopleCount = Annotated[float, Field(ge=0, le=1e8)]
 PerYear = Annotated[float, Field(ge=0, le=365.25)]
 Exponent = Annotated[float, Field(ge=0, le=10)]
 
-
-def check_name(v: str) -> str:
-    """A scenario name is also the default output folder (``results/<name>``): one plain folder
-    name, never a path."""
-    if v in (".", "..") or any(c in v for c in "/\\") or v.startswith(".") or not v.isprintable() or len(v) > 100:
-        raise ValueError(
-            "a plain folder name (letters, digits, spaces, '-', '_', '.'; no '/' or '\\', not starting "
-            "with '.', at most 100 characters)"
-        )
-    return v

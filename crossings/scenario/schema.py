@@ -29,10 +29,8 @@ from crossings.scenario.params import (
     PosDays,
     Prob,
     Utility,
-    check_name,
 )
-
-SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
+from crossings.engine.rundir import check_name
 
 
 class Strict(BaseModel):
