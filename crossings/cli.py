@@ -58,7 +58,12 @@ def user_errors(fn):
             err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except OSError as e:
-            err_console.print(f"error: {getattr(e, 'filename', '') or ''}: {e.strerror or e}", markup=False, soft_wrap=True)
+            where = getattr(e, "filename", "") or "(file system)"
+            err_console.print(f"error: {where}: {e.strerror or e}", markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except MemoryError:
+            err_console.print("error: not enough memory for this scenario at this scale; raise `scale` "
+                              "(people per agent) or shorten the horizon", markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -157,7 +162,7 @@ def run(
         return _run_ensemble(sc, seeds, seed, out, fmts, progress, market, no_save, workers, dask, store, no_store)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     sim = Sim(sc, market=market)
     if progress:
@@ -220,7 +225,7 @@ def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
 @user_errors
 def loop(scenario: str = typer.Argument("channel", help="Scenario name or path.")):
     """List the stages of a simulated day, in the order they run."""
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     sim = Sim(scenario)
     t = Table(title=f"A day in '{sim.scenario.name}'", show_lines=True)
@@ -235,7 +240,7 @@ def loop(scenario: str = typer.Argument("channel", help="Scenario name or path."
 @user_errors
 def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = None):
     """Run a scenario and show the wall time spent in each stage."""
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     Sim(scenario, seed=seed).run(days=30)  # JIT warm-up
     res = Sim(scenario, seed=seed).run(profile=True)
@@ -271,10 +276,20 @@ def validate(scenario: str = typer.Argument(..., help="Scenario name or path."))
     from crossings.scenario.loader import load_scenario
 
     sc = load_scenario(scenario)
+    # everything `run` does before its first day: compile the world and the timeline, place the
+    # initial population, set up the market (so validate and run refuse the same scenarios)
     if getattr(sc, "model", "corridor") == "flee":
+        from crossings.flee.sim import FleeSim
+
+        FleeSim(sc, seed=sc.seed)
         console.print(f"ok: {sc.name} (Flee-type scenario, {len(sc.locations)} locations, {len(sc.routes)} routes)", markup=False)
     else:
+        from crossings.engine.sim import Sim
+
+        sim = Sim(sc)
         console.print(f"ok: {sc.name} ({len(sc.sites)} sites, {len(sc.routes)} routes, {len(sc.policies)} policies)", markup=False)
+        for note in sim.warnings:
+            console.print(f"warning: {note}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -294,18 +309,29 @@ def new_scenario(
     inherit: Optional[str] = typer.Option(None, help="Start from a built-in scenario and override it (e.g. channel)."),
 ):
     """Create a scenario folder from the documented template (or inheriting a built-in)."""
-    from crossings.scenario.loader import TEMPLATE
+    import os
 
-    if not name.replace("-", "").replace("_", "").isalnum():
+    import tomli_w
+
+    from crossings.scenario.loader import BUILTIN, TEMPLATE, load_scenario, resolve
+
+    if not name.replace("-", "").replace("_", "").isalnum() or not name.isascii():
         raise ScenarioError("(command line)", "NAME", "letters, digits, '-' or '_'")
     dest = directory / name
     if dest.exists():
         raise ScenarioError(str(dest), "(folder)", "a folder that does not exist yet (refusing to overwrite)")
-    if inherit:
+    if inherit is not None:
+        parent = resolve(inherit)
+        if not parent.is_file():
+            raise ScenarioError("(command line)", "--inherit", f"a built-in scenario or an existing scenario file; '{inherit}' is neither")
+        load_scenario(inherit)  # the parent must itself be valid
+        # the child resolves its parent relative to its own folder
+        ref = inherit if parent.parent.parent == BUILTIN else os.path.relpath(parent.resolve(), dest.resolve())
         dest.mkdir(parents=True)
         (dest / "scenario.toml").write_text(
-            f'# A scenario that inherits "{inherit}" and overrides a few values.\n'
-            f'# Every key is documented in docs/reference.md.\ninherits = "{inherit}"\nname = "{name}"\n\n'
+            "# A scenario that inherits another and overrides a few values.\n"
+            + "# Every key is documented in docs/reference.md.\n"
+            + tomli_w.dumps({"inherits": ref, "name": name}) + "\n"
             "# Example: a second major clearance (policies are appended to the parent's).\n"
             "# [[policies]]\n# type = \"camp_clearance\"\n# site = \"Calais camps\"\n# date = 2024-06-01\n"
             "# buses = 25\n# seats_per_bus = 20\n# acceptance = 0.37\n"
@@ -318,6 +344,7 @@ def new_scenario(
 
 
 @app.command()
+@user_errors
 def reference(out: Optional[Path] = typer.Option(None, help="Write to this file instead of stdout.")):
     """The parameter reference (every key, unit, default, source), generated from the schema."""
     from crossings.scenario.reference import render

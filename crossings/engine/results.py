@@ -22,7 +22,6 @@ import pandas as pd
 
 from crossings.engine.loop import Process
 from crossings.engine.state import IN_CAMP, IN_SHELTER, RETURNED, TRAVELLING
-from crossings.scenario.loader import dump_toml
 
 # name, kind, scaled-by-people, description
 METRICS: list[tuple[str, str, bool, str]] = [
@@ -106,7 +105,7 @@ class Results:
     seed: int
     notes: list[str]
     profile: pd.DataFrame | None = None
-    scenario_toml: str = ""  # the resolved scenario (inheritance applied), recorded in saved manifests
+    scenario_toml: str = ""  # the resolved scenario as it ran (set by Sim), recorded in saved manifests
 
     def rollup(self, freq: str) -> pd.DataFrame:
         """Roll daily results up to months (``"MS"``) or years (``"YS"``)."""
@@ -133,7 +132,7 @@ class Results:
         complete earlier results or the complete new ones, never a mix. Raises
         :class:`~crossings.store.atomic.ResultsError` (one line) if the folder cannot be written;
         the earlier results are then unchanged."""
-        from crossings.store.atomic import write_run_dir
+        from crossings.engine.rundir import write_run_dir
 
         tables = {
             "daily": self.daily.reset_index(),
@@ -154,7 +153,7 @@ class Results:
     @classmethod
     def load(cls, path: str | Path) -> "Results":
         """Results saved by :meth:`save`, after checking the folder against its manifest."""
-        from crossings.store.atomic import ResultsError, read_run_dir
+        from crossings.engine.rundir import ResultsError, read_run_dir
 
         tables, manifest = read_run_dir(Path(path))
         missing = {"daily", "sites_daily"} - set(tables)
@@ -163,7 +162,7 @@ class Results:
 
         def dated(df: pd.DataFrame) -> pd.DataFrame:
             df = df.copy()
-            df["date"] = pd.to_datetime(df["date"])
+            df["date"] = pd.to_datetime(df["date"]).astype("datetime64[s]")  # as built by the recorder
             return df.set_index("date")
 
         return cls(
@@ -269,17 +268,7 @@ class Recorder:
             scenario_name=sim.scenario.name,
             seed=sim.scenario.seed,
             notes=list(sim.notes),
-            scenario_toml=dump_toml(_as_run(sim)),
         )
-
-
-def _as_run(sim):
-    """The scenario as it ran: a market switched on or off by ``Sim(market=...)`` is recorded."""
-    sc = sim.scenario
-    on = getattr(sim, "market_on", sc.market.enabled)
-    if sc.market.enabled != on:
-        sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": on})})
-    return sc
 
 
 class Record(Process):

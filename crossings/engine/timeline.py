@@ -8,6 +8,10 @@ channel and the enforcement effectiveness it buys, lorry traffic, shelter places
 legal-route quota, returns, eviction intervals, weather). Policies edit the
 timeline (``Intervention.shape``) before effectiveness is computed, so their
 effect on every downstream series is explicit and cheap.
+
+The engine imports nothing above itself: it reads the scenario and its policies by
+attribute (``sc.sites``, ``pol.shape``...), so ``sc`` below is any object shaped like a
+:class:`~crossings.scenario.schema.Scenario`.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crossings.engine import rng
-from crossings.policies.interventions import CHANNELS, daily_series
-from crossings.scenario.schema import SITE_KINDS, Scenario
 
+# The site kinds and enforcement channels the engine codes by position (the scenario schema
+# declares the same names; tests/test_architecture.py checks that they agree).
+SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
+CHANNELS = ("port", "beach", "sea", "intelligence", "camps")
 KIND = {k: i for i, k in enumerate(SITE_KINDS)}
 CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE = (KIND[k] for k in SITE_KINDS)
-UNREACHABLE = 10_000
+UNREACHABLE = 1 << 29  # days: never arrives (the schema refuses sites no route reaches)
 
 
 @dataclass
@@ -36,7 +42,7 @@ class World:
     site_attractiveness: np.ndarray
     site_lat: np.ndarray
     site_lon: np.ndarray
-    travel_days: np.ndarray  # int16 [from, to], UNREACHABLE where no path
+    travel_days: np.ndarray  # int32 [from, to], whole days; UNREACHABLE where no path (the destination)
     nat_names: list[str]
     nat_funds_median: np.ndarray
     nat_funds_sigma: np.ndarray
@@ -99,11 +105,11 @@ def _shortest_paths(n: int, edges: list[tuple[int, int, float]]) -> np.ndarray:
         dist[b, a] = min(dist[b, a], d)
     for k in range(n):  # Floyd-Warshall; site counts are small (tens)
         dist = np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :])
-    out = np.where(np.isfinite(dist), np.round(dist), UNREACHABLE)
-    return out.astype(np.int16)
+    out = np.where(np.isfinite(dist), np.minimum(np.round(dist), UNREACHABLE), UNREACHABLE)
+    return out.astype(np.int32)
 
 
-def compile_world(sc: Scenario) -> World:
+def compile_world(sc) -> World:
     names = [s.name for s in sc.sites]
     idx = {n: i for i, n in enumerate(names)}
     kinds = np.array([KIND[s.kind] for s in sc.sites], dtype=np.int8)
@@ -140,7 +146,7 @@ def compile_world(sc: Scenario) -> World:
     )
 
 
-def _weather(sc: Scenario, start: dt.date, n_days: int, seed: int) -> np.ndarray:
+def _weather(sc, start: dt.date, n_days: int, seed: int) -> np.ndarray:
     """Seasonal two-state (Markov) weather: viable days for small boats.
 
     The stationary viable share follows a cosine between the January and July
@@ -171,7 +177,7 @@ def _weather(sc: Scenario, start: dt.date, n_days: int, seed: int) -> np.ndarray
     return out
 
 
-def compile_timeline(sc: Scenario, world: World) -> Timeline:
+def compile_timeline(sc, world: World) -> Timeline:
     n_days = (sc.end - sc.start).days + 1
     n_sites = world.n_sites
     n_nat = len(world.nat_names)
@@ -222,26 +228,44 @@ def compile_timeline(sc: Scenario, world: World) -> Timeline:
     return tl
 
 
-def effectiveness(sc: Scenario, spending_eur_per_day: np.ndarray) -> np.ndarray:
+def effectiveness(sc, spending_eur_per_day: np.ndarray) -> np.ndarray:
     """Effectiveness (0-1) of each channel from its depreciated spending stock.
 
     stock[t+1] = stock[t] * (1 - delta/365.25) + spending[t], starting at the
     scenario's initial stock or else the steady state of the first day's spending;
     effectiveness = 1 - exp(-stock/h).
     """
-    dep = sc.enforcement.depreciation_per_year
+    enf = sc.enforcement
     n_ch, n_days = spending_eur_per_day.shape
     out = np.zeros_like(spending_eur_per_day)
     for c, ch in enumerate(CHANNELS):
-        delta = (dep.get(ch, 0.5) if isinstance(dep, dict) else dep) / 365.25
-        h = sc.enforcement.half_saturation_eur_million.get(ch, 1.0) * 1e6
+        delta = getattr(enf.depreciation_per_year, ch) / 365.25
+        h = getattr(enf.half_saturation_eur_million, ch) * 1e6
         s = spending_eur_per_day[c]
-        init = sc.enforcement.initial_stock_eur_million
-        if ch in init:
-            stock = init[ch] * 1e6
+        init = getattr(enf.initial_stock_eur_million, ch)
+        if init is not None:
+            stock = init * 1e6
         else:
             stock = s[0] / delta if delta > 0 else 0.0
         for d in range(n_days):
             out[c, d] = 1.0 - np.exp(-stock / h) if h > 0 else 1.0
             stock = stock * (1 - delta) + s[d]
     return out
+
+
+def daily_series(knots, start: dt.date, n_days: int, *, step: bool, default: float) -> np.ndarray:
+    """Expand [date, value] knots into one value per simulated day.
+
+    ``step=True`` holds each knot's value until the next knot; otherwise values
+    are linearly interpolated between knots and held flat outside them.
+    """
+    if not knots:
+        return np.full(n_days, default, dtype=np.float64)
+    x = np.array([(d - start).days for d, _ in knots], dtype=np.float64)
+    y = np.array([v for _, v in knots], dtype=np.float64)
+    days = np.arange(n_days, dtype=np.float64)
+    if step:
+        idx = np.searchsorted(x, days, side="right") - 1
+        out = np.where(idx >= 0, y[np.clip(idx, 0, None)], default)
+        return out.astype(np.float64)
+    return np.interp(days, x, y).astype(np.float64)

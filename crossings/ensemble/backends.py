@@ -209,7 +209,7 @@ def _warm(_):
     """Import the model and load its compiled functions (runs once on each worker)."""
     import datetime as dt
 
-    from crossings import Sim
+    from crossings.sim import Sim
     from crossings.scenario.loader import load_scenario
 
     sc = load_scenario("channel")

@@ -104,7 +104,7 @@ def first_policy_day(policies) -> dt.date | None:
 
 def window_values(run, start: dt.date, end: dt.date, camps: Sequence[str]) -> pd.Series:
     """Every indicator of one run over ``[start, end]`` (flows summed, stocks averaged)."""
-    from crossings import Results
+    from crossings.engine.results import Results
 
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     daily = run.daily.loc[lo:hi]

@@ -147,7 +147,7 @@ def seed_list(seeds: int | Iterable[int], first: int = 1) -> list[int]:
 
 
 def _scenario(scenario):
-    from crossings import Scenario, load_scenario
+    from crossings.scenario import Scenario, load_scenario
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)

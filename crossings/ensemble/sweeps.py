@@ -91,7 +91,7 @@ def _points(problem: dict, X: np.ndarray) -> list[dict[str, Any]]:
 def run_value(run, metric: str, year: int | None = None) -> float:
     """One figure of one run: over ``year``, or over the whole horizon (flows summed,
     stocks averaged, ratios of sums)."""
-    from crossings import Results
+    from crossings.engine.results import Results
 
     if year is not None:
         y = run.yearly

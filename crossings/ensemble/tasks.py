@@ -24,7 +24,7 @@ class Task:
 
 def simulate(task: Task):
     """Run one replicate: its :class:`crossings.Results` with monthly and yearly roll-ups."""
-    from crossings import Sim
+    from crossings.sim import Sim
     from crossings.store.catalogue import Run
     from crossings.store.keys import code_version
 

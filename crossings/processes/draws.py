@@ -1,4 +1,5 @@
-"""Small Numba helpers shared by processes: waiting times and camp choice.
+"""Small helpers shared by processes: waiting times, camp choice, and the weight of today in an
+exponential memory.
 
 All draws take a day key from :mod:`crossings.engine.rng` and a slot (the
 household head's slot for people, so that families draw the same numbers and
@@ -7,21 +8,30 @@ move together).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 
 from crossings.engine.rng import uniform
+from crossings.engine.state import NEVER
 
 
 @njit(cache=True)
 def geometric_days(key, slot, k, mean):
-    """Whole days >= 1 with the given mean (geometric waiting time)."""
+    """Whole days >= 1 with the given mean (geometric waiting time), at most ``NEVER``."""
     if mean <= 1.0:
         return 1
     u = uniform(key, slot, k)
     if u < 1e-300:
         u = 1e-300
-    return 1 + int(np.log(u) / np.log(1.0 - 1.0 / mean))
+    per_day = np.log(1.0 - 1.0 / mean)
+    if per_day == 0.0:  # a mean so long that 1 - 1/mean rounds to 1: the wait never ends
+        return NEVER
+    x = np.log(u) / per_day
+    if x >= NEVER - 1:
+        return NEVER
+    return 1 + int(x)
 
 
 @njit(cache=True)
@@ -70,3 +80,9 @@ def uniform_slots(key, slots, k):
     for j in range(slots.shape[0]):
         out[j] = uniform(key, slots[j], k)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def memory_weight(days: float) -> float:
+    """Weight of today in an exponential memory with time scale ``days``: 1 - exp(-1 / days)."""
+    return 1.0 - np.exp(-1.0 / days)

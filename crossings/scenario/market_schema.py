@@ -12,16 +12,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
-from crossings.scenario.params import NonNeg, P, Pos, Prob
+from crossings.scenario.params import (
+    HORIZON_MAX_DAYS,
+    STRICT,
+    Days,
+    Eur,
+    EurPerPerson,
+    Exponent,
+    Multiplier,
+    P,
+    PerYear,
+    PosDays,
+    Prob,
+    Utility,
+)
 
 
 class Market(BaseModel):
     """The smuggling market: gangs, costs, prices, credit, entry, exit, dismantling, evasion."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     enabled: bool = P(True, "Run the smuggling market and paid crossings (boats, paid lorry places).", "", "MODEL §6")
 
     # -- gangs ---------------------------------------------------------------------------------
@@ -30,28 +43,28 @@ class Market(BaseModel):
         "assumption; UKFR-2023 (82 groups dismantled Jul 2020-Sep 2023) implies tens of groups active",
     )
     max_gangs: Annotated[int, Field(ge=1, le=250)] = P(60, "Most gangs that can be active at once (array size).", "gangs")
-    initial_capital_eur: NonNeg = P(60_000.0, "Capital of a gang on the start date or on entry.", "EUR")
+    initial_capital_eur: Eur = P(60_000.0, "Capital of a gang on the start date or on entry.", "EUR")
     initial_evasion: Prob = P(0.1, "Evasion skill (knowledge of the controls) of a new gang.", "share")
-    volume_memory_days: Pos = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
+    volume_memory_days: PosDays = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
 
     # -- costs ---------------------------------------------------------------------------------
-    logistics_boat_eur: NonNeg = P(
+    logistics_boat_eur: EurPerPerson = P(
         300.0, "Logistics per boat passenger and attempt: transport to the beach, lodging, life jackets, phones.", "EUR/passenger",
     )
-    logistics_lorry_eur: NonNeg = P(100.0, "Logistics per paid lorry passenger and attempt (transport to the parking area, lookouts).", "EUR/passenger")
-    driver_payment_eur: NonNeg = P(
+    logistics_lorry_eur: EurPerPerson = P(100.0, "Logistics per paid lorry passenger and attempt (transport to the parking area, lookouts).", "EUR/passenger")
+    driver_payment_eur: EurPerPerson = P(
         250.0, "Payment to a lorry driver (or loader) per passenger and attempt with no port enforcement.", "EUR/passenger",
         "assumption; SKY-2015 (lorry places EUR 500 in mid-2015) bounds cost from above",
     )
-    driver_payment_enforcement: NonNeg = P(
+    driver_payment_enforcement: Multiplier = P(
         2.0, "Relative rise of the driver payment at full port effectiveness (payment x (1 + k x E_port)): drivers ask more as checks and fines grow.",
         "dimensionless", "assumption; MT-2023 (haulier fines raised to GBP 10,000); GUARDIAN-2021 (lorry places GBP 4,000-5,000 in 2021)",
     )
-    risk_premium_eur: NonNeg = P(
+    risk_premium_eur: EurPerPerson = P(
         500.0, "Risk premium per customer at full intelligence effectiveness (compensation for the risk of arrest; premium = value x E_intel).",
         "EUR/customer", "assumption; GUARDIAN-2021 ('prices went up with each new bout of security spending')",
     )
-    fixed_cost_eur_per_day: NonNeg = P(
+    fixed_cost_eur_per_day: Eur = P(
         250.0, "A gang's overheads per day (lookouts, lodging, phones, vehicles), paid whatever its volume.", "EUR/day",
     )
 
@@ -60,20 +73,20 @@ class Market(BaseModel):
         3, "Attempts covered by one fee (documented practice: a fee buys several tries).", "attempts",
         "assumption; AP-2021 and GUARDIAN-2021 describe payments covering repeat attempts",
     )
-    demand_elasticity: Annotated[float, Field(gt=1)] = P(
+    demand_elasticity: Annotated[float, Field(gt=1, le=100)] = P(
         3.0, "Price elasticity of demand for paid places when crossing alone is as good as paying (Lerner index = HHI / elasticity).",
         "dimensionless", "assumption; Gathmann 2008 (smuggling demand is elastic), calibrate",
     )
-    demand_elasticity_floor: Annotated[float, Field(gt=1)] = P(
+    demand_elasticity_floor: Annotated[float, Field(gt=1, le=100)] = P(
         1.3, "Demand elasticity when crossing alone is impossible (customers have only waiting or leaving left).", "dimensionless",
     )
     max_lerner: Annotated[float, Field(gt=0, lt=1)] = P(0.75, "Upper bound of the Lerner index (P - c) / P, keeping the markup finite.", "share")
-    price_adjust_days: Pos = P(
+    price_adjust_days: PosDays = P(
         20.0, "Time scale over which posted prices move toward their target.", "days",
         "SKY-2015 (Calais lorry places EUR 500 to EUR 800-1,100 in two months)",
     )
-    asc_boat: float = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
-    asc_lorry_paid: float = P(0.0, "Alternative-specific constant of buying a paid lorry place.", "utility")
+    asc_boat: Utility = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
+    asc_lorry_paid: Utility = P(0.0, "Alternative-specific constant of buying a paid lorry place.", "utility")
 
     # -- paid lorry places ---------------------------------------------------------------------
     lorry_success_unenforced: Prob = P(
@@ -89,34 +102,34 @@ class Market(BaseModel):
         0.3, "Largest share of the price a gang lends to a customer without funds, repaid after arrival (0 = no credit).", "share",
         "Friebel & Guriev 2006 (debt-financed migration); value assumption",
     )
-    credit_disutility: NonNeg = P(
+    credit_disutility: Multiplier = P(
         1.0, "Extra disutility of a price paid on credit, per unit of the share borrowed (debt bondage).", "dimensionless",
     )
     credit_repaid_share: Prob = P(0.8, "Share of debt a gang recovers after the customer arrives.", "share", "Friebel & Guriev 2006; value assumption")
 
     # -- entry, exit, dismantling ---------------------------------------------------------------
-    entry_cost_eur: NonNeg = P(
+    entry_cost_eur: Eur = P(
         60_000.0, "Cost of setting up a gang (contacts, vehicles, first boats) with no enforcement.", "EUR",
     )
-    entry_cost_enforcement: NonNeg = P(
+    entry_cost_enforcement: Multiplier = P(
         2.0, "Relative rise of the entry cost at full enforcement (mean effectiveness of port, beach and intelligence).", "dimensionless",
         "Gochenour 2015; Auriol & Mesnard 2016 (enforcement favours large, established firms)",
     )
     entry_rate_per_day: Prob = P(
         0.05, "Chance per day that one new gang enters when expected profit is twice the entry cost (scaled linearly in between).", "1/day",
     )
-    entry_horizon_days: Pos = P(180.0, "Days of profit a would-be entrant expects (profit per active gang x horizon vs entry cost).", "days")
-    exit_patience_days: Pos = P(
+    entry_horizon_days: PosDays = P(180.0, "Days of profit a would-be entrant expects (profit per active gang x horizon vs entry cost).", "days")
+    exit_patience_days: PosDays = P(
         60.0, "A gang whose capital is negative exits; one whose recent profit is negative exits at rate 1 / patience.", "days",
     )
-    dismantle_rate_per_year: NonNeg = P(
+    dismantle_rate_per_year: PerYear = P(
         0.15, "Dismantling hazard of an average-sized gang with no intelligence spending (routine policing).", "1/year",
     )
-    dismantle_rate_intelligence_per_year: NonNeg = P(
+    dismantle_rate_intelligence_per_year: PerYear = P(
         1.2, "Extra dismantling hazard of an average-sized gang at full intelligence effectiveness.", "1/year",
         "UKFR-2023 (82 groups dismantled Jul 2020-Sep 2023, about 25 a year); OLTIM-2024",
     )
-    dismantle_size_exponent: NonNeg = P(
+    dismantle_size_exponent: Exponent = P(
         0.5, "Dismantling hazard scales as (gang volume / mean volume) ** exponent: larger gangs are more visible.", "dimensionless",
     )
 
@@ -125,11 +138,11 @@ class Market(BaseModel):
         0.05, "Share of revenue a gang invests in studying the controls.", "share",
         "GUARDIAN-2021 ('mafia groups who studied the controls and found ways around them'); value assumption",
     )
-    evasion_cost_eur: Pos = P(
+    evasion_cost_eur: Annotated[float, Field(gt=0, le=1e12)] = P(
         300_000.0, "Investment that closes 1 - 1/e of the gap to the maximum evasion skill.", "EUR",
     )
     evasion_max: Prob = P(0.6, "Largest evasion skill: the share of an enforcement effect a gang can avoid.", "share")
-    evasion_decay_per_year: NonNeg = P(
+    evasion_decay_per_year: PerYear = P(
         0.5, "Rate at which evasion skill is lost as the police change their tactics.", "1/year",
     )
 
@@ -137,38 +150,38 @@ class Market(BaseModel):
 class Sea(BaseModel):
     """Small-boat crossings: boat stock, loading, weather, interception, rescue, deaths."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     # -- boats and loading ---------------------------------------------------------------------
-    rated_capacity: Pos = P(
+    rated_capacity: Annotated[float, Field(gt=0, le=1000)] = P(
         10.0, "People a small inflatable boat is built to carry.", "people/boat",
         "MODEL §6 (rated capacity ~10); HO-IRREG (7 people per boat in 2018)",
     )
-    max_load: Pos = P(
+    max_load: Annotated[float, Field(gt=0, le=1000)] = P(
         80.0, "Most people a boat can physically carry.", "people/boat",
         "HO-IRREG and PRESS-2024-BOATS (53 per boat on average in 2024; loads of 60-70+ reported)",
     )
-    kit_cost_eur: NonNeg = P(
+    kit_cost_eur: EurPerPerson = P(
         6_000.0, "Cost of a boat and engine when supply is undisturbed.", "EUR/boat",
     )
-    kit_cost_seizure_effect: NonNeg = P(
+    kit_cost_seizure_effect: Multiplier = P(
         2.0, "Relative rise in the replacement cost of boats per unit of the market-wide share of boats seized (cost x (1 + k x share)).",
         "dimensionless", "assumption (seizures tighten the supply chain)",
     )
-    crew_cost_eur: NonNeg = P(1_000.0, "Crew (pilot, helpers) per boat launched.", "EUR/boat")
-    overload_cost_eur: Pos = P(
+    crew_cost_eur: EurPerPerson = P(1_000.0, "Crew (pilot, helpers) per boat launched.", "EUR/boat")
+    overload_cost_eur: Annotated[float, Field(gt=0, le=1e7)] = P(
         400.0, "Gang's cost per passenger of loading at rated capacity (time on the beach, capsized boats, lost custom); rises as (load / rated) ** exponent.",
         "EUR/passenger",
     )
-    overload_exponent: Pos = P(1.0, "Exponent of the overload cost per passenger in load / rated capacity.", "dimensionless")
-    restock_days: Pos = P(10.0, "A gang keeps a stock of boats for this many days of expected launches.", "days")
-    supply_per_gang_per_day: NonNeg = P(
+    overload_exponent: Annotated[float, Field(gt=0, le=10)] = P(1.0, "Exponent of the overload cost per passenger in load / rated capacity.", "dimensionless")
+    restock_days: PosDays = P(10.0, "A gang keeps a stock of boats for this many days of expected launches.", "days")
+    supply_per_gang_per_day: Annotated[float, Field(ge=0, le=1e4)] = P(
         0.6, "Most boats (with engines) one gang can obtain per day when intelligence spending is nil.", "boats/day",
     )
     supply_disruption: Prob = P(
         0.6, "Relative cut in boat supply at full intelligence effectiveness (suppliers arrested, warehouses raided).", "share",
     )
-    max_wait_days: Annotated[int, Field(ge=0)] = P(
+    max_wait_days: Annotated[int, Field(ge=0, le=HORIZON_MAX_DAYS)] = P(
         3, "Viable days a gang waits for a boat to be at least half full before launching it partly filled.", "days",
     )
     stock_seizure_max: Prob = P(
@@ -181,12 +194,12 @@ class Sea(BaseModel):
         0.7, "Chance a single launching boat is stopped on the beach at full beach effectiveness, for a gang with no evasion skill.",
         "probability", "TIMES-2020 (41% stopped in 2019, ~60% late 2020); HASC-2022 (~50% in 2021, 42.5% in 2022)",
     )
-    congestion_boats: Pos = P(
+    congestion_boats: Annotated[float, Field(gt=0, le=1e4)] = P(
         6.0, "Other boats launching at the same time from the same coast site at which the interception chance per boat is halved (patrols overwhelmed).",
         "boats", "Wein, Liu & Motskin 2009 (apprehension depends on crossers per agent); value assumption",
     )
-    beach_return_days: NonNeg = P(1.0, "Days before people stopped on the beach are back in a camp.", "days")
-    sea_return_days: NonNeg = P(1.0, "Days before people stopped or rescued at sea are back in a camp.", "days")
+    beach_return_days: Days = P(1.0, "Days before people stopped on the beach are back in a camp.", "days")
+    sea_return_days: Days = P(1.0, "Days before people stopped or rescued at sea are back in a camp.", "days")
 
     # -- weather, distress, rescue, deaths -----------------------------------------------------------
     marginal_weather_share: Prob = P(
@@ -196,16 +209,16 @@ class Sea(BaseModel):
         0.01, "Chance a boat loaded at rated capacity gets into distress in good weather.", "probability",
         "assumption, set so deaths are ~0.01-0.2% of arrivals (HO-PQ-2024, IOM-MMP)",
     )
-    distress_overload_effect: NonNeg = P(
+    distress_overload_effect: Multiplier = P(
         1.0, "Relative rise of the distress chance per rated capacity of extra load (x (1 + k x (load / rated - 1)+)).",
         "dimensionless", "Deiana, Maheshri & Mastrobuoni 2024 (boat quality and loads drive deaths)",
     )
-    bad_weather_distress_multiplier: NonNeg = P(4.0, "Multiplier of the distress chance on marginal-weather days.", "dimensionless")
+    bad_weather_distress_multiplier: Multiplier = P(4.0, "Multiplier of the distress chance on marginal-weather days.", "dimensionless")
     rescue_share: Prob = P(
         0.97, "Share of people in distress who are rescued when rescue capacity suffices.", "share",
         "assumption; FR-PREMAR (most people in distress are rescued)",
     )
-    rescue_capacity_people_per_day: NonNeg = P(
+    rescue_capacity_people_per_day: Annotated[float, Field(ge=0, le=1e8)] = P(
         300.0, "People in distress that rescue services can reach in one day; beyond it the rescued share falls in proportion.",
         "people/day",
     )
@@ -221,11 +234,11 @@ class Sea(BaseModel):
         "deaths and attempts people see.", "probability",
         "assumption (a dinghy across the world's busiest shipping lane was seen as near-suicidal before small-boat crossings began)",
     )
-    prior_weight_attempts: NonNeg = P(
+    prior_weight_attempts: Annotated[float, Field(gt=0, le=1e9)] = P(
         2000.0, "Weight of the prior death risk, in boat attempts: how many observed attempts it takes to "
         "move the belief halfway to the observed rate.", "attempts",
     )
-    risk_memory_days: Pos = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
+    risk_memory_days: PosDays = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
     initial_success_belief: Prob | None = P(
         None, "Success per boat attempt that camps believe on the first day (none = the gangs' expected "
         "success); camps then learn from the attempts they see.", "probability",

@@ -29,15 +29,23 @@ NOT_MODEL_CODE = ("cli.py", "ensemble/", "store/", "calibrate/", "report/", "web
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """``<package version>+<12 hex digits of the model's source digest>``: the version part of a run key."""
-    from crossings import __version__
-
     h = hashlib.sha256()
     for p in sorted(PACKAGE_ROOT.rglob("*.py")):
         rel = p.relative_to(PACKAGE_ROOT).as_posix()
         if rel.startswith(NOT_MODEL_CODE):
             continue
         h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
-    return f"{__version__}+{h.hexdigest()[:12]}"
+    return f"{package_version()}+{h.hexdigest()[:12]}"
+
+
+def package_version() -> str:
+    """The installed package's version (``unknown`` when run from a source tree not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("crossings")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 # Provenance text that does not change a simulation: a scenario written as a file that

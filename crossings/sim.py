@@ -7,6 +7,9 @@
 A ``Sim`` owns the people arrays, the compiled world and timeline, one random
 stream per process, and the recorder. The day loop is ``sim.loop`` (print
 ``sim.loop.table()``); each process reads and writes only what it declares.
+
+``Sim`` stands above the engine: it assembles the processes of :mod:`crossings.processes`
+on the engine's day loop (the engine itself imports no process, policy or scenario module).
 """
 
 from __future__ import annotations
@@ -19,10 +22,9 @@ import numpy as np
 from crossings.engine.loop import Loop
 from crossings.engine.results import Record, Recorder, Results
 from crossings.engine.rng import Streams
-from crossings.engine.state import MAX_DAYS, People
+from crossings.engine.state import IN_CAMP, MAX_DAYS, People
 from crossings.engine.timeline import CAMP, PORT, compile_timeline, compile_world
 from crossings.errors import ScenarioError
-from crossings.engine.state import IN_CAMP
 from crossings.processes import market as market_mod
 from crossings.processes.camps import Camps, count_kernel
 from crossings.processes.clearances import Clearances
@@ -32,8 +34,24 @@ from crossings.processes.draws import camp_utilities
 from crossings.processes.inflow import Inflow
 from crossings.processes.movement import Movement
 from crossings.processes.policies import Policies
-from crossings.scenario.loader import load_scenario
+from crossings.scenario.loader import dump_toml, load_scenario
 from crossings.scenario.schema import Scenario
+
+
+def check_seed(seed) -> int:
+    """A seed given through the API: a whole number in [0, 2**63), else a one-line error."""
+    import numbers
+
+    ok = isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= int(seed) < 2**63
+    if not ok:
+        raise ScenarioError("(argument)", "seed", f"a whole number from 0 to 2**63 - 1 (got {seed!r})")
+    return int(seed)
+
+
+def scale_warnings(sc: Scenario) -> list[str]:
+    """Where one agent stands for more people than the scenario's smallest groups (see
+    docs/scenarios.md, "Scale"); filled in below."""
+    return []
 
 
 class Sim:
@@ -45,7 +63,7 @@ class Sim:
         if not isinstance(scenario, Scenario):
             raise ScenarioError(str(scenario), "model", "a corridor scenario (use crossings.flee for Flee scenarios)")
         if seed is not None:
-            scenario = scenario.model_copy(update={"seed": int(seed)})
+            scenario = scenario.model_copy(update={"seed": check_seed(seed)})
         self.scenario = scenario
         n_days = (scenario.end - scenario.start).days + 1
         if n_days > MAX_DAYS:
@@ -57,6 +75,8 @@ class Sim:
         self.has_ports = bool((self.world.site_kind == PORT).any())
         self.rec = Recorder(n_days, self.world.n_sites)
         self.notes: list[str] = []
+        self.warnings: list[str] = scale_warnings(scenario)
+        self.notes += [f"warning: {w}" for w in self.warnings]
         expected = float(self.timeline.inflow_per_day.sum()) / scenario.scale
         expected += sum(s.initial_population for s in scenario.sites) / scenario.scale
         self.people = People(capacity=int(expected * 1.1) + 1024)
@@ -124,10 +144,19 @@ class Sim:
             self.step(timed=profile)
             if progress is not None:
                 progress(self.day, self.n_days)
-        res = self.rec.results(self)
+        res = self.results()
         if profile:
             res.profile = self.loop.profile_table()
         return res
 
     def results(self) -> Results:
-        return self.rec.results(self)
+        res = self.rec.results(self)
+        res.scenario_toml = dump_toml(self.scenario_as_run())
+        return res
+
+    def scenario_as_run(self) -> Scenario:
+        """The scenario as it runs: a market switched on or off by ``Sim(market=...)`` is recorded."""
+        sc = self.scenario
+        if sc.market.enabled != self.market_on:
+            sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": self.market_on})})
+        return sc
