@@ -137,7 +137,7 @@ def run(
         return _run_flee(sc, scenario, seed, out, fmts, progress, no_save)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     sim = Sim(sc, market=market)
     if progress:
@@ -193,7 +193,7 @@ def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
 @user_errors
 def loop(scenario: str = typer.Argument("channel", help="Scenario name or path.")):
     """List the stages of a simulated day, in the order they run."""
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     sim = Sim(scenario)
     t = Table(title=f"A day in '{sim.scenario.name}'", show_lines=True)
@@ -208,7 +208,7 @@ def loop(scenario: str = typer.Argument("channel", help="Scenario name or path."
 @user_errors
 def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = None):
     """Run a scenario and show the wall time spent in each stage."""
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     Sim(scenario, seed=seed).run(days=30)  # JIT warm-up
     res = Sim(scenario, seed=seed).run(profile=True)
@@ -225,7 +225,7 @@ def check(
 ):
     """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
     from crossings.calibrate import compare, score
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     runs = [Sim(scenario, seed=s).run() for s in range(1, seeds + 1)]
     table = compare(runs)

@@ -33,7 +33,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import CROSSED, DEAD, RETURNED, TRAVELLING
-from crossings.policies.interventions import CHANNELS
+from crossings.engine.timeline import CHANNELS
 from crossings.processes.decisions import LEGAL, LORRY_ALONE, N_OPTIONS
 from crossings.processes.draws import uniform_slots
 

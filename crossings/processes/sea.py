@@ -20,7 +20,9 @@ from numba import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import CROSSED, DEAD, IN_CAMP, TRAVELLING
+from crossings.engine.timeline import CHANNELS
 from crossings.processes.decisions import BOAT
+from crossings.processes.draws import memory_weight
 
 # person outcomes
 WAIT, STOPPED_BEACH, STOPPED_SEA, RESCUED_BACK, DIED, ARRIVED, STOPPED_LAUNCH, DIED_LAUNCH = range(8)
@@ -28,6 +30,7 @@ N_OUTCOMES = 8
 K_WEATHER = 0  # market slot: marginal sea state today
 K_BOAT = 1000  # + 8 x boat number within the gang + draw
 K_DEATH, K_RESCUE_SIDE, K_CRUSH = 30, 31, 32
+E_BEACH, E_SEA = (CHANNELS.index(c) for c in ("beach", "sea"))
 
 
 # -- pure functions (unit-tested; scalar, compiled so the market's kernels can call them) ----------
@@ -413,8 +416,6 @@ class BoatCrossings:
         rec = sim.rec
         scale = float(sc.scale)
         e = tl.effectiveness[:, day]
-        from crossings.processes.market import E_BEACH, E_SEA, memory_weight
-
         h, gg, number, on, n_boats = self.plan(holders)
         n_b = int(n_boats.sum())
         if n_b == 0:

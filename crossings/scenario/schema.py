@@ -17,8 +17,6 @@ from crossings.policies.interventions import Intervention
 from crossings.scenario.market_schema import Market, Sea
 from crossings.scenario.params import NonNeg, P, Prob
 
-SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
