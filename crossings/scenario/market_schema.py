@@ -92,6 +92,10 @@ class Market(BaseModel):
     credit_disutility: NonNeg = P(
         1.0, "Extra disutility of a price paid on credit, per unit of the share borrowed (debt bondage).", "dimensionless",
     )
+    escrow_share: Prob = P(
+        0.0, "Share of what a customer pays from their own funds that is deposited with a broker and released to the gang only on arrival (the hawala system); when a contract ends without arrival the deposit comes back and the part of the price owed on arrival is not owed.",
+        "share", "assumption (0 = everything paid upfront)",
+    )
     credit_repaid_share: Prob = P(0.8, "Share of debt a gang recovers after the customer arrives.", "share", "Friebel & Guriev 2006; value assumption")
 
     # -- entry, exit, dismantling ---------------------------------------------------------------
