@@ -160,7 +160,8 @@ def row_distance(table: pd.DataFrame) -> pd.Series:
     m = table["model_mean"].clip(lower=1e-9)
     low = table["observed_low"].clip(lower=1e-9)
     high = table["observed_high"].clip(lower=1e-9)
-    return np.maximum(0.0, np.maximum(np.log(m / high), np.log(low / m)))
+    d = np.maximum(0.0, np.maximum(np.log(m / high), np.log(low / m)))
+    return np.minimum(d, np.log(100.0))  # a model value of 0 counts as a factor of 100, as in score
 
 
 def distance(table: pd.DataFrame) -> float:
