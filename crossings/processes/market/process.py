@@ -26,7 +26,7 @@ from crossings.processes.market.pricing import (
     PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TRAFFIC, markup, offer_means, posted_price_kernel, price_kernel,
 )
 from crossings.processes.market.selling import PaidPlace, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
-from crossings.processes.market.supply import adapt_kernel
+from crossings.processes.market.supply import adapt_kernel, waiting_lists
 from crossings.processes.sea import BoatCrossings
 
 
@@ -49,6 +49,7 @@ class Market(Process):
         self.coasts = np.flatnonzero(w.site_kind == COAST)
         self.ports = np.flatnonzero(w.site_kind == PORT)
         self.contract_mode = np.zeros(0, np.int8)
+        self.escrow = np.zeros(0, np.float32)  # EUR held by a broker for each customer until arrival
         # market-level memories (exponentially weighted)
         self.seized_share = 0.0  # boats seized / boats prepared
         self.launch_crowding = 1.0  # boats launching from one site on a launch day
@@ -79,6 +80,9 @@ class Market(Process):
             new = np.zeros(cap, np.int8)
             new[: self.contract_mode.size] = self.contract_mode
             self.contract_mode = new
+            esc = np.zeros(cap, np.float32)
+            esc[: self.escrow.size] = self.escrow
+            self.escrow = esc
 
     def _open(self, j: int, day: int) -> None:
         g = self.g
@@ -261,8 +265,15 @@ class Market(Process):
         adapt_kernel(
             g.active, g.home_coast, g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
             g.boats, m.evasion_investment_share, m.fixed_cost_eur_per_day, m.evasion_max, m.evasion_decay_per_year,
-            s.restock_days, supply, self.kit_cost,
+            s.restock_days, supply, self.kit_cost, self.waiting_boat_people(),
         )
+
+    def waiting_boat_people(self) -> np.ndarray:
+        """People (not agents) waiting in the corridor with a boat contract, per gang."""
+        p = self.sim.people
+        self.ensure_capacity()
+        w = waiting_lists(p.active, p.state, p.gang, p.paid_attempts_left, self.contract_mode, BOAT, self.g.n)
+        return w * float(self.sim.scenario.scale)
 
     def price(self, day: int) -> None:
         """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
@@ -360,7 +371,7 @@ class Market(Process):
         holder, n_sold, sold_eur = sell_and_book(
             idx, p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
             key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
-            float(sim.scenario.scale), g.cash_today, g.revenue_today,
+            float(sim.scenario.scale), g.cash_today, g.revenue_today, self.escrow, np.float32(m.escrow_share),
         )
         if n_sold:
             rec = sim.rec
@@ -379,7 +390,7 @@ class Market(Process):
         share = np.float32(sim.scenario.market.credit_repaid_share)
         settle_kernel(
             crossed, stopped, dead, p.gang, p.debt, p.paid_attempts_left, self.contract_mode, share, self.g.cash_today,
-            float(sim.scenario.scale),
+            float(sim.scenario.scale), p.funds, self.escrow, np.float32(sim.scenario.market.escrow_share),
         )
 
     # -- paid lorry places -------------------------------------------------------------------------------
@@ -411,6 +422,7 @@ class Market(Process):
         rec.add("crossings_lorry_paid", crossed.size)
         rec.add("deaths_lorry", died.size)
         rec.add("intercepted_port", stopped.size)
+        rec.add("detected_port_controls", stopped.size)  # a paid place is a place in a lorry: no access stage
         sim.today["irregular_crossers"].append(crossed)
 
 
