@@ -63,7 +63,7 @@ def test_dotted_names_reach_tables_named_items_and_dictionaries():
                           "sites[1].attractiveness": 0.25, "enforcement.half_saturation_eur_million.port": 77.0})
     assert get_param(new, "people.beta_success") == 9.5
     assert new.sites[0].capacity == 1234.0 and new.sites[1].attractiveness == 0.25
-    assert new.enforcement.half_saturation_eur_million["port"] == 77.0
+    assert get_param(new, "enforcement.half_saturation_eur_million.port") == 77.0
     assert sc.people.beta_success != 9.5  # the original is unchanged
 
 
