@@ -152,3 +152,11 @@ def test_progress_shows_runs_done_runs_per_second_and_time_left():
     assert re.search(r"\d+\.\d\d runs/s", text) and re.search(r"left \d+:\d\d:\d\d", text)
     quiet = RunProgress(5, 5, "all stored")  # nothing to compute: no display
     assert not quiet.enabled
+
+
+def test_a_worker_with_other_code_refuses_the_work():
+    from crossings.ensemble.tasks import Task, simulate
+    from crossings.errors import CrossingsError
+
+    with pytest.raises(CrossingsError, match="same version"):
+        simulate(Task(short_channel(), 1, "0.0.0+000000000000"))
