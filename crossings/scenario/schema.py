@@ -23,6 +23,7 @@ from crossings.scenario.params import (
     EurMillion,
     EurPerPerson,
     Exponent,
+    MemoryDays,
     Multiplier,
     P,
     PeopleCount,
@@ -236,7 +237,7 @@ class People(Strict):
     beta_uk_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination.", "utility")
     asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
     own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
-    belief_memory_days: PosDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
+    belief_memory_days: MemoryDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
     risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
     income_eur_per_day: EurPerPerson = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
 
@@ -365,6 +366,11 @@ class Scenario(Strict):
         if self.inflow.entry_site and self.inflow.entry_site not in seen:
             raise ValueError(f"inflow.entry_site: unknown site '{self.inflow.entry_site}'")
         _check_connected(self)
+        if self.market.enabled and "coast" in kinds and self.scale > self.sea.max_load:
+            raise ValueError(
+                f"scale: at most sea.max_load ({self.sea.max_load:g}) people per agent, so that a boat can carry "
+                f"one agent (got {self.scale:g}); see docs/scenarios.md, Scale"
+            )
         for i, pol in enumerate(self.policies):
             pol.check(self, f"policies[{i}]")
         return self
