@@ -73,11 +73,20 @@ class Market(BaseModel):
         "SKY-2015 (Calais lorry places EUR 500 to EUR 800-1,100 in two months)",
     )
     asc_boat: float = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
-    asc_lorry_paid: float = P(0.0, "Alternative-specific constant of buying a paid lorry place.", "utility")
+    asc_lorry_paid: float = P(0.0, "Alternative-specific constant of buying a guaranteed lorry place.", "utility")
 
     # -- paid lorry places ---------------------------------------------------------------------
+    # Two products: an access place (a gang gets the customer past the fences to a lorry; the controls
+    # are faced as when crossing alone) and a "guaranteed" place (a driver's complicity).
+    access_cost_eur: NonNeg = P(
+        100.0, "A gang's cost per customer and attempt of an access place (cutting fences, watching a parking, opening a lorry).", "EUR/passenger",
+        "assumption; GUARDIAN-2021 ('a few hundred euros' for a lorry place in 2014)",
+    )
+    asc_lorry_access: float = P(
+        0.0, "Alternative-specific constant of buying an access place, relative to hiding in a lorry alone (people.asc_lorry_alone applies too).", "utility",
+    )
     lorry_success_unenforced: Prob = P(
-        0.6, "Chance that a paid lorry attempt succeeds with no port enforcement and normal traffic (driver complicity).", "probability",
+        0.6, "Chance that a guaranteed lorry place (a driver's complicity) succeeds with no port enforcement and normal traffic.", "probability",
         "assumption; higher than lorry.success_unenforced (crossing alone)",
     )
     lorry_max_reduction: Prob = P(

@@ -104,6 +104,13 @@ class Inflow(Strict):
         "dimensionless",
         "Gathmann 2008; Angelucci 2012 (about -0.1)",
     )
+    seasonal_amplitude: Prob = P(
+        0.0, "Relative seasonal swing of arrivals around the knots (the knots give the mean): arrivals x (1 + amplitude x cos(2 pi (day of year - peak) / 365.25)).",
+        "share", "assumption (0 = no seasonality)",
+    )
+    seasonal_peak_month: Annotated[int, Field(ge=1, le=12)] = P(
+        8, "Month in which arrivals peak (the middle of the month).", "month", "assumption",
+    )
     entry_site: str = P("", "Site people travel from on arrival (default: the first 'elsewhere' site).")
     source: str = Field("", description="Where the knots come from.")
 
