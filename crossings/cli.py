@@ -243,14 +243,16 @@ def check(
     out: Optional[Path] = typer.Option(None, help="Also write the table to this CSV file."),
 ):
     """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
-    from crossings.calibrate import compare, score
+    from crossings.calibrate import by_series, compare, distance, score
     from crossings.sim import Sim
 
     runs = [Sim(scenario, seed=s).run() for s in range(1, seeds + 1)]
     table = compare(runs)
     show = table[["series", "period", "observed", "model_mean", "model_min", "model_max", "source"]].set_index("series")
     _print_table(show, f"{runs[0].scenario_name}: model ({seeds} seeds) against observed figures")
+    _print_table(by_series(table), "per series: mean |log(model / observed)| and distance outside the sources' spread")
     console.print(f"mean |log(model / observed)| = {score(table):.2f} over {len(table)} figures", markup=False)
+    console.print(f"distance (series weighted equally, 0 inside the sources' spread) = {distance(table):.2f}", markup=False)
     if out:
         table.to_csv(out, index=False)
 

@@ -139,8 +139,9 @@ class Sim:
             inflow.spawn(0, list(groups), key, IN_CAMP, util=util, fixed_site=s_i)
         self.rec.values[0, :] = 0.0  # initial residents are not arrivals on day 0
         p = self.people
-        self.camp_counts, self.shelter_occupancy = count_kernel(
-            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds, np.float32(0.0)
+        self.camp_counts, _, self.shelter_occupancy = count_kernel(
+            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds, np.float32(0.0),
+            p.off_camp, np.float32(0.0),
         )
         self.camp_utility = camp_utilities(self)
         self.initial_people = p.n

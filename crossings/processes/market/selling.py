@@ -11,7 +11,7 @@ from numba import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import NO_GANG
-from crossings.processes.decisions import BOAT, Option
+from crossings.processes.decisions import BOAT, LORRY_ACCESS, Option
 from crossings.processes.market.gangs import _offering
 from crossings.processes.market.numpy_order import np_mean, np_sum
 from crossings.processes.market.pricing import episode_success
@@ -35,7 +35,12 @@ class PaidPlace(Option):
         m = sim.scenario.market
         p = sim.people
         mk.ensure_capacity()
-        asc = m.asc_boat if self.code == BOAT else m.asc_lorry_paid
+        if self.code == BOAT:
+            asc = m.asc_boat
+        elif self.code == LORRY_ACCESS:
+            asc = pp.asc_lorry_alone + m.asc_lorry_access  # hiding in a lorry, without the fences to pass
+        else:
+            asc = m.asc_lorry_paid
         return paid_utility_kernel(
             ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, p.gang, p.paid_attempts_left,
             mk.contract_mode, p.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
@@ -97,12 +102,14 @@ def paid_utility_kernel(
 @njit(cache=True)
 def sell_kernel(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
-    credit_share, attempts_per_fee,
+    credit_share, attempts_per_fee, escrow, escrow_share,
 ):
     """Customers without a contract for ``mode`` choose a gang (Gumbel-max over log weight - price
-    disutility, among gangs they can afford) and pay from funds, the rest on credit.
+    disutility, among gangs they can afford) and pay from funds, the rest on credit. A share
+    ``escrow_share`` of what they pay from funds is deposited with a broker (``escrow``) and
+    released to the gang only on arrival.
 
-    Returns (holder mask, chosen gang or -1 for new buyers, amount paid from funds, amount lent)."""
+    Returns (holder mask, chosen gang or -1 for new buyers, amount paid to the gang now, amount lent)."""
     n = idx.shape[0]
     g_n = prices.shape[0]
     holder = np.zeros(n, np.bool_)
@@ -139,7 +146,9 @@ def sell_kernel(
         pay = funds[i] if funds[i] < pr else pr
         funds[i] -= pay
         debt[i] += pr - pay
-        cash[r] = pay
+        held = pay * escrow_share
+        escrow[i] += held
+        cash[r] = pay - held
         lent[r] = pr - pay
         gang[i] = best
         paid_left[i] = attempts_per_fee
@@ -165,7 +174,7 @@ def sell_log_argument(active, home_coast, boat, has_ports, volume):
 @njit(cache=True)
 def sell_and_book(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
-    credit_share, attempts_per_fee, scale, cash_today, revenue_today,
+    credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share,
 ):
     """:func:`sell_kernel` (``household``: everybody's household head) with weights
     ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
@@ -176,7 +185,7 @@ def sell_and_book(
         weights[j] = log_x[j] - beta_cost * prices[j]
     holder, bought, cash, lent = sell_kernel(
         idx, household[idx], funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
-        credit_share, attempts_per_fee,
+        credit_share, attempts_per_fee, escrow, escrow_share,
     )
     cash_by = np.zeros(n_g)
     rev_by = np.zeros(n_g)
@@ -197,20 +206,22 @@ def sell_and_book(
 
 
 @njit(cache=True)
-def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, repaid_share, cash_today, scale):
+def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, repaid_share, cash_today, scale,
+                  funds, escrow, escrow_share):
     """See :meth:`Market.settle`. ``repaid_share`` is float32, like the debts it multiplies."""
     n_g = cash_today.shape[0]
     repaid = np.zeros(n_g)
     any_repaid = False
     for i in crossed:
         if gang[i] >= 0:
-            repaid[gang[i]] += debt[i] * repaid_share
+            repaid[gang[i]] += debt[i] * repaid_share + escrow[i]
             any_repaid = True
     if any_repaid:
         for j in range(n_g):
             cash_today[j] += repaid[j] * scale
     for i in crossed:
         debt[i] = 0.0
+        escrow[i] = 0.0
         gang[i] = NO_GANG
         paid_left[i] = 0
         contract_mode[i] = 0
@@ -220,7 +231,13 @@ def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, 
         if left <= 0:
             gang[i] = NO_GANG
             contract_mode[i] = 0
+            # a contract that ends without arrival: the broker returns the deposit, and the part of
+            # the price owed on arrival is not owed
+            funds[i] += escrow[i]
+            escrow[i] = 0.0
+            debt[i] = debt[i] * (np.float32(1.0) - escrow_share)
     for i in dead:
+        escrow[i] = 0.0
         gang[i] = NO_GANG
         paid_left[i] = 0
         contract_mode[i] = 0
