@@ -23,17 +23,17 @@ def test_a_boat_that_cannot_carry_one_agent_is_refused(tmp_path):
     load_scenario(write(tmp_path, tiny(market=False, scale=100.0), "no_boats.toml"))
 
 
-def test_boats_of_fewer_than_two_agents_are_warned_about(tmp_path):
-    assert Sim(scenario(tiny(market=True, scale=5.0))).warnings == []  # rated capacity 10: two agents
-    sim = Sim(scenario(tiny(market=True, scale=6.0)))
+def test_boats_of_fewer_than_five_agents_are_warned_about(tmp_path):
+    assert Sim(scenario(tiny(market=True, scale=2.0))).warnings == []  # rated capacity 10: five agents
+    sim = Sim(scenario(tiny(market=True, scale=2.5)))
     assert len(sim.warnings) == 1 and "rated capacity (10 people)" in sim.warnings[0]
     res = sim.run(days=2)
-    assert any(n.startswith("warning: scale 6") for n in res.notes)
-    path = write(tmp_path, tiny(market=True, scale=6.0, end=D(2020, 1, 20)), "s.toml")
+    assert any(n.startswith("warning: scale 2.5") for n in res.notes)
+    path = write(tmp_path, tiny(market=True, scale=2.5, end=D(2020, 1, 20)), "s.toml")
     r = CliRunner().invoke(app, ["run", str(path), "--no-progress", "--no-save"])
-    assert r.exit_code == 0 and "warning: scale 6: a boat at its rated capacity" in r.output, r.output
+    assert r.exit_code == 0 and "warning: scale 2.5: a boat at its rated capacity" in r.output, r.output
     v = CliRunner().invoke(app, ["validate", str(path)])
-    assert v.exit_code == 0 and "warning: scale 6" in v.output
+    assert v.exit_code == 0 and "warning: scale 2.5" in v.output
 
 
 def test_buses_smaller_than_an_agent_are_warned_about():

@@ -343,7 +343,7 @@ class Scenario(Strict):
     end: dt.date = Field(description="Last simulated day (inclusive).")
     seed: Annotated[int, Field(ge=0, lt=2**63)] = P(1, "Seed of every random stream.")
     scale: Annotated[float, Field(ge=1, le=1e6)] = P(
-        1.0, "People represented by one agent (at most the smallest group the scenario moves together: a boat's maximum load, a bus's seats; see docs/scenarios.md for how large a scale stays faithful).", "people/agent"
+        1.0, "People represented by one agent: at most sea.max_load when boats run; a run warns when a boat at its rated capacity holds fewer than five agents or a bus fewer than one (docs/scenarios.md, Scale, measures how large a scale stays faithful).", "people/agent"
     )
     sites: list[Site] = Field(min_length=1, max_length=1000, description="Every place of the world (at least a camp and the destination).")
     routes: list[Route] = Field(default_factory=list)
