@@ -187,7 +187,7 @@ def run(
         t.add_row(col, *[_compact(float(v)) for v in summary[col].values])
     console.print(t)
     for note in res.notes:
-        console.print(f"note: {note}", markup=False, soft_wrap=True)
+        console.print(note if note.startswith("warning: ") else f"note: {note}", markup=False, soft_wrap=True)
     if not no_save:
         dest = out if out is not None else _default_out(sc)
         paths = res.save(dest, fmts)
@@ -286,7 +286,7 @@ def validate(scenario: str = typer.Argument(..., help="Scenario name or path."))
         FleeSim(sc, seed=sc.seed)
         console.print(f"ok: {sc.name} (Flee-type scenario, {len(sc.locations)} locations, {len(sc.routes)} routes)", markup=False)
     else:
-        from crossings.engine.sim import Sim
+        from crossings.sim import Sim
 
         sim = Sim(sc)
         console.print(f"ok: {sc.name} ({len(sc.sites)} sites, {len(sc.routes)} routes, {len(sc.policies)} policies)", markup=False)

@@ -49,9 +49,31 @@ def check_seed(seed) -> int:
 
 
 def scale_warnings(sc: Scenario) -> list[str]:
-    """Where one agent stands for more people than the scenario's smallest groups (see
-    docs/scenarios.md, "Scale"); filled in below."""
-    return []
+    """Where one agent stands for too many people for the scenario's smallest groups.
+
+    One agent moves ``scale`` people at once. Boats and buses carry whole agents, so when a boat
+    at its rated capacity holds fewer than five agents, or a bus fewer than one, their counts and
+    loads are biased (measured for the Channel in docs/scenarios.md, "Scale"). A boat that cannot
+    carry one agent at all is refused by the schema (``scale`` at most ``sea.max_load``)."""
+    out = []
+    boats = sc.market.enabled and any(s.kind == "coast" for s in sc.sites)
+    if boats and sc.scale > sc.sea.rated_capacity / 5:
+        out.append(
+            f"scale {sc.scale:g}: a boat at its rated capacity ({sc.sea.rated_capacity:g} people) holds fewer "
+            "than five agents, so boat counts and loads are biased (the Channel: boats -11% at scale 5, "
+            "-33% at 10; docs/scenarios.md, Scale); use a scale of at most "
+            f"{sc.sea.rated_capacity / 5:g} for boat figures"
+        )
+    seats = [p.seats_per_bus for p in sc.policies if getattr(p, "type", "") == "camp_clearance" and p.buses > 0]
+    if sc.camps.clearance_hazard_per_incident > 0 and sc.clearances.triggered_buses > 0:
+        seats.append(sc.clearances.triggered_seats_per_bus)
+    seats = [x for x in seats if x > 0]
+    if seats and sc.scale > min(seats):
+        out.append(
+            f"scale {sc.scale:g}: a bus of {min(seats)} seats cannot carry one agent, so clearances bus "
+            f"people in blocks of {sc.scale:g} (docs/scenarios.md, Scale); use a scale of at most {min(seats)}"
+        )
+    return out
 
 
 class Sim:

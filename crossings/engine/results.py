@@ -28,12 +28,14 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("arrivals_corridor", "flow", True, "People arriving in the border region."),
     ("crossings_total", "flow", True, "People reaching the destination by any mode."),
     ("crossings_lorry_alone", "flow", True, "People reaching the destination hidden in a lorry, alone."),
-    ("crossings_lorry_paid", "flow", True, "People reaching the destination in a lorry place bought from a gang."),
+    ("crossings_lorry_paid", "flow", True, "People reaching the destination in a guaranteed lorry place (a driver's complicity) bought from a gang."),
+    ("crossings_lorry_access", "flow", True, "People reaching the destination in a lorry after buying access (past the fences) from a gang."),
     ("crossings_boat", "flow", True, "People reaching the destination by small boat."),
     ("crossings_legal", "flow", True, "People reaching the destination by a legal route."),
     ("crossings_paid", "flow", True, "Crossings paid to a smuggling gang (lorry or boat)."),
     ("attempts_lorry_alone", "flow", True, "Attempts to hide in a lorry alone."),
-    ("attempts_lorry_paid", "flow", True, "Attempts in a paid lorry place."),
+    ("attempts_lorry_paid", "flow", True, "Attempts in a guaranteed lorry place."),
+    ("attempts_lorry_access", "flow", True, "Attempts with a bought access place."),
     ("attempts_boat", "flow", True, "People on boats that tried to launch (including those stopped on the beach)."),
     ("intercepted_port", "flow", True, "Lorry attempts stopped at the ports and the tunnel (at access or at the controls)."),
     ("stopped_access", "flow", True, "Lorry attempts stopped before reaching a lorry (fences, secured parking, patrols)."),
@@ -56,7 +58,8 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("people_on_arrived_boats", "flow", True, "People on boats that arrived (numerator of people per boat)."),
     ("revenue_eur", "flow", True, "Smugglers' revenue from places sold (EUR)."),
     ("places_sold_boat", "flow", True, "Boat places sold."),
-    ("places_sold_lorry", "flow", True, "Paid lorry places sold."),
+    ("places_sold_lorry", "flow", True, "Paid lorry places sold (both products)."),
+    ("places_sold_lorry_access", "flow", True, "Lorry access places sold."),
     ("price_boat_x_sold", "flow", True, "Price times boat places sold (numerator of the mean price)."),
     ("price_lorry_x_sold", "flow", True, "Price times lorry places sold (numerator of the mean price)."),
     ("gangs_active", "stock", False, "Active smuggling gangs."),
@@ -310,8 +313,8 @@ def _derive_totals(values: np.ndarray) -> None:
     c = {m: values[:, INDEX[m]] for m in INDEX}
     values[:, INDEX["crossings_total"]] = (c["crossings_lorry_alone"] + c["crossings_lorry_paid"]) + (
         c["crossings_boat"] + c["crossings_legal"]
-    )
-    values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + c["crossings_boat"]
+    ) + c["crossings_lorry_access"]
+    values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + c["crossings_boat"] + c["crossings_lorry_access"]
     values[:, INDEX["deaths_boat"]] = c["deaths_sea"] + c["deaths_launch"]
     values[:, INDEX["deaths"]] = c["deaths_boat"] + c["deaths_lorry"]
     values[:, INDEX["prevented_boat"]] = c["stopped_launch"] + c["intercepted_beach"] + c["intercepted_sea"]

@@ -6,7 +6,7 @@ per-slot random streams stay aligned between scenarios. Terminal states
 processes loop over ``active`` only, which keeps a 12-year run fast although
 hundreds of thousands of people pass through.
 
-Engine state is 40 bytes per person (see ``People.bytes_per_person``).
+Engine state is 36 bytes per person (40 with the active index; see ``People.bytes_per_person``).
 """
 
 from __future__ import annotations

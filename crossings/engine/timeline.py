@@ -202,7 +202,8 @@ def compile_timeline(sc, world: World) -> Timeline:
         site_index={n: i for i, n in enumerate(world.site_names)},
         nationality_index={n: i for i, n in enumerate(world.nat_names)},
         nationality_legal_flag=world.nat_legal_flag.copy(),
-        inflow_per_day=daily_series(sc.inflow.knots, sc.start, n_days, step=False, default=0.0),
+        inflow_per_day=daily_series(sc.inflow.knots, sc.start, n_days, step=False, default=0.0)
+        * seasonal_factor(sc.start, n_days, sc.inflow.seasonal_amplitude, sc.inflow.seasonal_peak_month),
         nationality_share=shares,
         spending_eur_per_day=spending,
         lorry_traffic=daily_series(sc.lorry_traffic, sc.start, n_days, step=True, default=1.0),
@@ -251,6 +252,16 @@ def effectiveness(sc, spending_eur_per_day: np.ndarray) -> np.ndarray:
             out[c, d] = 1.0 - np.exp(-stock / h) if h > 0 else 1.0
             stock = stock * (1 - delta) + s[d]
     return out
+
+
+def seasonal_factor(start: dt.date, n_days: int, amplitude: float, peak_month: int) -> np.ndarray:
+    """Daily multiplier ``1 + amplitude x cos(2 pi (day of year - peak day) / 365.25)``, the peak in
+    the middle of ``peak_month``; its mean over a year is 1, so knots keep their meaning."""
+    if amplitude == 0:
+        return np.ones(n_days)
+    doy = np.array([(start + dt.timedelta(days=i)).timetuple().tm_yday for i in range(n_days)], dtype=np.float64)
+    peak = dt.date(2001, int(peak_month), 15).timetuple().tm_yday
+    return 1.0 + amplitude * np.cos(2.0 * np.pi * (doy - peak) / 365.25)
 
 
 def daily_series(knots, start: dt.date, n_days: int, *, step: bool, default: float) -> np.ndarray:

@@ -39,7 +39,12 @@ def optimal_load(boat_fixed_eur, overload_cost_eur, rated, exponent, max_load):
     """People per boat minimising the cost per seat ``F / L + phi (L / R) ** gamma``:
     ``L* = (F R**gamma / (gamma phi)) ** (1 / (1 + gamma))``, clipped to [1, max_load]."""
     f = max(boat_fixed_eur, 0.0)
-    load = (f * rated**exponent / (exponent * overload_cost_eur)) ** (1.0 / (1.0 + exponent))
+    per_seat = exponent * overload_cost_eur
+    if per_seat <= 0.0:  # overloading costs nothing (underflow of tiny parameters): load fully
+        return max(max_load, 1.0) if f > 0.0 else 1.0
+    load = (f * rated**exponent / per_seat) ** (1.0 / (1.0 + exponent))
+    if not np.isfinite(load):
+        load = max_load
     return min(max(load, 1.0), max_load)
 
 

@@ -151,8 +151,21 @@ def _field(loc: tuple) -> str:
     return out or "(scenario)"
 
 
+def _policy_types() -> set[str]:
+    import typing
+
+    from crossings.policies.interventions import ALL
+
+    return {typing.get_args(cls.model_fields["type"].annotation)[0] for cls in ALL}
+
+
+_POLICY_TYPES = _policy_types()
+
+
 def _describe(err: dict) -> tuple[str, str]:
     loc = tuple(err.get("loc", ()))
+    if len(loc) > 2 and loc[0] == "policies" and isinstance(loc[1], int) and isinstance(loc[2], str) and loc[2] in _POLICY_TYPES:
+        loc = loc[:2] + loc[3:]  # the union's tag (the policy type) is not a key of the file
     msg = str(err.get("msg", "invalid value"))
     typ = err.get("type", "")
     if msg.startswith("Value error, "):

@@ -22,6 +22,7 @@ from crossings.scenario.params import (
     Eur,
     EurPerPerson,
     Exponent,
+    MemoryDays,
     Multiplier,
     P,
     PerYear,
@@ -45,7 +46,7 @@ class Market(BaseModel):
     max_gangs: Annotated[int, Field(ge=1, le=250)] = P(60, "Most gangs that can be active at once (array size).", "gangs")
     initial_capital_eur: Eur = P(60_000.0, "Capital of a gang on the start date or on entry.", "EUR")
     initial_evasion: Prob = P(0.1, "Evasion skill (knowledge of the controls) of a new gang.", "share")
-    volume_memory_days: PosDays = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
+    volume_memory_days: MemoryDays = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
 
     # -- costs ---------------------------------------------------------------------------------
     logistics_boat_eur: EurPerPerson = P(
@@ -81,16 +82,25 @@ class Market(BaseModel):
         1.3, "Demand elasticity when crossing alone is impossible (customers have only waiting or leaving left).", "dimensionless",
     )
     max_lerner: Annotated[float, Field(gt=0, lt=1)] = P(0.75, "Upper bound of the Lerner index (P - c) / P, keeping the markup finite.", "share")
-    price_adjust_days: PosDays = P(
+    price_adjust_days: MemoryDays = P(
         20.0, "Time scale over which posted prices move toward their target.", "days",
         "SKY-2015 (Calais lorry places EUR 500 to EUR 800-1,100 in two months)",
     )
     asc_boat: Utility = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
-    asc_lorry_paid: Utility = P(0.0, "Alternative-specific constant of buying a paid lorry place.", "utility")
+    asc_lorry_paid: Utility = P(0.0, "Alternative-specific constant of buying a guaranteed lorry place.", "utility")
 
     # -- paid lorry places ---------------------------------------------------------------------
+    # Two products: an access place (a gang gets the customer past the fences to a lorry; the controls
+    # are faced as when crossing alone) and a "guaranteed" place (a driver's complicity).
+    access_cost_eur: EurPerPerson = P(
+        100.0, "A gang's cost per customer and attempt of an access place (cutting fences, watching a parking, opening a lorry).", "EUR/passenger",
+        "assumption; GUARDIAN-2021 ('a few hundred euros' for a lorry place in 2014)",
+    )
+    asc_lorry_access: Utility = P(
+        0.0, "Alternative-specific constant of buying an access place, relative to hiding in a lorry alone (people.asc_lorry_alone applies too).", "utility",
+    )
     lorry_success_unenforced: Prob = P(
-        0.6, "Chance that a paid lorry attempt succeeds with no port enforcement and normal traffic (driver complicity).", "probability",
+        0.6, "Chance that a guaranteed lorry place (a driver's complicity) succeeds with no port enforcement and normal traffic.", "probability",
         "assumption; higher than lorry.success_unenforced (crossing alone)",
     )
     lorry_max_reduction: Prob = P(
@@ -123,7 +133,7 @@ class Market(BaseModel):
         0.05, "Chance per day that one new gang enters when expected profit is twice the entry cost (scaled linearly in between).", "1/day",
     )
     entry_horizon_days: PosDays = P(180.0, "Days of profit a would-be entrant expects (profit per active gang x horizon vs entry cost).", "days")
-    exit_patience_days: PosDays = P(
+    exit_patience_days: MemoryDays = P(
         60.0, "A gang whose capital is negative exits; one whose recent profit is negative exits at rate 1 / patience.", "days",
     )
     dismantle_rate_per_year: PerYear = P(
@@ -157,11 +167,11 @@ class Sea(BaseModel):
     model_config = STRICT
 
     # -- boats and loading ---------------------------------------------------------------------
-    rated_capacity: Annotated[float, Field(gt=0, le=1000)] = P(
+    rated_capacity: Annotated[float, Field(ge=1, le=1000)] = P(
         10.0, "People a small inflatable boat is built to carry.", "people/boat",
         "MODEL §6 (rated capacity ~10); HO-IRREG (7 people per boat in 2018)",
     )
-    max_load: Annotated[float, Field(gt=0, le=1000)] = P(
+    max_load: Annotated[float, Field(ge=1, le=1000)] = P(
         80.0, "Most people a boat can physically carry.", "people/boat",
         "HO-IRREG and PRESS-2024-BOATS (53 per boat on average in 2024; loads of 60-70+ reported)",
     )
@@ -188,8 +198,8 @@ class Sea(BaseModel):
     max_wait_days: Annotated[int, Field(ge=0, le=HORIZON_MAX_DAYS)] = P(
         3, "Viable days a gang waits for a boat to be at least half full before launching it partly filled.", "days",
     )
-    stock_seizure_max: Prob = P(
-        0.2, "Chance that a prepared boat is seized before launch (cache found, boat slashed) at full beach and intelligence effectiveness, for a gang with no evasion skill.",
+    stock_seizure_max: Annotated[float, Field(ge=0, lt=1)] = P(
+        0.2, "Chance that a prepared boat is seized before launch (cache found, boat slashed) at full beach and intelligence effectiveness, for a gang with no evasion skill (below 1: a boat that is always seized would cost without limit).",
         "probability", "assumption; UKFR-2023 reports boats and engines seized in the thousands",
     )
 
@@ -266,7 +276,7 @@ class Sea(BaseModel):
         2000.0, "Weight of the prior death risk, in boat attempts: how many observed attempts it takes to "
         "move the belief halfway to the observed rate.", "attempts",
     )
-    risk_memory_days: PosDays = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
+    risk_memory_days: MemoryDays = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
     initial_success_belief: Prob | None = P(
         None, "Success per boat attempt that camps believe on the first day (none = the gangs' expected "
         "success); camps then learn from the attempts they see.", "probability",

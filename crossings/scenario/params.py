@@ -36,6 +36,8 @@ Pos = Annotated[float, Field(gt=0)]
 # durations: at most the longest horizon (a longer wait is never over within any run)
 Days = Annotated[float, Field(ge=0, le=HORIZON_MAX_DAYS)]
 PosDays = Annotated[float, Field(gt=0, le=HORIZON_MAX_DAYS)]
+# time scales of memories and adjustments: at least the model's step, a day
+MemoryDays = Annotated[float, Field(ge=1, le=HORIZON_MAX_DAYS)]
 # coefficients of utility (logit scale): any sign, bounded so utilities stay finite
 Utility = Annotated[float, Field(ge=-1e6, le=1e6)]
 # multipliers of a series or a rate, and relative rises per unit of some effect

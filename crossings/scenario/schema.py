@@ -23,6 +23,7 @@ from crossings.scenario.params import (
     EurMillion,
     EurPerPerson,
     Exponent,
+    MemoryDays,
     Multiplier,
     P,
     PeopleCount,
@@ -118,6 +119,13 @@ class Inflow(Strict):
         "start). 0 switches the response off.",
         "dimensionless",
         "Gathmann 2008; Angelucci 2012 (about -0.1)",
+    )
+    seasonal_amplitude: Prob = P(
+        0.0, "Relative seasonal swing of arrivals around the knots (the knots give the mean): arrivals x (1 + amplitude x cos(2 pi (day of year - peak) / 365.25)).",
+        "share", "assumption (0 = no seasonality)",
+    )
+    seasonal_peak_month: Annotated[int, Field(ge=1, le=12)] = P(
+        8, "Month in which arrivals peak (the middle of the month).", "month", "assumption",
     )
     entry_site: str = P("", "Site people travel from on arrival (default: the first 'elsewhere' site).")
     source: str = Field("", description="Where the knots come from.")
@@ -236,7 +244,7 @@ class People(Strict):
     beta_uk_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination.", "utility")
     asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
     own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
-    belief_memory_days: PosDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
+    belief_memory_days: MemoryDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
     risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
     income_eur_per_day: EurPerPerson = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
 
@@ -335,7 +343,7 @@ class Scenario(Strict):
     end: dt.date = Field(description="Last simulated day (inclusive).")
     seed: Annotated[int, Field(ge=0, lt=2**63)] = P(1, "Seed of every random stream.")
     scale: Annotated[float, Field(ge=1, le=1e6)] = P(
-        1.0, "People represented by one agent (at most the smallest group the scenario moves together: a boat's maximum load, a bus's seats; see docs/scenarios.md for how large a scale stays faithful).", "people/agent"
+        1.0, "People represented by one agent: at most sea.max_load when boats run; a run warns when a boat at its rated capacity holds fewer than five agents or a bus fewer than one (docs/scenarios.md, Scale, measures how large a scale stays faithful).", "people/agent"
     )
     sites: list[Site] = Field(min_length=1, max_length=1000, description="Every place of the world (at least a camp and the destination).")
     routes: list[Route] = Field(default_factory=list)
@@ -388,6 +396,11 @@ class Scenario(Strict):
         if self.inflow.entry_site and self.inflow.entry_site not in seen:
             raise ValueError(f"inflow.entry_site: unknown site '{self.inflow.entry_site}'")
         _check_connected(self)
+        if self.market.enabled and "coast" in kinds and self.scale > self.sea.max_load:
+            raise ValueError(
+                f"scale: at most sea.max_load ({self.sea.max_load:g}) people per agent, so that a boat can carry "
+                f"one agent (got {self.scale:g}); see docs/scenarios.md, Scale"
+            )
         for i, pol in enumerate(self.policies):
             pol.check(self, f"policies[{i}]")
         return self
