@@ -72,6 +72,10 @@ class Market(BaseModel):
         20.0, "Time scale over which posted prices move toward their target.", "days",
         "SKY-2015 (Calais lorry places EUR 500 to EUR 800-1,100 in two months)",
     )
+    price_cap_buyer_quantile: Annotated[float, Field(gt=0, lt=1)] = P(
+        0.632, "Quantile of risk tolerance of the buyer whose willingness to pay caps prices (the marginal buyer; 1 - 1/e = 0.632 is a buyer of mean risk tolerance).",
+        "quantile", "assumption",
+    )
     asc_boat: float = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
     asc_lorry_paid: float = P(0.0, "Alternative-specific constant of buying a guaranteed lorry place.", "utility")
 
@@ -174,6 +178,10 @@ class Sea(BaseModel):
         "EUR/passenger",
     )
     overload_exponent: Pos = P(1.0, "Exponent of the overload cost per passenger in load / rated capacity.", "dimensionless")
+    safe_house_share: Prob = P(
+        0.0, "Share of boat customers whom their gang lodges off-camp (safe houses, hotels, inland cities) from the purchase until it calls them to the coast; they are not camp residents meanwhile.",
+        "share", "assumption (0 = customers wait where they were)",
+    )
     restock_days: Pos = P(10.0, "A gang keeps a stock of boats for this many days of expected launches.", "days")
     supply_per_gang_per_day: NonNeg = P(
         0.6, "Most boats (with engines) one gang can obtain per day when intelligence spending is nil.", "boats/day",
