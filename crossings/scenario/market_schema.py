@@ -242,6 +242,10 @@ class Sea(BaseModel):
         1.0, "Relative rise in rescue capacity at full effectiveness of money for the sea (capacity x (1 + k x E_sea)): patrol boats and aircraft rescue as well as watch.",
         "dimensionless", "assumption",
     )
+    rescue_reach_sea_effect: Prob = P(
+        0.0, "Share of the gap 1 - rescue_share that money for the sea closes at full effectiveness (patrol boats and aircraft shorten the response): reach = 1 - (1 - rescue_share) x (1 - k x E_sea).",
+        "share", "assumption (0 = money for the sea does not change how often boats are reached)",
+    )
     launch_crush_max: Prob = P(
         0.0, "Chance of a crush or drowning while a boat is boarded at the water's edge, at full beach effectiveness and a full boat (x E_beach x (load / max_load) ** exponent).",
         "probability", "assumption; IOM-MMP: most 2024 deaths happened at launch in overcrowded boardings",
