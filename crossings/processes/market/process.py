@@ -14,8 +14,8 @@ from crossings.engine.state import IN_CAMP, TRAVELLING
 from crossings.engine.timeline import COAST, PORT
 from crossings.processes.crossings import lorry_alone_success
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
-from crossings.processes.draws import memory_weight
-from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_TAKEOVER
+from crossings.processes.draws import memory_weight, uniform_slots
+from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
 from crossings.processes.market.gangs import Gangs, book_kernel, relative_volume
 from crossings.processes.market.pricing import (
@@ -286,7 +286,9 @@ class Market(Process):
         tl = sim.timeline
         e = self.enforcement(day)
         alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
-        risk_t = pp.risk_tolerance_mean
+        # the buyer whose willingness to pay caps prices: risk tolerance is exponential, so the
+        # q-quantile buyer has risk tolerance -mean x ln(1 - q) (q = 1 - 1/e gives the mean)
+        risk_t = pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile)
         v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
@@ -373,6 +375,7 @@ class Market(Process):
         ok, log_x = sell_log_argument(g.active, g.home_coast, code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
+        had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
         holder, n_sold, sold_eur = sell_and_book(
             idx, p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
             key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
@@ -386,7 +389,18 @@ class Market(Process):
             rec.add(f"price_{tag}_x_sold", sold_eur)
             if code == LORRY_ACCESS:
                 rec.add("places_sold_lorry_access", n_sold)
+            if code == BOAT and sim.scenario.sea.safe_house_share > 0:
+                self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
+
+    def _to_safe_houses(self, key, buyers: np.ndarray) -> None:
+        """New boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
+        calls them to the coast, with probability ``sea.safe_house_share`` per household."""
+        if buyers.size == 0:
+            return
+        p = self.sim.people
+        u = uniform_slots(key, p.household[buyers].astype(np.int64), K_SAFE_HOUSE)
+        p.off_camp[buyers[u < self.sim.scenario.sea.safe_house_share]] = True
 
     def prices(self, code: int) -> np.ndarray:
         """Each gang's posted price of a product."""
