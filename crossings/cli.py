@@ -122,6 +122,16 @@ SHORT = {
 
 @app.command()
 @user_errors
+def _kernels_cached() -> bool:
+    """Whether Numba has cached compiled kernels for this installation (else the first run compiles)."""
+    import numba
+
+    import crossings
+
+    where = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else Path(crossings.__file__).parent
+    return where.exists() and any(where.rglob("*.nbi"))
+
+
 def run(
     scenario: str = typer.Argument(..., help="Built-in scenario name (e.g. channel) or path to a TOML file."),
     seed: Optional[int] = typer.Option(None, help="Override the scenario's seed."),
@@ -151,6 +161,9 @@ def run(
 
     from crossings.sim import Sim
 
+    if not _kernels_cached():
+        err_console.print("compiling the simulation kernels (first run after installing; later runs start at once)...",
+                          markup=False)
     sim = Sim(sc, market=market)
     if progress:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
