@@ -120,8 +120,6 @@ SHORT = {
 }
 
 
-@app.command()
-@user_errors
 def _kernels_cached() -> bool:
     """Whether Numba has cached compiled kernels for this installation (else the first run compiles)."""
     import numba
@@ -132,6 +130,8 @@ def _kernels_cached() -> bool:
     return where.exists() and any(where.rglob("*.nbi"))
 
 
+@app.command()
+@user_errors
 def run(
     scenario: str = typer.Argument(..., help="Built-in scenario name (e.g. channel) or path to a TOML file."),
     seed: Optional[int] = typer.Option(None, help="Override the scenario's seed."),
