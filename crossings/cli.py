@@ -6,7 +6,8 @@
     crossings show channel             the resolved scenario (inheritance applied) as TOML
     crossings new-scenario NAME        start a scenario from the documented template
     crossings reference                the parameter reference (Markdown, from the schema)
-    crossings import-flee DIR          turn a Flee scenario folder into a crossings scenario
+    crossings import-flee DIR          turn a Flee or FabFlee folder into a crossings scenario
+    crossings run-sweep DIR            run each FabFlee SWEEP variant in turn
 
 User mistakes print one line (file, field, what was expected) and exit with
 status 2; nothing is written when the input is bad.
@@ -175,18 +176,44 @@ def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
     res = FleeSim(sc, seed=seed if seed is not None else 0).run(progress=progress)
     table = res.summary_table()
     _print_table(table, f"{getattr(sc, 'name', scenario)} (Flee-type scenario)")
-    try:
-        console.print(f"ARD against the observed camp series: {res.ard():.3f}", markup=False)
-    except Exception as e:  # validation data may be absent
-        console.print(f"note: no ARD ({e})", markup=False)
+    has_series = sc.validation is not None and bool(sc.validation.camps)
+    if has_series:
+        _print_flee_ard(res)
+    else:
+        console.print("note: no ARD (the scenario has no camp validation series)", markup=False)
     if not no_save:
         dest = out if out is not None else Path("results") / str(getattr(sc, "name", "flee"))
-        dest.mkdir(parents=True, exist_ok=True)
+        _save_flee(res, dest, fmts, has_series)
+        console.print(f"saved to {dest}/ (daily{', out.csv, ard_daily' if has_series else ''})",
+                      markup=False)
+
+
+def _print_flee_ard(res) -> None:
+    """The ARD per day (every k-th day, the last day) and overall, as Flee's post-processing."""
+    daily = res.ard_daily()
+    step = max(1, len(daily) // 12)
+    show = daily.iloc[sorted(set(range(0, len(daily), step)) | {len(daily) - 1})]
+    show = show.set_index("day")[["date", "ard", "error_not_rescaled"]]
+    show.columns = ["date", "ARD (rescaled)", "error (not rescaled)"]
+    show = show.assign(**{c: show[c].map(lambda v: f"{v:.4f}")
+                          for c in ("ARD (rescaled)", "error (not rescaled)")})
+    _print_table(show, f"validation error by day (every {step}th day; all days in ard_daily)")
+    console.print(f"ARD over {len(daily)} days (rescaled, Flee's metric): {res.ard():.4f}; "
+                  f"not rescaled: {daily['error_not_rescaled'].mean():.4f}", markup=False)
+
+
+def _save_flee(res, dest: Path, fmts, has_series: bool) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    tables = {"daily": res.daily}
+    if has_series:
+        tables["ard_daily"] = res.ard_daily()
+        # Flee's own layout (camp sim/data columns), readable by Flee's plot_flee_output
+        res.validation_table().to_csv(dest / "out.csv", index=False)
+    for stem, df in tables.items():
         if "parquet" in fmts:
-            res.daily.to_parquet(dest / "daily.parquet", index=False)
+            df.to_parquet(dest / f"{stem}.parquet", index=False)
         if "csv" in fmts:
-            res.daily.to_csv(dest / "daily.csv", index=False)
-        console.print(f"saved to {dest}/", markup=False)
+            df.to_csv(dest / f"{stem}.csv", index=False)
 
 
 @app.command()
@@ -304,17 +331,69 @@ def reference(out: Optional[Path] = typer.Option(None, help="Write to this file 
 @app.command("import-flee")
 @user_errors
 def import_flee(
-    folder: Path = typer.Argument(..., help="Flee scenario folder (locations.csv, routes.csv, ...)."),
-    validation: Optional[Path] = typer.Option(None, help="Flee validation folder (data_layout.csv and camp series)."),
-    out: Path = typer.Option(Path("flee_scenario.toml"), "-o", "--out", help="Scenario file to write."),
+    folder: Path = typer.Argument(..., help="Flee input folder (locations.csv, ...) or FabFlee config folder (input_csv/, source_data/, simsetting.yml)."),
+    validation: Optional[Path] = typer.Option(None, help="Flee validation folder (data_layout.csv and camp series); default: source_data/ or the folder itself."),
+    settings: Optional[Path] = typer.Option(None, help="A simsetting.yml elsewhere (default: the folder's own, else Flee's published defaults)."),
+    days: Optional[int] = typer.Option(None, help="Simulate N days instead of sim_period.csv's Length (as the duration argument of Flee's run script)."),
+    sweep: bool = typer.Option(False, "--sweep", help="Import each FabFlee SWEEP/ variant; --out is then a folder (one scenario file per variant)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Scenario file to write (default flee_scenario.toml; with --sweep a folder, default <folder>_sweep)."),
 ):
-    """Import a Flee scenario folder as a crossings scenario."""
+    """Import a Flee scenario folder (or FabFlee config folder, or its SWEEP) as crossings scenarios."""
     from crossings.flee.importer import import_flee as _imp
-    from crossings.flee.importer import write_scenario
+    from crossings.flee.importer import import_sweep, write_scenario
 
-    sc = _imp(folder, validation=validation)
-    write_scenario(sc, out)
-    console.print(f"wrote {out}; run it with: crossings run {out}", markup=False)
+    if sweep:
+        scenarios = import_sweep(folder, validation, settings=settings, days=days)
+        dest = out if out is not None else Path(f"{Path(folder).resolve().name}_sweep")
+        for sc in scenarios:
+            _print_import_notes(sc)
+            write_scenario(sc, dest / f"{sc.name}.toml")
+        console.print(f"wrote {len(scenarios)} scenarios to {dest}/; run them with: "
+                      f"crossings run-sweep {dest}", markup=False)
+        return
+    sc = _imp(folder, validation=validation, settings=settings, days=days)
+    _print_import_notes(sc)
+    dest = out if out is not None else Path("flee_scenario.toml")
+    write_scenario(sc, dest)
+    console.print(f"wrote {dest}; run it with: crossings run {dest}", markup=False)
+
+
+def _print_import_notes(sc) -> None:
+    for note in sc.import_notes:
+        err_console.print(f"note: {sc.name}: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("run-sweep")
+@user_errors
+def run_sweep(
+    folder: Path = typer.Argument(..., help="FabFlee config folder with SWEEP/, or a folder written by 'import-flee --sweep'."),
+    seeds: int = typer.Option(1, min=1, help="Seeds per variant (0, 1, ...)."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default: results/<folder>)."),
+    no_save: bool = typer.Option(False, "--no-save", help="Print the summary only."),
+):
+    """Run each Flee SWEEP variant in turn and compare their ARD."""
+    from crossings.flee.sweep import load_sweep
+    from crossings.flee.sweep import run_sweep as _run
+
+    scenarios = load_sweep(folder)
+    dest = out if out is not None else Path("results") / Path(folder).resolve().name
+
+    def save(sc, seed, res):
+        has_series = sc.validation is not None and bool(sc.validation.camps)
+        err_console.print(f"{sc.name} seed {seed}: "
+                          + (f"ARD {res.ard():.4f}" if has_series else "no ARD"), markup=False)
+        if not no_save:
+            _save_flee(res, dest / sc.name / f"seed-{seed}", ("csv",), has_series)
+
+    table = _run(scenarios, list(range(seeds)), on_result=save)
+    summary = table.groupby("scenario", sort=False).agg(
+        seeds=("seed", "count"), ard_mean=("ard", "mean"), ard_min=("ard", "min"),
+        ard_max=("ard", "max"), people_end=("people_end", "mean"))
+    _print_table(summary, f"{len(scenarios)} variants of {Path(folder).name}, {seeds} seed(s) each")
+    if not no_save:
+        dest.mkdir(parents=True, exist_ok=True)
+        table.to_csv(dest / "sweep.csv", index=False)
+        console.print(f"saved to {dest}/ (sweep.csv, one folder per variant and seed)", markup=False)
 
 
 def main() -> None:
