@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from typer.testing import CliRunner
 
@@ -517,3 +519,58 @@ def test_docs_list_every_setting_with_its_status():
     assert {s.status for s in FLEE_SETTINGS} <= {"supported", "approximated", "not supported"}
     for s in FLEE_SETTINGS:
         assert f"| `{s.key}` | {s.status} |" in text, s.key
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(st.sampled_from([
+    "move_rules:", "spawn_rules:", "log_levels:", "optimisations:", "flood_rules:", "\n",
+    "  ", "    ", "max_move_speed: ", "awareness_level: ", "conflict_spawn_decay: ",
+    "conflict_driven_spawning:", "spawn_mode: ", "take_from_population: ", "hasten: ",
+    "agent: ", "use_v1_rules: ", "[1, 2]", "{a: 1}", "0", "-1", "2.5", "True", "'x'", "null",
+    "? [a]\n: b", "&a 1", "*a", "- 3", ":", "#", "\t", "2020-01-01", "1e400", "\xff"]),
+    max_size=30).map("".join))
+def test_arbitrary_settings_only_raise_scenario_error(tmp_path, text):
+    path = tmp_path / "simsetting.yml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        read_settings(path)
+    except ScenarioError as err:
+        assert "\n" not in str(err)
+
+
+def test_arbitrary_settings_file_in_a_folder_only_raises_scenario_error(tmp_path):
+    folder = fabflee(tmp_path, **{"simsetting.yml": "move_rules:\n  - 1\n  - 2\n"})
+    with pytest.raises(ScenarioError) as err:
+        import_flee(folder)
+    assert err.value.field == "move_rules"
+
+
+def test_nothing_in_a_settings_file_is_dropped_silently(tmp_path):
+    text = (MALI / "simsetting.yml").read_text() + """number_of_steps: 5
+flood_rules:
+"""
+    text = text.replace("spawn_rules:\n", "spawn_rules:\n  conflict_driven_spawning:\n"
+                        "    spawn_mode: pop_ratio\n    extra_key: 1\n  camps_are_sicks: false\n"
+                        "  read_from_agents_csv_file: false\n")
+    text = text.replace("move_rules:\n", "move_rules:\n  use_v1_rules: false\n"
+                        "  ChildrenAvoidHazards: false\n  stay_close_to_home: true\n")
+    path = tmp_path / "simsetting.yml"
+    path.write_text(text)
+    sc = import_flee(fabflee(tmp_path), settings=path)
+    import yaml
+
+    mapped = {"move_rules": sc.move_rules.model_dump(), "spawn_rules": sc.spawn_rules.model_dump(),
+              "optimisations": sc.optimisations.model_dump()}
+    renamed = {"spawn_rules.conflict_driven_spawning": "conflict_spawn_mode"}
+    for section, body in yaml.safe_load(text).items():
+        leaves = [(section, None)] if not isinstance(body, dict) else [
+            (section, k) for k in body]
+        for sec, key in leaves:
+            name = sec if key is None else f"{sec}.{key}"
+            in_toml = key is not None and (key in mapped.get(sec, {}) or
+                                           renamed.get(name) in mapped.get(sec, {}))
+            in_notes = any(name in n for n in sc.import_notes)
+            assert in_toml or in_notes, name
+    assert sc.spawn_rules.conflict_spawn_mode == "pop_ratio"
+    assert any("conflict_driven_spawning.extra_key" in n for n in sc.import_notes)

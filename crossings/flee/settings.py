@@ -174,6 +174,7 @@ class _Reader:
     def __init__(self, path: Path):
         self.path = path
         self.out = Settings()
+        self.off: list[str] = []  # read, and at a value that needs nothing in the scenario
 
     def note(self, key: str, text: str) -> None:
         self.out.notes.append(f"{self.path.name}: {key}: {text}")
@@ -254,6 +255,7 @@ def read_settings(path: str | Path) -> Settings:
             if value is not None:
                 raise r.fail("flood_rules", "no flood_rules section: DFlee flood rules are not "
                              "supported by crossings, and Flee 3.1 stops on this section too")
+            r.off.append("flood_rules (empty)")
         elif k == "number_of_steps":
             r.note(k, f"= {value!r}: not used by Flee 3.1's run script (the length comes from "
                    "sim_period.csv, or --days); ignored")
@@ -264,6 +266,9 @@ def read_settings(path: str | Path) -> Settings:
             r.note(k, "not a Flee 3.1 setting; ignored (Flee 3.1 ignores it too)")
     _move_rules(r, r.section("move_rules", data.get("move_rules")))
     _validate(r)
+    if r.off:
+        r.out.notes.append(f"{path.name}: {', '.join(r.off)}: read; at these values nothing "
+                           "needs mapping (logs and features off, as crossings runs)")
     return r.out
 
 
@@ -275,6 +280,8 @@ def _log_levels(r: _Reader, sec: dict) -> None:
             if level != 0:
                 r.note(k, f"= {level}: Flee's diagnostic log is not written by crossings "
                        "(it writes its own tables); ignored")
+            else:
+                r.off.append(f"{k} = 0")
         else:
             r.note(k, "not a Flee 3.1 setting; ignored (Flee 3.1 ignores it too)")
 
@@ -292,17 +299,25 @@ def _spawn_rules(r: _Reader, sec: dict) -> None:
             if not conflict_only:
                 r.note(k, "= false: no effect in Flee 3.1 (people appear only in conflict "
                        "zones either way), none in crossings")
+            else:
+                r.off.append(f"{k} = true")
         elif key == "flood_zone_spawning_only":
             flood = r.boolean(k, value)
+            if not flood:
+                r.off.append(f"{k} = false")
         elif key == "camps_are_sicks":
             if r.boolean(k, value):
                 r.note(k, "= true (Flee 3.1's spelling of camps_are_sinks): not supported; "
                        "people in camps are not deactivated (in Flee 3.1 they stay counted in "
                        "the camp and only stop moving on, camp move chance 0.001 a day)")
+            else:
+                r.off.append(f"{k} = false")
         elif key == "camps_are_sinks":
             r.note(k, "not read by Flee 3.1 (it reads 'camps_are_sicks'); ignored, as in Flee")
         elif key == "read_from_agents_csv_file":
             r.out.read_agents_csv = r.boolean(k, value)
+            if not r.out.read_agents_csv:
+                r.off.append(f"{k} = false")
         elif key == "conflict_driven_spawning":
             _conflict_driven(r, value)
         elif key == "flood_driven_spawning":
@@ -379,6 +394,8 @@ def _move_rules(r: _Reader, sec: dict) -> None:
             mv[key] = level
         elif key == "use_v1_rules":
             v1 = r.boolean(k, value)
+            if not v1:
+                r.off.append(f"{k} = false")
         elif key == "max_crossing_speed":
             r.note(k, f"= {value!r}: read by Flee 3.1 but used by none of its rules; ignored")
         elif key == "ChildrenAvoidHazards":
@@ -386,10 +403,13 @@ def _move_rules(r: _Reader, sec: dict) -> None:
                 raise r.fail(k, "false: the rule needs each person's age (demographics), which "
                              "crossings does not model; Flee 3.1 fails on it too without an "
                              "'age' attribute")
+            r.off.append(f"{k} = false")
         elif key == "BoysTakeRisk":
             if r.boolean(k, value):
                 r.note(k, "= true: no effect in Flee 3.1 without ChildrenAvoidHazards, none in "
                        "crossings")
+            else:
+                r.off.append(f"{k} = false")
         else:
             r.note(k, "not a Flee 3.1 setting; ignored (Flee 3.1 ignores it too)")
     if v1:

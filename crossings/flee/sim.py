@@ -180,14 +180,16 @@ class FleeSim:
         home = locs[0].country
         self.country = np.array([loc.country for loc in locs], dtype=object)
         self.foreign = np.array([loc.country != home for loc in locs], bool)
-        self.population = np.array([self._people(loc.population) for loc in locs], np.float64)
+        # Populations in Flee's units (divided by hasten, as flee.Location.pop holds them);
+        # an agent stands for 1 / agents_scale of these people.
+        self.population = np.array([loc.population // self.hasten for loc in locs], np.float64)
         cap = np.full(n_loc, -1.0)
         # max(population, capacity) as Flee 3.1 holds them (camps: pop 0, capacity from the
         # file, 0 when empty; others: capacity -1), for move-chance population scaling.
         self.pop_or_capacity = self.population.copy()
         for i, loc in enumerate(locs):
             if loc.location_type in _CAMP_TYPES:
-                self.pop_or_capacity[i] = float(self._people(loc.capacity or 0))
+                self.pop_or_capacity[i] = float((loc.capacity or 0) // self.hasten)
                 if loc.capacity is not None:
                     cap[i] = max(1.0, float(self._people(loc.capacity)))
         self.capacity = cap
@@ -270,7 +272,8 @@ class FleeSim:
             float(rules.avoid_short_stints)], np.float64)
         self.decay = sc.spawn_rules.conflict_spawn_decay or None
 
-        self.initial_people = [(index[ip.location], self._people(ip.people))
+        # agents.csv rows are agents in Flee (hasten does not divide them)
+        self.initial_people = [(index[ip.location], int(ip.people * self.agents_scale))
                                for ip in sc.initial_people]
         self.initial_camp, self.spawn_plan, self.debt = self._plan_people()
         n_max = int(sum(n for _, n in self.initial_people) + sum(self.initial_camp.values())
@@ -286,8 +289,8 @@ class FleeSim:
 
     # ----------------------------------------------------------------- planning
     def _people(self, n: float) -> int:
-        """A number of people after agents_scale and hasten (Flee: int(n // hasten))."""
-        return int(n * self.agents_scale // self.hasten)
+        """Agents for n people of locations.csv: Flee's n // hasten, times agents_scale."""
+        return int((n // self.hasten) * self.agents_scale)
 
     def _plan_people(self) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
         """Day-0 camp residents, people spawned each day (all known in advance), and Flee's
@@ -334,7 +337,7 @@ class FleeSim:
         take = sc.spawn_rules.take_from_population
         for i, n in self.initial_people:
             if take and conflict[i] > 0:
-                population[i] = max(0.0, population[i] - n)
+                population[i] = max(0.0, population[i] - n / self.agents_scale)
         plan = np.zeros((days, len(self.names)), np.int64)
         rate = sc.spawn_rules.displaced_per_conflict_day
         pop_ratio = sc.spawn_rules.conflict_spawn_mode == "pop_ratio"
@@ -344,12 +347,12 @@ class FleeSim:
             for i in range(len(self.names)):
                 if conflict[i] > 0:
                     if pop_ratio:
-                        n = int(rate * population[i] * conflict[i])
+                        n = int(rate * population[i] * conflict[i] * self.agents_scale)
                     else:
                         n = int(rate * self.agents_scale * conflict[i])  # hasten: no effect
                     plan[t, i] = n
                     if take:
-                        population[i] = max(0.0, population[i] - n)
+                        population[i] = max(0.0, population[i] - n / self.agents_scale)
         return initial, plan, debt_by_day
 
     # ------------------------------------------------------------ daily updates
@@ -478,7 +481,7 @@ class FleeSim:
                      self.flags, self.loc_count)
             self.n_agents += n
             if take and self.conflict[i] > 0:
-                self.population[i] = max(0.0, self.population[i] - n)
+                self.population[i] = max(0.0, self.population[i] - n / self.agents_scale)
         for i, n in self.initial_camp.items():
             fm.place(self.n_agents, n, i, self.location, self.link, self.km_on_link,
                      self.flags, self.loc_count)
@@ -496,7 +499,7 @@ class FleeSim:
                 if n_new > 0 and weights.sum() > 0:
                     fm.spawn(np.uint64(self.streams.key(fm.SPAWN_STREAM, t)), self.n_agents, n_new, np.cumsum(weights), self.location,
                              self.link, self.km_on_link, self.flags, self.loc_count,
-                             self.population, take)
+                             self.population, 1.0 / self.agents_scale if take else 0.0)
                     self.n_agents += n_new
                 else:
                     unspawned += n_new
@@ -507,7 +510,7 @@ class FleeSim:
                              self.km_on_link, self.flags, self.loc_count)
                     self.n_agents += n_new
                     if take:
-                        self.population[i] = max(0.0, self.population[i] - n_new)
+                        self.population[i] = max(0.0, self.population[i] - n_new / self.agents_scale)
             self._apply_closures(t)
             link_weight = fm.link_weights(self.link_open, self.link_to, self.link_dist,
                                           self._scores(t), self.link_score_factor,

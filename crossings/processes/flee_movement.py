@@ -49,8 +49,10 @@ FLAG_HAS_TRAVELLED = np.uint8(1)
 
 @njit(cache=True)
 def spawn(key, first_slot, n_new, spawn_cdf, location, link, km_on_link, flags, loc_count,
-          population, take_from_population):
-    """Place ``n_new`` new people in slots first_slot.. by inverse CDF over locations."""
+          population, take_per_person):
+    """Place ``n_new`` new people in slots first_slot.. by inverse CDF over locations;
+    each takes ``take_per_person`` from its location's population (0: take_from_population
+    off)."""
     total = spawn_cdf[-1]
     n_loc = spawn_cdf.shape[0]
     for s in range(first_slot, first_slot + n_new):
@@ -63,8 +65,8 @@ def spawn(key, first_slot, n_new, spawn_cdf, location, link, km_on_link, flags, 
         km_on_link[s] = 0.0
         flags[s] = 0
         loc_count[j] += 1
-        if take_from_population and population[j] > 0:
-            population[j] -= 1
+        if take_per_person > 0.0 and population[j] > 0:
+            population[j] = max(0.0, population[j] - take_per_person)
 
 
 @njit(cache=True)
