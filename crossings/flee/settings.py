@@ -144,8 +144,9 @@ SETTINGS: tuple[Setting, ...] = (
             "DFlee flood rules. A non-empty section is an import error; Flee 3.1 stops on it "
             "too (it looks the flood settings up in spawn_rules and fails)."),
     Setting("optimisations.hasten", "supported",
-            "optimisations.hasten: people, populations and capacities divided by it (the run "
-            "uses agents_scale / hasten)."),
+            "optimisations.hasten: populations, capacities and the UNHCR counts divided by "
+            "it, as in Flee 3.1 (which does not divide agents.csv or conflict-driven "
+            "'constant' spawning either)."),
 )
 
 _FLOAT_MOVE = ("max_move_speed", "max_walk_speed", "foreign_weight", "camp_weight",
