@@ -9,7 +9,7 @@ Public API (everything else lives in submodules):
 """
 
 from crossings.engine.results import Results
-from crossings.engine.sim import Sim
+from crossings.sim import Sim
 from crossings.errors import CrossingsError, ScenarioError
 from crossings.scenario import Scenario, dump_toml, load_scenario
 

@@ -138,7 +138,7 @@ def run(
         return _run_flee(sc, scenario, seed, out, fmts, progress, no_save)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     sim = Sim(sc, market=market)
     if progress:
@@ -220,7 +220,7 @@ def _save_flee(res, dest: Path, fmts, has_series: bool) -> None:
 @user_errors
 def loop(scenario: str = typer.Argument("channel", help="Scenario name or path.")):
     """List the stages of a simulated day, in the order they run."""
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     sim = Sim(scenario)
     t = Table(title=f"A day in '{sim.scenario.name}'", show_lines=True)
@@ -235,7 +235,7 @@ def loop(scenario: str = typer.Argument("channel", help="Scenario name or path."
 @user_errors
 def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = None):
     """Run a scenario and show the wall time spent in each stage."""
-    from crossings.engine.sim import Sim
+    from crossings.sim import Sim
 
     Sim(scenario, seed=seed).run(days=30)  # JIT warm-up
     res = Sim(scenario, seed=seed).run(profile=True)
@@ -251,14 +251,16 @@ def check(
     out: Optional[Path] = typer.Option(None, help="Also write the table to this CSV file."),
 ):
     """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
-    from crossings.calibrate import compare, score
-    from crossings.engine.sim import Sim
+    from crossings.calibrate import by_series, compare, distance, score
+    from crossings.sim import Sim
 
     runs = [Sim(scenario, seed=s).run() for s in range(1, seeds + 1)]
     table = compare(runs)
     show = table[["series", "period", "observed", "model_mean", "model_min", "model_max", "source"]].set_index("series")
     _print_table(show, f"{runs[0].scenario_name}: model ({seeds} seeds) against observed figures")
+    _print_table(by_series(table), "per series: mean |log(model / observed)| and distance outside the sources' spread")
     console.print(f"mean |log(model / observed)| = {score(table):.2f} over {len(table)} figures", markup=False)
+    console.print(f"distance (series weighted equally, 0 inside the sources' spread) = {distance(table):.2f}", markup=False)
     if out:
         table.to_csv(out, index=False)
 

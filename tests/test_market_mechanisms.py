@@ -205,3 +205,32 @@ def test_market_outputs_present_and_consistent(seed):
     assert (y.boats_launched >= y.boats_arrived).all()
     assert ((y.market_hhi > 0) & (y.market_hhi <= 1)).all()
     assert (y.revenue_eur > 0).all()
+
+
+def test_boat_deaths_come_in_events():
+    """A boat in distress is reached by rescuers or not as a whole (one draw per boat), so deaths
+    cluster: expected more than one death per fatal day on average when rescue rarely reaches boats
+    in time, whereas independent deaths at the same rate would mostly come one a day."""
+    sc = world(sea={"distress_probability": 0.05, "rescue_share": 0.3, "distress_death_share_unreached": 0.5,
+                    "distress_death_share_reached": 0.0})
+    per_event = []
+    for s in SEEDS[:2]:
+        d = crossings.Sim(sc, seed=s).run().daily.deaths_sea
+        fatal = d[d > 0]
+        if len(fatal):
+            per_event.append(fatal.sum() / len(fatal))
+    assert per_event and np.mean(per_event) > 2.0
+
+
+def test_more_money_for_the_sea_fewer_deaths_at_sea():
+    """Money for the sea buys rescue capacity (patrol boats and aircraft): with rescue capacity
+    scarce, more sea spending should lower deaths at sea (expected: fewer deaths)."""
+    def deaths(sea_eur):
+        spend = [{"channel": "sea", "start": _BASE["start"], "end": _BASE["end"], "eur_million": sea_eur}]
+        sc = world(sea={"distress_probability": 0.05, "rescue_capacity_people_per_day": 5.0,
+                        "rescue_capacity_sea_effect": 20.0, "distress_death_share_unreached": 0.5})
+        sc = sc.model_copy(update={"enforcement": sc.enforcement.model_copy(
+            update={"spending": list(sc.enforcement.spending) + [type(sc.enforcement.spending[0])(**spend[0])]})})
+        return measure(sc, lambda y: y.deaths_sea).sum()
+
+    assert deaths(400.0) < deaths(0.0)

@@ -78,13 +78,41 @@ def test_sell_kernel_uses_credit_and_refuses_the_unaffordable():
     mode = np.zeros(n, np.int8)
     prices = np.array([1000.0, 1000.0])
     key = np.uint64(day_key(1, 2, 3))
+    escrow = np.zeros(n, np.float32)
     holder, bought, cash, lent = mk.sell_kernel(
-        idx, idx.copy(), funds, debt, gang, left, mode, BOAT, key, 40, prices, np.zeros(2), np.array([True, True]), 0.3, 3
+        idx, idx.copy(), funds, debt, gang, left, mode, BOAT, key, 40, prices, np.zeros(2), np.array([True, True]), 0.3, 3,
+        escrow, np.float32(0.0),
     )
     assert holder.tolist() == [True, True, False]  # 800 + 300 credit >= 1000; 100 + 300 < 1000
     assert cash[1] == pytest.approx(800.0) and lent[1] == pytest.approx(200.0)
     assert debt[1] == pytest.approx(200.0) and funds[1] == 0.0 and funds[0] == pytest.approx(4000.0)
     assert left[0] == 3 and mode[0] == BOAT and gang[2] == -1
+    assert (escrow == 0).all()  # everything paid upfront
+
+
+def test_escrow_holds_the_payment_until_arrival_and_refunds_a_failed_contract():
+    """With payment in escrow the gang is paid on arrival; a contract that ends without arrival
+    gives the deposit back (expected: money conserved between person, broker and gang)."""
+    n = 2
+    idx = np.arange(n, dtype=np.int32)
+    funds = np.array([5000.0, 5000.0], np.float32)
+    debt = np.zeros(n, np.float32)
+    gang = np.full(n, -1, np.int16)
+    left = np.zeros(n, np.int8)
+    mode = np.zeros(n, np.int8)
+    escrow = np.zeros(n, np.float32)
+    key = np.uint64(day_key(1, 2, 3))
+    holder, bought, cash, lent = mk.sell_kernel(
+        idx, idx.copy(), funds, debt, gang, left, mode, BOAT, key, 40, np.array([1000.0]), np.zeros(1),
+        np.array([True]), 0.3, 1, escrow, np.float32(0.8),
+    )
+    assert holder.all() and np.allclose(cash, 200.0) and np.allclose(escrow, 800.0) and np.allclose(funds, 4000.0)
+    cash_today = np.zeros(1)
+    # person 0 arrives, person 1 is stopped on their only paid attempt
+    mk.settle_kernel(np.array([0]), np.array([1]), np.array([], np.int64), gang, debt, left, mode, np.float32(0.8),
+                     cash_today, 1.0, funds, escrow, np.float32(0.8))
+    assert cash_today[0] == pytest.approx(800.0)  # the deposit released on arrival
+    assert funds[1] == pytest.approx(4800.0) and escrow[1] == 0 and gang[1] == -1  # refunded
 
 
 def test_paid_utility_contract_is_free_and_unaffordable_is_excluded():

@@ -114,7 +114,8 @@ def test_routine_evictions_take_belongings_but_rarely_move_people():
     d = quiet(end=D(2020, 2, 29))
     d["inflow"]["knots"] = [[D(2020, 1, 1), 0.0]]
     d["policies"] = [{"type": "routine_evictions", "sites": ["A"], "start": D(2020, 1, 10), "interval_days": 2}]
-    d["clearances"] = {"eviction_funds_loss_eur": 50.0, "eviction_move_share": 0.05}
+    d["clearances"] = {"eviction_funds_loss_eur": 50.0, "eviction_move_share": 0.05, "eviction_off_camp_share": 0.0}
+    d["camps"] = {"off_camp_share": 0.0}
     sim = Sim(scenario(d))
     p = sim.people
     funds0 = p.funds[: p.n].copy()
@@ -134,17 +135,46 @@ def test_routine_evictions_take_belongings_but_rarely_move_people():
 def test_lorry_success_rate_matches_the_formula():
     d = tiny(end=D(2020, 12, 31))
     d["people"] = {"asc_leave": -50.0, "asc_lorry_alone": 5.0}
-    d["lorry"] = {"success_unenforced": 0.3, "max_reduction": 0.8, "death_risk": 0.0}
+    d["lorry"] = {"reach_unenforced": 0.7, "access_max_reduction": 0.5, "success_unenforced": 0.3,
+                  "max_reduction": 0.8, "death_risk": 0.0}
     sim = Sim(scenario(d))
     res = sim.run()
     p_model = lorry_alone_success(sim, 100)
     eff = sim.timeline.effectiveness[0, 100]
-    assert p_model == pytest.approx(0.3 * (1 - 0.8 * eff))
+    reach, passing = 0.7 * (1 - 0.5 * eff), 0.3 * (1 - 0.8 * eff)
+    assert p_model == pytest.approx(reach * passing)
     att = res.daily.attempts_lorry_alone.sum()
     ok = res.daily.crossings_lorry_alone.sum()
     # households share draws, so use a design effect of ~1.5 on the binomial sd
     assert abs(ok / att - p_model) < 4 * np.sqrt(1.5 * p_model * (1 - p_model) / att)
     assert res.daily.intercepted_port.sum() == att - ok
+    # failures split into access stops and detections at the controls: a failed attempt reached the
+    # controls with chance reach (1 - pass) / (1 - reach pass)
+    failed = att - ok
+    q = reach * (1 - passing) / (1 - reach * passing)
+    det = res.daily.detected_port_controls.sum()
+    assert abs(det / failed - q) < 4 * np.sqrt(1.5 * q * (1 - q) / failed)
+    assert np.isclose(det + res.daily.stopped_access.sum(), failed)
+
+
+def test_evictions_push_people_off_camp_and_empty_the_camp_but_not_the_corridor():
+    """Routine evictions make the camp a place to avoid: people who can pay for it wait off-camp
+    (towns, rooms, safe houses). Expected: the camp's population falls well below the number of
+    people waiting at the site, and nobody is lost (off-camp people are still in the corridor)."""
+    def run(off_share):
+        d = quiet(end=D(2020, 4, 30))
+        d["inflow"]["knots"] = [[D(2020, 1, 1), 0.0]]
+        d["policies"] = [{"type": "routine_evictions", "sites": ["A"], "start": D(2020, 1, 10), "interval_days": 2}]
+        d["clearances"] = {"eviction_off_camp_share": off_share}
+        d["camps"] = {"off_camp_share": 0.0, "off_camp_cost_eur_per_day": 1.0}
+        return Sim(scenario(d)).run()
+
+    none, some = run(0.0), run(0.2)
+    assert none.daily.waiting_off_camp.iloc[-1] == 0
+    assert some.daily.waiting_off_camp.iloc[-1] > 0
+    assert some.sites["A"].iloc[-1] < 0.5 * none.sites["A"].iloc[-1]
+    waiting = lambda r: r.daily.in_camps.iloc[-1] + r.daily.waiting_off_camp.iloc[-1]  # noqa: E731
+    assert abs(waiting(some) - waiting(none)) <= 0.05 * waiting(none)
 
 
 def test_more_port_enforcement_fewer_lorry_crossings():

@@ -10,12 +10,8 @@ time spent in each stage.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import pandas as pd
-
-if TYPE_CHECKING:  # pragma: no cover
-    from crossings.engine.sim import Sim
 
 
 class Process:
@@ -25,8 +21,8 @@ class Process:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
 
-    def __init__(self, sim: "Sim"):
-        self.sim = sim
+    def __init__(self, sim):
+        self.sim = sim  # the running simulation (crossings.sim.Sim), read by attribute
 
     def step(self, day: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -35,16 +35,24 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("attempts_lorry_alone", "flow", True, "Attempts to hide in a lorry alone."),
     ("attempts_lorry_paid", "flow", True, "Attempts in a paid lorry place."),
     ("attempts_boat", "flow", True, "People on boats that tried to launch (including those stopped on the beach)."),
-    ("intercepted_port", "flow", True, "People detected at ports and the tunnel (lorry attempts stopped)."),
+    ("intercepted_port", "flow", True, "Lorry attempts stopped at the ports and the tunnel (at access or at the controls)."),
+    ("stopped_access", "flow", True, "Lorry attempts stopped before reaching a lorry (fences, secured parking, patrols)."),
+    ("detected_port_controls", "flow", True, "People found in lorries at the UK controls in France (scanners, dogs, CO2 probes)."),
     ("intercepted_beach", "flow", True, "People stopped on the beach before or at launch."),
     ("intercepted_sea", "flow", True, "People stopped at sea and brought back."),
+    ("stopped_launch", "flow", True, "People stopped at launch when their boat was seized or slashed as they gathered."),
+    ("prevented_boat", "flow", True, "People on prevented boat crossings: stopped at launch, on the beach or at sea (as the French figures count)."),
+    ("attempts_boat_all", "flow", True, "People on boat attempts, including those stopped at launch."),
     ("rescued_sea", "flow", True, "People rescued at sea and brought back."),
     ("deaths", "flow", True, "People who died trying to cross."),
-    ("deaths_boat", "flow", True, "Deaths on small boats."),
+    ("deaths_boat", "flow", True, "Deaths on the small-boat route (at sea and at launch)."),
+    ("deaths_sea", "flow", True, "Deaths at sea (boats in distress)."),
+    ("deaths_launch", "flow", True, "Deaths at launch (crushes and drownings while boarding at the water's edge)."),
     ("deaths_lorry", "flow", True, "Deaths in lorries."),
     ("boats_launched", "flow", False, "Boats that left the beach."),
     ("boats_arrived", "flow", False, "Boats that reached the destination."),
-    ("boats_seized", "flow", False, "Boats seized before launch or stopped on the beach."),
+    ("boats_seized", "flow", False, "Boats seized at launch or stopped on the beach."),
+    ("boats_prevented", "flow", False, "Boats stopped at launch, on the beach or at sea."),
     ("people_on_arrived_boats", "flow", True, "People on boats that arrived (numerator of people per boat)."),
     ("revenue_eur", "flow", True, "Smugglers' revenue from places sold (EUR)."),
     ("places_sold_boat", "flow", True, "Boat places sold."),
@@ -61,6 +69,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("markup", "stock", False, "Mean price-over-cost markup across active gangs."),
     ("weather_viable", "stock", False, "Share of days with weather viable for small boats."),
     ("in_camps", "stock", True, "People living in camps at the end of the day."),
+    ("waiting_off_camp", "stock", True, "People waiting in the corridor off-camp (towns, safe houses, inland) at the end of the day."),
     ("travelling", "stock", True, "People travelling to a camp."),
     ("in_shelters", "stock", True, "People in shelters."),
     ("returned_waiting", "stock", True, "People returned under a returns agreement, not yet back."),
@@ -248,7 +257,7 @@ class Record(Process):
     def step(self, day: int) -> None:
         sim = self.sim
         p = sim.people
-        counts, site_pop, keep = _count_and_compact(p.active, p.state, p.site, sim.world.n_sites)
+        counts, site_pop, keep = _count_and_compact(p.active, p.state, p.site, p.off_camp, sim.world.n_sites)
         row = sim.rec.values[day]
         row[_STOCKS] = counts[_STOCK_STATES]
         sim.rec.site_pop[day] = site_pop
@@ -256,8 +265,10 @@ class Record(Process):
 
 
 # stocks recorded by the results stage, and the states they count
-_STOCKS = np.array([INDEX[m] for m in ("in_camps", "travelling", "in_shelters", "returned_waiting", "person_days_in_camp")])
-_STOCK_STATES = np.array([IN_CAMP, TRAVELLING, IN_SHELTER, RETURNED, IN_CAMP])
+_STOCKS = np.array([INDEX[m] for m in (
+    "in_camps", "travelling", "in_shelters", "returned_waiting", "person_days_in_camp", "waiting_off_camp")])
+_OFF_CAMP = 8  # count slot of people in IN_CAMP state who wait off-camp
+_STOCK_STATES = np.array([IN_CAMP, TRAVELLING, IN_SHELTER, RETURNED, IN_CAMP, _OFF_CAMP])
 
 
 def _derive_totals(values: np.ndarray) -> None:
@@ -267,7 +278,10 @@ def _derive_totals(values: np.ndarray) -> None:
         c["crossings_boat"] + c["crossings_legal"]
     )
     values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + c["crossings_boat"]
+    values[:, INDEX["deaths_boat"]] = c["deaths_sea"] + c["deaths_launch"]
     values[:, INDEX["deaths"]] = c["deaths_boat"] + c["deaths_lorry"]
+    values[:, INDEX["prevented_boat"]] = c["stopped_launch"] + c["intercepted_beach"] + c["intercepted_sea"]
+    values[:, INDEX["attempts_boat_all"]] = c["attempts_boat"] + c["stopped_launch"]
     spend = np.zeros(values.shape[0])
     for ch in ("port", "beach", "sea", "intelligence", "camps"):
         spend = spend + c[f"spending_{ch}_eur"]
@@ -278,17 +292,22 @@ from numba import njit  # noqa: E402
 
 
 @njit(cache=True)
-def _count_and_compact(active, state, site, n_sites):
-    counts = np.zeros(8, np.int64)
+def _count_and_compact(active, state, site, off_camp, n_sites):
+    """People per state (camp residents and those waiting off-camp apart), people living at each
+    camp or shelter site, and the active index without finished people."""
+    counts = np.zeros(9, np.int64)
     site_pop = np.zeros(n_sites, np.float64)
     keep = np.empty(active.shape[0], np.int32)
     m = 0
     for j in range(active.shape[0]):
         i = active[j]
         s = state[i]
-        counts[s] += 1
+        if s == 2 and off_camp[i]:
+            counts[_OFF_CAMP] += 1
+        else:
+            counts[s] += 1
         if s == 1 or s == 2 or s == 3 or s == 6:
-            if s == 2 or s == 3:
+            if (s == 2 and not off_camp[i]) or s == 3:
                 site_pop[site[i]] += 1.0
             keep[m] = i
             m += 1

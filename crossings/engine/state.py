@@ -6,7 +6,7 @@ per-slot random streams stay aligned between scenarios. Terminal states
 processes loop over ``active`` only, which keeps a 12-year run fast although
 hundreds of thousands of people pass through.
 
-Engine state is 35 bytes per person (see ``People.bytes_per_person``).
+Engine state is 36 bytes per person (see ``People.bytes_per_person``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 # Person states. Every slot below ``n`` is in exactly one of them every day.
 TRAVELLING = 1  # on the way to a camp (arrival, dispersal, return from a shelter)
-IN_CAMP = 2  # living in an informal camp
+IN_CAMP = 2  # waiting in the corridor at a site: in its camp, or off-camp nearby (``off_camp``)
 IN_SHELTER = 3  # in a reception centre away from the border
 CROSSED = 4  # reached the destination (terminal, unless returned)
 LEFT = 5  # left the corridor: asylum in the transit country or moved on (terminal)
@@ -49,6 +49,7 @@ FIELDS: dict[str, np.dtype] = {
     "crossed_day": np.dtype(np.int16),
     "gang": np.dtype(np.int16),  # gang holding the person's paid contract, or NO_GANG
     "paid_attempts_left": np.dtype(np.int8),
+    "off_camp": np.dtype(np.bool_),  # waiting in the corridor but not in a camp (towns, safe houses)
 }
 MAX_DAYS = np.iinfo(np.int16).max - 1
 

@@ -8,6 +8,10 @@ channel and the enforcement effectiveness it buys, lorry traffic, shelter places
 legal-route quota, returns, eviction intervals, weather). Policies edit the
 timeline (``Intervention.shape``) before effectiveness is computed, so their
 effect on every downstream series is explicit and cheap.
+
+The engine imports nothing above itself: it reads the scenario and its policies by
+attribute (``sc.sites``, ``pol.shape``...), so ``sc`` below is any object shaped like a
+:class:`~crossings.scenario.schema.Scenario`.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crossings.engine import rng
-from crossings.policies.interventions import CHANNELS, daily_series
-from crossings.scenario.schema import SITE_KINDS, Scenario
 
+# The site kinds and enforcement channels the engine codes by position (the scenario schema
+# declares the same names; tests/test_architecture.py checks that they agree).
+SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
+CHANNELS = ("port", "beach", "sea", "intelligence", "camps")
 KIND = {k: i for i, k in enumerate(SITE_KINDS)}
 CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE = (KIND[k] for k in SITE_KINDS)
 UNREACHABLE = 10_000
@@ -103,7 +109,7 @@ def _shortest_paths(n: int, edges: list[tuple[int, int, float]]) -> np.ndarray:
     return out.astype(np.int16)
 
 
-def compile_world(sc: Scenario) -> World:
+def compile_world(sc) -> World:
     names = [s.name for s in sc.sites]
     idx = {n: i for i, n in enumerate(names)}
     kinds = np.array([KIND[s.kind] for s in sc.sites], dtype=np.int8)
@@ -140,7 +146,7 @@ def compile_world(sc: Scenario) -> World:
     )
 
 
-def _weather(sc: Scenario, start: dt.date, n_days: int, seed: int) -> np.ndarray:
+def _weather(sc, start: dt.date, n_days: int, seed: int) -> np.ndarray:
     """Seasonal two-state (Markov) weather: viable days for small boats.
 
     The stationary viable share follows a cosine between the January and July
@@ -171,7 +177,7 @@ def _weather(sc: Scenario, start: dt.date, n_days: int, seed: int) -> np.ndarray
     return out
 
 
-def compile_timeline(sc: Scenario, world: World) -> Timeline:
+def compile_timeline(sc, world: World) -> Timeline:
     n_days = (sc.end - sc.start).days + 1
     n_sites = world.n_sites
     n_nat = len(world.nat_names)
@@ -222,7 +228,7 @@ def compile_timeline(sc: Scenario, world: World) -> Timeline:
     return tl
 
 
-def effectiveness(sc: Scenario, spending_eur_per_day: np.ndarray) -> np.ndarray:
+def effectiveness(sc, spending_eur_per_day: np.ndarray) -> np.ndarray:
     """Effectiveness (0-1) of each channel from its depreciated spending stock.
 
     stock[t+1] = stock[t] * (1 - delta/365.25) + spending[t], starting at the
@@ -245,3 +251,21 @@ def effectiveness(sc: Scenario, spending_eur_per_day: np.ndarray) -> np.ndarray:
             out[c, d] = 1.0 - np.exp(-stock / h) if h > 0 else 1.0
             stock = stock * (1 - delta) + s[d]
     return out
+
+
+def daily_series(knots, start: dt.date, n_days: int, *, step: bool, default: float) -> np.ndarray:
+    """Expand [date, value] knots into one value per simulated day.
+
+    ``step=True`` holds each knot's value until the next knot; otherwise values
+    are linearly interpolated between knots and held flat outside them.
+    """
+    if not knots:
+        return np.full(n_days, default, dtype=np.float64)
+    x = np.array([(d - start).days for d, _ in knots], dtype=np.float64)
+    y = np.array([v for _, v in knots], dtype=np.float64)
+    days = np.arange(n_days, dtype=np.float64)
+    if step:
+        idx = np.searchsorted(x, days, side="right") - 1
+        out = np.where(idx >= 0, y[np.clip(idx, 0, None)], default)
+        return out.astype(np.float64)
+    return np.interp(days, x, y).astype(np.float64)

@@ -17,15 +17,11 @@ so it leaves every result bit-identical (common random numbers).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Literal, Union
+from typing import Annotated, Literal, Union
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-if TYPE_CHECKING:  # pragma: no cover
-    from crossings.engine.timeline import Timeline
-
-CHANNELS = ("port", "beach", "sea", "intelligence", "camps")
+from crossings.engine.timeline import CHANNELS, Timeline
 
 
 class _Base(BaseModel):
@@ -303,21 +299,3 @@ ALL = (
     SeaInterception,
     TrafficShock,
 )
-
-
-def daily_series(knots, start: dt.date, n_days: int, *, step: bool, default: float) -> np.ndarray:
-    """Expand [date, value] knots into one value per simulated day.
-
-    ``step=True`` holds each knot's value until the next knot; otherwise values
-    are linearly interpolated between knots and held flat outside them.
-    """
-    if not knots:
-        return np.full(n_days, default, dtype=np.float64)
-    x = np.array([(d - start).days for d, _ in knots], dtype=np.float64)
-    y = np.array([v for _, v in knots], dtype=np.float64)
-    days = np.arange(n_days, dtype=np.float64)
-    if step:
-        idx = np.searchsorted(x, days, side="right") - 1
-        out = np.where(idx >= 0, y[np.clip(idx, 0, None)], default)
-        return out.astype(np.float64)
-    return np.interp(days, x, y).astype(np.float64)

@@ -23,9 +23,12 @@ from crossings.processes.draws import camp_utilities
 
 
 @njit(cache=True)
-def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income):
-    """Residents by camp and nationality, people by shelter; residents receive ``income``."""
+def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income, off_camp, off_camp_cost):
+    """People waiting at each corridor site by nationality (in the camp or off-camp: the network
+    signal), camp residents per site, and people by shelter. Everyone waiting receives ``income``;
+    people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can."""
     counts = np.zeros((n_sites, n_nat), np.float64)
+    on_camp = np.zeros(n_sites, np.float64)
     shelter = np.zeros(n_sites, np.float64)
     for j in range(active.shape[0]):
         i = active[j]
@@ -33,9 +36,16 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income
         if s == IN_CAMP:
             counts[site[i], nationality[i]] += 1.0
             funds[i] += income
+            if off_camp[i]:
+                if funds[i] >= off_camp_cost:
+                    funds[i] -= off_camp_cost
+                else:
+                    off_camp[i] = False
+            if not off_camp[i]:
+                on_camp[site[i]] += 1.0
         elif s == IN_SHELTER:
             shelter[site[i]] += 1.0
-    return counts, shelter
+    return counts, on_camp, shelter
 
 
 class Camps(Process):
@@ -50,15 +60,15 @@ class Camps(Process):
         sim = self.sim
         p = sim.people
         w = sim.world
-        counts, shelter = count_kernel(
+        cp = sim.scenario.camps
+        counts, on_camp, shelter = count_kernel(
             p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds,
-            np.float32(sim.scenario.people.income_eur_per_day),
+            np.float32(sim.scenario.people.income_eur_per_day), p.off_camp, np.float32(cp.off_camp_cost_eur_per_day),
         )
         sim.camp_counts = counts
         sim.shelter_occupancy = shelter
-        cp = sim.scenario.camps
         camps = sim.camp_sites
-        pop = counts[camps].sum(axis=1) * sim.scenario.scale
+        pop = on_camp[camps] * sim.scenario.scale  # camp residents (density, tension, incidents)
         cap = np.maximum(w.site_capacity[camps], 1.0)
         density = pop / cap
         sim.camp_density = density

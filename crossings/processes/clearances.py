@@ -1,9 +1,10 @@
 """Stage 5: routine evictions and major clearances.
 
 Routine evictions (a ``routine_evictions`` policy sets an interval per camp):
-every resident of the camp loses belongings worth ``clearances.eviction_funds_loss_eur``
+every resident of the camp (not the people waiting off-camp) loses belongings worth ``clearances.eviction_funds_loss_eur``
 (capped by their funds), their next decision is pushed back by
-``clearances.eviction_delay_days``, and a share ``clearances.eviction_move_share``
+``clearances.eviction_delay_days``, a share ``clearances.eviction_off_camp_share`` of those who can
+pay a month of it waits off-camp from then on, and a share ``clearances.eviction_move_share``
 resettles at another camp; the rest stay (people "resettle within hours",
 HRW-2021).
 
@@ -28,18 +29,19 @@ from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER, TRAVELLING
 from crossings.processes.draws import choose_camp, geometric_days, uniform_slots
+from crossings.processes.movement import OFF_CAMP_RESERVE_DAYS
 
 
 @njit(cache=True)
 def eviction_kernel(
     active, state, site, household, nationality, funds, next_day, evicted_site, day, key, loss, delay,
-    move_share, camp_util, camps, travel_days,
+    move_share, camp_util, camps, travel_days, off_camp, off_share, off_reserve,
 ):
     n_evicted = 0
     lost = 0.0
     for j in range(active.shape[0]):
         i = active[j]
-        if state[i] != IN_CAMP or not evicted_site[site[i]]:
+        if state[i] != IN_CAMP or off_camp[i] or not evicted_site[site[i]]:
             continue
         n_evicted += 1
         f = funds[i]
@@ -50,6 +52,9 @@ def eviction_kernel(
         if next_day[i] < nd:
             next_day[i] = nd
         hh = household[i]
+        if uniform(key, hh, 1) < off_share and funds[i] >= off_reserve:
+            off_camp[i] = True  # waits off-camp from now on, while the money lasts
+            continue
         if uniform(key, hh, 0) < move_share:
             dest = choose_camp(camp_util[nationality[i]], camps, key, hh, 10, site[i])
             if dest != site[i]:
@@ -97,7 +102,8 @@ class Clearances(Process):
                 p.active, p.state, p.site, p.household, p.nationality, p.funds, p.next_day, evict,
                 day, key, float(cl.eviction_funds_loss_eur), int(round(cl.eviction_delay_days)),
                 float(cl.eviction_move_share), sim.camp_utility, sim.camp_sites,
-                sim.world.travel_days,
+                sim.world.travel_days, p.off_camp, float(cl.eviction_off_camp_share),
+                float(OFF_CAMP_RESERVE_DAYS * sim.scenario.camps.off_camp_cost_eur_per_day),
             )
             n_ops = int(evict.sum())
             sim.rec.add("evictions", n_ops)
@@ -119,7 +125,7 @@ class Clearances(Process):
         places_left = int(np.floor(places / scale))
         disperse = cl.disperse_share if disperse_share is None else disperse_share
         act = p.active
-        residents = act[(p.state[act] == IN_CAMP) & (p.site[act] == s)]
+        residents = act[(p.state[act] == IN_CAMP) & ~p.off_camp[act] & (p.site[act] == s)]
         sim.rec.add("clearances", 1)
         sim.rec.add("spending_camps_eur", buses * cl.bus_cost_eur)
         if residents.size == 0:

@@ -3,13 +3,16 @@
 Each crossing mode has a handler (``Crossings.handlers[code]``); the market
 module adds handlers for paid lorry places and boats. Built in:
 
-* **lorry alone**: success probability
-  ``p = success_unenforced x traffic(t) x (1 - max_reduction x E_port(t))``,
-  where ``E_port`` is the port channel's effectiveness (a saturating function
-  of the depreciated spending stock, so returns diminish). A person dies with
-  probability ``lorry.death_risk``; otherwise, on failure they are detected
-  (counted as intercepted at the port) and are back in their camp after
-  ``lorry.caught_return_days``.
+* **lorry alone**, in two stages: access (fences, secured parking, patrols stop
+  people before they reach a lorry), ``reach = reach_unenforced x traffic(t) x
+  (1 - access_max_reduction x E_port(t))``, then the controls (scanners, dogs, CO2
+  probes), ``pass = success_unenforced x (1 - max_reduction x E_port(t))``;
+  success ``p = reach x pass``. ``E_port`` is the port channel's effectiveness (a
+  saturating function of the depreciated spending stock, so returns diminish). A
+  person dies with probability ``lorry.death_risk``; otherwise, on failure they
+  were stopped at access or detected at the controls (only the latter count as
+  ``detected_port_controls``, as the observed series do) and are back in their
+  camp after ``lorry.caught_return_days``.
 * **legal route**: places accrue at the day's quota (unused places carry over
   for at most 28 days, assumption); the earliest arrivals among those who chose
   it take them.
@@ -30,7 +33,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import CROSSED, DEAD, RETURNED, TRAVELLING
-from crossings.policies.interventions import CHANNELS
+from crossings.engine.timeline import CHANNELS
 from crossings.processes.decisions import LEGAL, LORRY_ALONE, N_OPTIONS
 from crossings.processes.draws import uniform_slots
 
@@ -46,10 +49,37 @@ def _per_person(p, n: int) -> np.ndarray:
     return np.ascontiguousarray(p, dtype=np.float64)
 
 
-def lorry_alone_success(sim, day: int) -> float:
+def lorry_access(sim, day: int) -> float:
+    """Chance that an attempt alone reaches a lorry (the access stage: fences, parking, patrols)."""
     lo = sim.scenario.lorry
     tl = sim.timeline
-    return lo.success_unenforced * min(tl.lorry_traffic[day], 1.5) * (1 - lo.max_reduction * tl.effectiveness[PORT, day])
+    return lo.reach_unenforced * min(tl.lorry_traffic[day], 1.5) * (1 - lo.access_max_reduction * tl.effectiveness[PORT, day])
+
+
+def lorry_controls_pass(sim, day: int, evasion: float = 0.0) -> float:
+    """Chance that a person in a lorry passes the controls (scanners, dogs, CO2 probes); a gang's
+    evasion skill (its knowledge of the controls) lowers the effect of enforcement."""
+    lo = sim.scenario.lorry
+    e = sim.timeline.effectiveness[PORT, day]
+    return lo.success_unenforced * (1 - lo.max_reduction * e * (1 - evasion))
+
+
+def lorry_alone_success(sim, day: int) -> float:
+    """Chance that one attempt alone succeeds: reaching a lorry, then passing the controls."""
+    return lorry_access(sim, day) * lorry_controls_pass(sim, day)
+
+
+def split_failures(sim, day: int, failed: np.ndarray, p_reach: float, p_pass: float, k: int) -> int:
+    """Of the people whose lorry attempt failed, how many were detected at the controls (the rest
+    were stopped before reaching a lorry). Given failure, a person reached the controls with chance
+    ``p_reach (1 - p_pass) / (1 - p_reach p_pass)``; one draw per person (household head's slot)."""
+    if failed.size == 0:
+        return 0
+    denom = 1.0 - p_reach * p_pass
+    q = p_reach * (1.0 - p_pass) / denom if denom > 0 else 1.0
+    key = sim.streams.key("crossings", day)
+    u = uniform_slots(key, sim.people.household[failed].astype(np.int64), k)
+    return int(np.count_nonzero(u < q))
 
 
 @njit(cache=True)
@@ -135,12 +165,17 @@ class Crossings(Process):
             return
         sim = self.sim
         lo = sim.scenario.lorry
-        crossed, died = self.resolve(day, idx, LORRY_ALONE, lorry_alone_success(sim, day), lo.death_risk, lo.caught_return_days)
+        reach, passing = lorry_access(sim, day), lorry_controls_pass(sim, day)
+        crossed, died = self.resolve(day, idx, LORRY_ALONE, reach * passing, lo.death_risk, lo.caught_return_days)
+        failed = idx[sim.people.state[idx] == TRAVELLING]
+        detected = split_failures(sim, day, failed, reach, passing, 10 * LORRY_ALONE + 2)
         rec = sim.rec
         rec.add("attempts_lorry_alone", idx.size)
         rec.add("crossings_lorry_alone", crossed.size)
         rec.add("deaths_lorry", died.size)
-        rec.add("intercepted_port", idx.size - crossed.size - died.size)
+        rec.add("intercepted_port", failed.size)
+        rec.add("detected_port_controls", detected)
+        rec.add("stopped_access", failed.size - detected)
         sim.today["irregular_crossers"].append(crossed)
 
     def legal_route(self, day, idx):

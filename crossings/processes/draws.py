@@ -1,4 +1,5 @@
-"""Small Numba helpers shared by processes: waiting times and camp choice.
+"""Small helpers shared by processes: waiting times, camp choice, and the weight of today in an
+exponential memory.
 
 All draws take a day key from :mod:`crossings.engine.rng` and a slot (the
 household head's slot for people, so that families draw the same numbers and
@@ -6,6 +7,8 @@ move together).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from numba import njit
@@ -70,3 +73,9 @@ def uniform_slots(key, slots, k):
     for j in range(slots.shape[0]):
         out[j] = uniform(key, slots[j], k)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def memory_weight(days: float) -> float:
+    """Weight of today in an exponential memory with time scale ``days``: 1 - exp(-1 / days)."""
+    return 1.0 - np.exp(-1.0 / days)

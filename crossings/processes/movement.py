@@ -1,6 +1,7 @@
 """Stage 3: movement and settlement.
 
-* People travelling arrive at their camp on their arrival day and settle; their
+* People travelling arrive at their camp on their arrival day and settle, in the camp or, with
+  probability ``camps.off_camp_share`` if they can pay a month of it, off-camp nearby; their
   first decision comes after a geometric wait (mean ``people.decision_interval_days``).
 * People in a shelter, at the end of their stay (geometric, mean
   ``shelters.stay_days_mean``), return to the border with probability
@@ -23,6 +24,7 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER, LEFT, RETURNED, TRAVELLING
 from crossings.processes.draws import choose_camp, geometric_days
 
+OFF_CAMP_RESERVE_DAYS = 30.0  # assumption: people settle off-camp only with a month's cost in hand
 # counters returned by the kernel
 SETTLED, SHELTER_RETURNS, SHELTER_LEFT, RETURNED_BACK, RETURNED_LEFT = range(5)
 
@@ -30,7 +32,7 @@ SETTLED, SHELTER_RETURNS, SHELTER_LEFT, RETURNED_BACK, RETURNED_LEFT = range(5)
 @njit(cache=True)
 def movement_kernel(
     active, state, site, household, nationality, next_day, day, key, camp_util, camps, travel_days,
-    return_share, back_share, decision_mean,
+    return_share, back_share, decision_mean, funds, off_camp, off_camp_share, off_camp_reserve,
 ):
     counts = np.zeros(5, np.int64)
     due = np.empty(active.shape[0], np.int32)  # camp residents whose decision day has come
@@ -47,6 +49,7 @@ def movement_kernel(
         elif s == TRAVELLING:
             state[i] = IN_CAMP
             next_day[i] = day + geometric_days(key, hh, 0, decision_mean)
+            off_camp[i] = uniform(key, hh, 2) < off_camp_share and funds[i] >= off_camp_reserve
             counts[SETTLED] += 1
         elif s == IN_SHELTER or s == RETURNED:
             share = return_share if s == IN_SHELTER else back_share
@@ -88,7 +91,8 @@ class Movement(Process):
             p.active, p.state, p.site, p.household, p.nationality, p.next_day, day, key,
             sim.camp_utility, sim.camp_sites, sim.world.travel_days,
             float(sc.shelters.return_share), float(sc.outflow.returned_back_share),
-            float(sc.people.decision_interval_days),
+            float(sc.people.decision_interval_days), p.funds, p.off_camp, float(sc.camps.off_camp_share),
+            float(OFF_CAMP_RESERVE_DAYS * sc.camps.off_camp_cost_eur_per_day),
         )
         # Later stages before decisions only delay decisions or move people out of camps, never
         # into them, so this list holds everyone who can be due today (decisions re-checks it).

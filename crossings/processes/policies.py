@@ -10,7 +10,7 @@ and records public spending.
 from __future__ import annotations
 
 from crossings.engine.loop import Process
-from crossings.policies.interventions import CHANNELS
+from crossings.engine.timeline import CHANNELS
 
 
 class Policies(Process):

@@ -20,13 +20,17 @@ from numba import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import CROSSED, DEAD, IN_CAMP, TRAVELLING
+from crossings.engine.timeline import CHANNELS
 from crossings.processes.decisions import BOAT
+from crossings.processes.draws import memory_weight
 
 # person outcomes
-WAIT, STOPPED_BEACH, STOPPED_SEA, RESCUED_BACK, DIED, ARRIVED = range(6)
+WAIT, STOPPED_BEACH, STOPPED_SEA, RESCUED_BACK, DIED, ARRIVED, STOPPED_LAUNCH, DIED_LAUNCH = range(8)
+N_OUTCOMES = 8
 K_WEATHER = 0  # market slot: marginal sea state today
-K_BOAT = 1000  # + 4 x boat number within the gang + draw
-K_DEATH, K_RESCUE_SIDE = 30, 31
+K_BOAT = 1000  # + 8 x boat number within the gang + draw
+K_DEATH, K_RESCUE_SIDE, K_CRUSH = 30, 31, 32
+E_BEACH, E_SEA = (CHANNELS.index(c) for c in ("beach", "sea"))
 
 
 # -- pure functions (unit-tested; scalar, compiled so the market's kernels can call them) ----------
@@ -162,12 +166,23 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
 
 
 @njit(cache=True)
+def crush_probability(max_p, e_beach, load, max_load, exponent):
+    """Chance of a crush or drowning event while a boat is boarded at the water's edge: ``max_p x
+    E_beach x (load / max_load) ** exponent``. Beach policing pushes launches into rushed, crowded
+    boardings (people wading out to boats already afloat), and the risk rises steeply as loads
+    approach what a boat can physically hold."""
+    x = min(max(load / max_load, 0.0), 1.0)
+    return min(max_p * e_beach * x**exponent, 1.0)
+
+
+@njit(cache=True)
 def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasion, scale, n_sites, beach_max,
-               e_beach, congestion, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea):
-    """One row per prepared boat (by gang, then boat number): its gang and fate (SEIZED before launch,
-    stopped on the BEACH, stopped at SEA, in DISTRESS, or LANDED), with draws ``K_BOAT + 4 x number + j``
-    on the gang's slot; each person's boat (-1 if not on one), the boats trying per site and the
-    number of boats with each fate."""
+               e_beach, congestion, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea,
+               crush_max, max_load, crush_exponent):
+    """One row per prepared boat (by gang, then boat number): its gang and fate (SEIZED at launch,
+    stopped on the BEACH, stopped at SEA, in DISTRESS, or LANDED) and whether boarding it ended in a
+    crush (``crush``), with draws ``K_BOAT + 8 x number + j`` on the gang's slot; each person's boat
+    (-1 if not on one), the boats trying per site and the number of boats with each fate."""
     n_g = n_boats.shape[0]
     n_b = 0
     offset = np.empty(n_g, np.int64)
@@ -192,19 +207,24 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
     for b in range(n_b):
         b_people[b] = n_on[b] * scale
         b_site[b] = home_coast[b_gang[b]]
-        trying[b] = not (uniform(key, b_gang[b], K_BOAT + 4 * b_num[b]) < stock_seizure_p[b_gang[b]])
+        trying[b] = not (uniform(key, b_gang[b], K_BOAT + 8 * b_num[b]) < stock_seizure_p[b_gang[b]])
     p_beach, p_dis, launching = boat_fate_probabilities(
         b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion, rated, distress_base,
         overload_effect, bad, bad_multiplier,
     )
     fate = np.empty(n_b, np.int8)
+    crush = np.zeros(n_b, np.bool_)
     for b in range(n_b):
-        k = K_BOAT + 4 * b_num[b]
+        k = K_BOAT + 8 * b_num[b]
         if not trying[b]:
             fate[b] = SEIZED
-        elif uniform(key, b_gang[b], k + 1) < p_beach[b]:
+            continue
+        if uniform(key, b_gang[b], k + 1) < p_beach[b]:
             fate[b] = BEACH
-        elif uniform(key, b_gang[b], k + 2) < p_sea:
+            continue
+        crush[b] = uniform(key, b_gang[b], k + 4) < crush_probability(crush_max, e_beach, b_people[b], max_load,
+                                                                      crush_exponent)
+        if uniform(key, b_gang[b], k + 2) < p_sea:
             fate[b] = SEA
         elif uniform(key, b_gang[b], k + 3) < p_dis[b]:
             fate[b] = DISTRESS
@@ -213,13 +233,17 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
     fate_counts = np.zeros(5, np.int64)
     for b in range(n_b):
         fate_counts[fate[b]] += 1
-    return b_gang, fate, person_boat, launching, fate_counts
+    return b_gang, b_num, fate, crush, person_boat, launching, fate_counts
 
 
 @njit(cache=True)
-def person_outcomes(h, person_boat, fate, household, key, scale, rescue_share, rescue_capacity, to_destination_share):
-    """Each customer's outcome from their boat's fate; people in distress are rescued (to either
-    side) with a chance that falls when more people are in distress than the rescue capacity.
+def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, scale, rescue_share, rescue_capacity,
+                    to_destination_share, death_reached, death_unreached, crush_death):
+    """Each customer's outcome from their boat's fate. A boat in distress is reached by rescuers in
+    time with chance ``rescue_share x min(1, capacity / people in distress today)`` (one draw per
+    boat, so deaths come in events); aboard, each person dies with chance ``death_reached`` if it was
+    reached, ``death_unreached`` if not, and survivors are landed on either side. On a boat whose
+    boarding ended in a crush, each person dies with chance ``crush_death`` (a death at launch).
     Returns the outcomes and the number of people on boats that landed."""
     n = h.shape[0]
     outcome = np.zeros(n, np.int8)  # WAIT unless on a boat
@@ -227,25 +251,38 @@ def person_outcomes(h, person_boat, fate, household, key, scale, rescue_share, r
     for r in range(n):
         if person_boat[r] >= 0 and fate[person_boat[r]] == DISTRESS:
             n_distress += 1
-    on_landed = 0
-    rescue = 0.0
+    reach = 0.0
     if n_distress:
-        rescue = rescue_share * min(1.0, rescue_capacity / (n_distress * scale))
+        reach = rescue_share * min(1.0, rescue_capacity / (n_distress * scale))
+    n_b = fate.shape[0]
+    reached = np.zeros(n_b, np.bool_)
+    for b in range(n_b):
+        if fate[b] == DISTRESS:
+            reached[b] = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 5) < reach
+    on_landed = 0
     for r in range(n):
         b = person_boat[r]
         if b < 0:
             continue
         f = fate[b]
+        hh = household[h[r]]
+        if f == SEIZED:
+            outcome[r] = STOPPED_LAUNCH
+            continue
         if f == BEACH:
             outcome[r] = STOPPED_BEACH
-        elif f == SEA:
+            continue
+        if crush[b] and uniform(key, hh, K_CRUSH) < crush_death:
+            outcome[r] = DIED_LAUNCH
+            continue
+        if f == SEA:
             outcome[r] = STOPPED_SEA
         elif f == LANDED:
             outcome[r] = ARRIVED
             on_landed += 1
         elif f == DISTRESS:
-            hh = household[h[r]]
-            if uniform(key, hh, K_DEATH) >= rescue:
+            d = death_reached if reached[b] else death_unreached
+            if uniform(key, hh, K_DEATH) < d:
                 outcome[r] = DIED
             elif uniform(key, hh, K_RESCUE_SIDE) < to_destination_share:
                 outcome[r] = ARRIVED
@@ -257,7 +294,8 @@ def person_outcomes(h, person_boat, fate, household, key, scale, rescue_share, r
 @njit(cache=True)
 def apply_outcomes(h, outcome, state, site, next_day, attempts, crossed_day, arrival_day, day, beach_days, sea_days,
                    destination, attempts_by_site, successes_by_site):
-    """People's new states: back to camp after ``beach_days`` or ``sea_days`` (one more attempt),
+    """People's new states: back to camp after ``beach_days`` (stopped at launch or on the beach) or
+    ``sea_days`` (one more attempt),
     dead, or crossed; attempts and successes counted at the camp they left. Returns (crossed,
     stopped on the beach then at sea or rescued back, dead, people per outcome, days to cross summed)."""
     n = h.shape[0]
@@ -267,7 +305,7 @@ def apply_outcomes(h, outcome, state, site, next_day, attempts, crossed_day, arr
     dead = np.empty(n, h.dtype)
     nc, nbb, nbs, nd = 0, 0, 0, 0
     days_sum = 0
-    counts = np.zeros(6, np.int64)
+    counts = np.zeros(N_OUTCOMES, np.int64)
     for r in range(n):
         o = outcome[r]
         counts[o] += 1
@@ -284,14 +322,14 @@ def apply_outcomes(h, outcome, state, site, next_day, attempts, crossed_day, arr
             site[i] = destination
             crossed[nc] = i
             nc += 1
-        elif o == DIED:
+        elif o == DIED or o == DIED_LAUNCH:
             state[i] = DEAD
             dead[nd] = i
             nd += 1
         else:
             state[i] = TRAVELLING
             attempts[i] += 1
-            if o == STOPPED_BEACH:
+            if o == STOPPED_BEACH or o == STOPPED_LAUNCH:
                 next_day[i] = day + beach_days
                 back_beach[nbb] = i
                 nbb += 1
@@ -323,6 +361,12 @@ def book_boats(gg, outcome, b_gang, fate, scale, logistics_eur, crew_eur, boats,
         att = people[j] * scale
         attempts_today[j] += att
         costs_today[j] += att * logistics_eur + crews[j] * crew_eur
+
+
+def rescue_capacity(sea, e_sea: float) -> float:
+    """People in distress that rescuers can reach in a day: the base capacity, raised by money for the
+    sea (patrol boats, aircraft) as ``x (1 + sea.rescue_capacity_sea_effect x E_sea)``."""
+    return float(sea.rescue_capacity_people_per_day * (1.0 + sea.rescue_capacity_sea_effect * e_sea))
 
 
 class BoatCrossings:
@@ -372,22 +416,22 @@ class BoatCrossings:
         rec = sim.rec
         scale = float(sc.scale)
         e = tl.effectiveness[:, day]
-        from crossings.processes.market import E_BEACH, E_SEA, memory_weight
-
         h, gg, number, on, n_boats = self.plan(holders)
         n_b = int(n_boats.sum())
         if n_b == 0:
             return
         key = sim.streams.key("sea", day)
         bad = uniform(key, g.n, K_WEATHER) < s.marginal_weather_share
-        b_gang, fate, person_boat, launching, n_fate = boat_fates(
+        b_gang, b_num, fate, crush, person_boat, launching, n_fate = boat_fates(
             key, gg, number, on, n_boats, g.home_coast, g.stock_seizure, g.evasion, scale, sim.world.n_sites,
             s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
             s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
+            s.launch_crush_max, s.max_load, s.launch_crush_load_exponent,
         )
         outcome, on_landed = person_outcomes(
-            h, person_boat, fate, p.household, key, scale, s.rescue_share, s.rescue_capacity_people_per_day,
-            s.rescued_to_destination_share,
+            h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, s.rescue_share,
+            rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
+            s.distress_death_share_unreached, s.launch_crush_death_share,
         )
         # people
         crossed, stopped_people, dead, n_out, days_to_cross = apply_outcomes(
@@ -403,7 +447,8 @@ class BoatCrossings:
         book_boats(gg, outcome, b_gang, fate, scale, m.logistics_boat_eur, s.crew_cost_eur, g.boats, g.attempts_today,
                    g.costs_today)
         # market memories (weighted like people's beliefs)
-        n_att = h.size - int(n_out[WAIT])
+        n_launch_stop = int(n_out[STOPPED_LAUNCH])
+        n_att = h.size - int(n_out[WAIT]) - n_launch_stop  # people on boats that tried to launch
         n_lost = int(n_fate[SEIZED] + n_fate[BEACH])
         alpha = memory_weight(m.volume_memory_days)
         w_b = 1.0 - (1.0 - alpha) ** min(n_b, 50)
@@ -414,12 +459,15 @@ class BoatCrossings:
         mk.observe_boat_deaths(dead.size * scale, n_att * scale)
         # results
         rec.add("attempts_boat", n_att)
+        rec.add("stopped_launch", n_launch_stop)
         rec.add("crossings_boat", crossed.size)
         rec.add("intercepted_beach", int(n_out[STOPPED_BEACH]))
         rec.add("intercepted_sea", int(n_out[STOPPED_SEA]))
         rec.add("rescued_sea", int(n_out[RESCUED_BACK]))
-        rec.add("deaths_boat", dead.size)
+        rec.add("deaths_sea", int(n_out[DIED]))
+        rec.add("deaths_launch", int(n_out[DIED_LAUNCH]))
         rec.add("boats_seized", n_lost)
+        rec.add("boats_prevented", n_lost + int(n_fate[SEA]))
         rec.add("boats_launched", n_b - n_lost)
         rec.add("boats_arrived", int(n_fate[LANDED]))
         rec.add("people_on_arrived_boats", on_landed)

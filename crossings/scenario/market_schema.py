@@ -92,6 +92,10 @@ class Market(BaseModel):
     credit_disutility: NonNeg = P(
         1.0, "Extra disutility of a price paid on credit, per unit of the share borrowed (debt bondage).", "dimensionless",
     )
+    escrow_share: Prob = P(
+        0.0, "Share of what a customer pays from their own funds that is deposited with a broker and released to the gang only on arrival (the hawala system); when a contract ends without arrival the deposit comes back and the part of the price owed on arrival is not owed.",
+        "share", "assumption (0 = everything paid upfront)",
+    )
     credit_repaid_share: Prob = P(0.8, "Share of debt a gang recovers after the customer arrives.", "share", "Friebel & Guriev 2006; value assumption")
 
     # -- entry, exit, dismantling ---------------------------------------------------------------
@@ -202,12 +206,36 @@ class Sea(BaseModel):
     )
     bad_weather_distress_multiplier: NonNeg = P(4.0, "Multiplier of the distress chance on marginal-weather days.", "dimensionless")
     rescue_share: Prob = P(
-        0.97, "Share of people in distress who are rescued when rescue capacity suffices.", "share",
-        "assumption; FR-PREMAR (most people in distress are rescued)",
+        0.95, "Chance that rescuers reach a boat in distress in time when rescue capacity suffices (one draw per boat, so deaths come in events).", "share",
+        "assumption; FR-PREMAR (most boats in distress are reached: 4,900-6,310 people rescued a year)",
+    )
+    distress_death_share_reached: Prob = P(
+        0.01, "Chance that a person on a boat in distress dies although rescuers reach it.", "probability",
+        "assumption",
+    )
+    distress_death_share_unreached: Prob = P(
+        0.6, "Chance that a person on a boat in distress dies when rescuers do not reach it in time.", "probability",
+        "assumption; 27 of ~30 aboard died in the capsizing of 24 Nov 2021 (HO-PQ-2024)",
     )
     rescue_capacity_people_per_day: NonNeg = P(
-        300.0, "People in distress that rescue services can reach in one day; beyond it the rescued share falls in proportion.",
+        300.0, "People in distress that rescue services can reach in one day with no money for the sea; beyond it the chance of reaching a boat falls in proportion.",
         "people/day",
+    )
+    rescue_capacity_sea_effect: NonNeg = P(
+        1.0, "Relative rise in rescue capacity at full effectiveness of money for the sea (capacity x (1 + k x E_sea)): patrol boats and aircraft rescue as well as watch.",
+        "dimensionless", "assumption",
+    )
+    launch_crush_max: Prob = P(
+        0.0, "Chance of a crush or drowning while a boat is boarded at the water's edge, at full beach effectiveness and a full boat (x E_beach x (load / max_load) ** exponent).",
+        "probability", "assumption; IOM-MMP: most 2024 deaths happened at launch in overcrowded boardings",
+    )
+    launch_crush_load_exponent: NonNeg = P(
+        6.0, "How steeply the crush risk rises as the load approaches the most a boat can carry.", "dimensionless",
+        "assumption",
+    )
+    launch_crush_death_share: Prob = P(
+        0.08, "Chance that a person aboard dies in a crush at launch.", "probability",
+        "assumption; IOM-MMP (2024 launch incidents killed 1-8 people of ~50-70 aboard)",
     )
     rescued_to_destination_share: Prob = P(
         0.5, "Share of people rescued in distress who are taken to the destination rather than back.", "share",

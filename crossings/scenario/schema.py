@@ -17,8 +17,6 @@ from crossings.policies.interventions import Intervention
 from crossings.scenario.market_schema import Market, Sea
 from crossings.scenario.params import NonNeg, P, Prob
 
-SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
@@ -200,6 +198,14 @@ class Camps(Strict):
     incident_mix_effect: NonNeg = P(1.0, "Relative rise in incidents per unit of nationality diversity (1 - sum of squared shares).", "dimensionless")
     people_per_incident: NonNeg = P(30.0, "People involved per incident.", "people", "MODEL §6 (brawls involving ~30 people)")
     clearance_hazard_per_incident: NonNeg = P(0.0, "Chance per incident that it triggers a major clearance of the camp (0 = only scheduled clearances).", "probability")
+    off_camp_share: Prob = P(
+        0.1, "Share of people settling at a corridor site who wait off-camp (towns, relatives, rented rooms, inland cities) rather than in its camp, when they can pay for a month of it.", "share",
+        "assumption; HRW-2021 and HRO-2020 describe people sleeping in towns and moving to the coast only to cross",
+    )
+    off_camp_cost_eur_per_day: NonNeg = P(
+        3.0, "Daily cost of waiting off-camp (rooms, transport to the coast); people who can no longer pay it move into the camp.", "EUR/day",
+        "assumption",
+    )
 
 
 class Clearances(Strict):
@@ -207,6 +213,10 @@ class Clearances(Strict):
 
     eviction_funds_loss_eur: NonNeg = P(2.0, "Belongings lost per person per eviction (tents, sleeping bags, phones), on average over residents.", "EUR", "derived from HRO-2022: 5,794 tents and tarps seized in 2021 over 1,229 operations, at ~EUR 30 an item and ~1,500 residents exposed, with one modelled operation standing for ~5-10 observed ones")
     eviction_delay_days: NonNeg = P(1.0, "Days an eviction delays the person's next attempt.", "days")
+    eviction_off_camp_share: Prob = P(
+        0.05, "Share of evicted camp residents who then wait off-camp (if they can pay for a month of it) rather than rebuild in the camp.", "share",
+        "assumption; HRW-2021: evictions every ~48 hours push people to hide in woods and towns",
+    )
     eviction_move_share: Prob = P(0.05, "Share of evicted people who resettle at another camp rather than the same place.", "share", "assumption; HRW-2021: people resettle within hours")
     disperse_share: Prob = P(0.5, "In a major clearance, share of people not bused who disperse to other sites (the rest stay).", "share")
     minor_acceptance_boost: Prob = P(0.5, "Extra acceptance for households with minors (protection offers).", "share")
@@ -228,8 +238,19 @@ class Shelters(Strict):
 class Lorry(Strict):
     """Hiding in a lorry alone at a port or the tunnel terminal."""
 
-    success_unenforced: Prob = P(0.25, "Chance that one attempt succeeds with no port enforcement and normal traffic.", "probability", "assumption; Massey & Singer 1995 give per-attempt apprehension 0.2-0.4 at moderate enforcement")
-    max_reduction: Prob = P(0.9, "Largest relative cut in success that port enforcement can achieve.", "share")
+    reach_unenforced: Prob = P(
+        0.6, "Chance that an attempt to hide in a lorry gets past the fences, secured parking and patrols to a lorry, with no port enforcement (the access stage).", "probability",
+        "assumption",
+    )
+    access_max_reduction: Prob = P(
+        0.9, "Largest relative cut in reaching a lorry that port enforcement (fences, patrols) can achieve.", "share",
+        "assumption; UK-PQ-105470 (fencing at the juxtaposed controls)",
+    )
+    success_unenforced: Prob = P(
+        0.4, "Chance that a person hidden in a lorry passes the controls (scanners, dogs, CO2 probes) with no port enforcement and normal traffic.", "probability",
+        "assumption; Massey & Singer 1995 give per-attempt apprehension 0.2-0.4 at moderate enforcement",
+    )
+    max_reduction: Prob = P(0.9, "Largest relative cut in passing the controls that port enforcement can achieve.", "share")
     death_risk: Prob = P(0.0002, "Chance of death per lorry attempt.", "probability", "assumption (deaths in lorries are rare but recurrent)")
     caught_return_days: NonNeg = P(1.0, "Days before a detected person is back in a camp.", "days")
 

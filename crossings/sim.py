@@ -7,6 +7,9 @@
 A ``Sim`` owns the people arrays, the compiled world and timeline, one random
 stream per process, and the recorder. The day loop is ``sim.loop`` (print
 ``sim.loop.table()``); each process reads and writes only what it declares.
+
+``Sim`` stands above the engine: it assembles the processes of :mod:`crossings.processes`
+on the engine's day loop (the engine itself imports no process, policy or scenario module).
 """
 
 from __future__ import annotations
@@ -19,10 +22,9 @@ import numpy as np
 from crossings.engine.loop import Loop
 from crossings.engine.results import Record, Recorder, Results
 from crossings.engine.rng import Streams
-from crossings.engine.state import MAX_DAYS, People
+from crossings.engine.state import IN_CAMP, MAX_DAYS, People
 from crossings.engine.timeline import CAMP, PORT, compile_timeline, compile_world
 from crossings.errors import ScenarioError
-from crossings.engine.state import IN_CAMP
 from crossings.processes import market as market_mod
 from crossings.processes.camps import Camps, count_kernel
 from crossings.processes.clearances import Clearances
@@ -97,8 +99,9 @@ class Sim:
             inflow.spawn(0, list(groups), key, IN_CAMP, util=util, fixed_site=s_i)
         self.rec.values[0, :] = 0.0  # initial residents are not arrivals on day 0
         p = self.people
-        self.camp_counts, self.shelter_occupancy = count_kernel(
-            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds, np.float32(0.0)
+        self.camp_counts, _, self.shelter_occupancy = count_kernel(
+            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds, np.float32(0.0),
+            p.off_camp, np.float32(0.0),
         )
         self.camp_utility = camp_utilities(self)
         self.initial_people = p.n

@@ -1,0 +1,88 @@
+"""The gangs' state: one array slot per gang (active or free) holding capital, boats, evasion skill,
+recent volume and profit, prices and costs; the daily bookkeeping that folds yesterday's cash flows
+into those memories; each gang's volume relative to the mean; and which gangs offer which mode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.processes.market.numpy_order import np_mean, np_sum
+
+
+# -- gang arrays ---------------------------------------------------------------------------------
+class Gangs:
+    """Arrays with one slot per gang (active or free)."""
+
+    FIELDS = (
+        "capital", "boats", "evasion", "volume", "profit", "price_boat", "price_lorry", "cost_boat",
+        "cost_lorry", "markup_boat", "markup_lorry", "load", "success_boat", "success_lorry",
+        "stock_seizure", "beach_interception", "waiting_days", "revenue_last", "cash_today", "costs_today", "revenue_today",
+        "attempts_today",
+    )
+
+    def __init__(self, n: int, n_sites: int):
+        self.n = n
+        self.active = np.zeros(n, bool)
+        self.home_coast = np.full(n, -1, np.int64)
+        self.territory = np.zeros((n, n_sites), bool)  # departure points the gang uses
+        self.entered_day = np.zeros(n, np.int64)
+        for f in self.FIELDS:
+            setattr(self, f, np.zeros(n))
+
+    def table(self):
+        """The active gangs as a pandas table (for inspection)."""
+        import pandas as pd
+
+        a = np.flatnonzero(self.active)
+        d = {f: getattr(self, f)[a] for f in self.FIELDS if not f.endswith(("_today", "_last"))}
+        d["home_coast"] = self.home_coast[a]
+        return pd.DataFrame(d, index=pd.Index(a, name="gang"))
+
+
+# -- the day's gang bookkeeping (compiled: a few dozen slots, every day) --------------------------
+@njit(cache=True)
+def book_kernel(active, capital, volume, profit, cash_today, costs_today, revenue_today, revenue_last, attempts_today, a):
+    """Fold yesterday's flows into capital, volume and profit memories (weight ``a``) and clear
+    today's flows. Returns the number of active gangs and their summed cash minus costs."""
+    n = active.shape[0]
+    margins = np.empty(n)
+    n_act = 0
+    for j in range(n):
+        pj = cash_today[j] - costs_today[j]
+        capital[j] += pj if active[j] else 0.0
+        volume[j] += a * (attempts_today[j] - volume[j])
+        profit[j] += a * (pj - profit[j])
+        if active[j]:
+            margins[n_act] = pj
+            n_act += 1
+        revenue_last[j] = revenue_today[j]
+        cash_today[j] = 0.0
+        costs_today[j] = 0.0
+        revenue_today[j] = 0.0
+        attempts_today[j] = 0.0
+    return n_act, np_sum(margins[:n_act])
+
+
+@njit(cache=True)
+def relative_volume(active, volume):
+    """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""
+    act = np.flatnonzero(active)
+    rel = np.ones(act.shape[0])
+    if act.shape[0]:
+        v = volume[act]
+        mean = np_mean(v)
+        if mean > 0:
+            rel = v / mean
+    return act, rel
+
+
+@njit(cache=True)
+def _offering(active, home_coast, boat, has_ports):
+    """Gangs offering boat places (active, with a coast) or lorry places (active, if there are ports)."""
+    n = active.shape[0]
+    ok = np.zeros(n, np.bool_)
+    for j in range(n):
+        ok[j] = active[j] and (home_coast[j] >= 0 if boat else has_ports)
+    return ok

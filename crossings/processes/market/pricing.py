@@ -1,0 +1,155 @@
+"""Pricing: each gang's cost per customer by mode (expected attempts x per-attempt costs, boat
+loads that minimise cost per seat), the Herfindahl index of recent volume, a demand elasticity
+that falls as crossing alone gets harder, the Lerner markup, the cap at what crossing alone (or
+waiting) is worth, gradual adjustment of posted prices, and the prices people hear about.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.processes.market.gangs import _offering
+from crossings.processes.market.numpy_order import np_mean, np_sum
+from crossings.processes.sea import beach_interception, optimal_load, seat_cost, stock_seizure
+
+
+# -- pure functions (unit-tested; scalar and compiled so kernels can call them) ---------------
+@njit(cache=True)
+def expected_attempts(success, attempts_per_fee):
+    """Mean attempts a fee covering ``n`` tries pays for: sum_{k<n} (1 - s)^k = (1 - (1-s)^n) / s."""
+    s = min(max(success, 0.0), 1.0)
+    if s < 1e-9:
+        return float(attempts_per_fee)
+    return (1.0 - (1.0 - s) ** attempts_per_fee) / s
+
+
+@njit(cache=True)
+def episode_success(success, attempts):
+    """Chance that at least one of ``attempts`` independent tries succeeds."""
+    s = min(max(success, 0.0), 1.0)
+    return 1.0 - (1.0 - s) ** attempts
+
+
+@njit(cache=True)
+def hhi(volume):
+    """Herfindahl-Hirschman index (0-1) of volumes; equal shares if all volumes are zero."""
+    n = volume.shape[0]
+    if n == 0:
+        return 1.0
+    tot = 0.0
+    for v in volume:
+        tot += max(v, 0.0)
+    if tot <= 0.0:
+        return 1.0 / n
+    h = 0.0
+    for v in volume:
+        sh = max(v, 0.0) / tot
+        h += sh * sh
+    return h
+
+
+@njit(cache=True)
+def demand_elasticity(alone_success, paid_success, base, floor):
+    """Elasticity of demand for paid places: ``base`` when crossing alone is as likely to succeed as
+    paying, falling linearly to ``floor`` as crossing alone becomes impossible."""
+    if paid_success <= 0.0:
+        return base
+    r = min(max(alone_success / paid_success, 0.0), 1.0)
+    return floor + (base - floor) * r
+
+
+@njit(cache=True)
+def markup(hhi_value, elasticity, max_lerner):
+    """Price over cost from the Lerner condition (P - c) / P = HHI / elasticity (Cournot)."""
+    lerner = min(hhi_value / elasticity, max_lerner)
+    return 1.0 / (1.0 - lerner)
+
+
+# indices of the scalar parameters passed to price_kernel
+(PAR_N_FEE, PAR_PREMIUM, PAR_TRAFFIC, PAR_LORRY_S0, PAR_LORRY_RED, PAR_E_PORT, PAR_DRIVER, PAR_LOG_LORRY,
+ PAR_STOCK_MAX, PAR_E_BEACH, PAR_E_INTEL, PAR_BEACH_MAX, PAR_CROWDING, PAR_CONGESTION, PAR_P_SEA, PAR_KIT,
+ PAR_CREW, PAR_PHI, PAR_RATED, PAR_GAMMA, PAR_MAX_LOAD, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_LOG_BOAT,
+ PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
+ PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, N_PAR) = range(37)
+
+
+@njit(cache=True)
+def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, cost_boat, markup_lorry, markup_boat,
+                 load, success_lorry, success_boat, stock_seiz, beach_int, par):
+    """Costs per customer, loads and posted prices of every active gang (arrays updated in place).
+    Returns the Herfindahl index of recent volume."""
+    n_fee = int(par[PAR_N_FEE])
+    act = np.flatnonzero(active)
+    h = hhi(volume[act])
+    mean_sl = 0.0
+    mean_sb = 0.0
+    for j in act:
+        ev = evasion[j]
+        sl = par[PAR_LORRY_S0] * par[PAR_TRAFFIC] * (1.0 - par[PAR_LORRY_RED] * par[PAR_E_PORT] * (1.0 - ev))
+        success_lorry[j] = sl
+        cost_lorry[j] = expected_attempts(sl, n_fee) * (par[PAR_DRIVER] + par[PAR_LOG_LORRY]) + par[PAR_PREMIUM]
+        q = stock_seizure(par[PAR_STOCK_MAX], par[PAR_E_BEACH], par[PAR_E_INTEL], ev)
+        stock_seiz[j] = q
+        pb = beach_interception(par[PAR_BEACH_MAX], par[PAR_E_BEACH], ev, par[PAR_CROWDING], par[PAR_CONGESTION])
+        beach_int[j] = pb
+        fixed = par[PAR_KIT] / (1.0 - q) + par[PAR_CREW]
+        L = optimal_load(fixed, par[PAR_PHI], par[PAR_RATED], par[PAR_GAMMA], par[PAR_MAX_LOAD])
+        load[j] = L
+        sb = (1.0 - pb) * (1.0 - par[PAR_P_SEA]) * (1.0 - par[PAR_DEATH_BOAT])
+        success_boat[j] = sb
+        seat = seat_cost(L, fixed, par[PAR_PHI], par[PAR_RATED], par[PAR_GAMMA])
+        cost_boat[j] = expected_attempts(sb, n_fee) * (seat + par[PAR_LOG_BOAT]) + par[PAR_PREMIUM]
+        mean_sl += sl / act.shape[0]
+        mean_sb += sb / act.shape[0]
+    a = par[PAR_ADJUST]
+    for mode in range(2):
+        mean_s = mean_sl if mode == 0 else mean_sb
+        eps = demand_elasticity(par[PAR_ALONE], mean_s, par[PAR_ELAST], par[PAR_ELAST_FLOOR])
+        mu = markup(h, eps, par[PAR_MAX_LERNER])
+        asc = par[PAR_ASC_LORRY] if mode == 0 else par[PAR_ASC_BOAT]
+        risk = par[PAR_DEATH_LORRY] if mode == 0 else par[PAR_DEATH_BOAT]
+        for j in act:
+            succ = success_lorry[j] if mode == 0 else success_boat[j]
+            cost = cost_lorry[j] if mode == 0 else cost_boat[j]
+            v_paid = asc + par[PAR_BETA_S] * episode_success(succ, n_fee) - par[PAR_BETA_RISK] * risk / par[PAR_RISK_TOL]
+            cap = (v_paid - par[PAR_OUTSIDE]) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
+            target = max(min(cost * mu, cap), cost)
+            old = price_lorry[j] if mode == 0 else price_boat[j]
+            new = target if old <= 0.0 else old + a * (target - old)
+            mk = new / cost if cost > 0 else 1.0
+            if mode == 0:
+                price_lorry[j] = new
+                markup_lorry[j] = mk
+            else:
+                price_boat[j] = new
+                markup_boat[j] = mk
+    return h
+
+
+@njit(cache=True)
+def offer_means(active, home_coast, has_ports, price_boat, price_lorry, markup_boat, markup_lorry, cost_boat, cost_lorry):
+    """Means over the gangs offering each mode: (number offering boats, number offering lorry places,
+    mean boat price, mean lorry price, mean markup over both modes' offers, mean boat cost, mean
+    lorry cost); 0 where nobody offers."""
+    boat = _offering(active, home_coast, True, has_ports)
+    lorry = _offering(active, home_coast, False, has_ports)
+    pb, cb, pl, cl = price_boat[boat], cost_boat[boat], price_lorry[lorry], cost_lorry[lorry]
+    mks = np.concatenate((markup_boat[boat], markup_lorry[lorry]))
+    nb, nl = pb.shape[0], pl.shape[0]
+    m_pb = np_mean(pb) if nb else 0.0
+    m_cb = np_mean(cb) if nb else 0.0
+    m_pl = np_mean(pl) if nl else 0.0
+    m_cl = np_mean(cl) if nl else 0.0
+    m_mk = np_mean(mks) if nb + nl else 0.0
+    return nb, nl, m_pb, m_pl, m_mk, m_cb, m_cl
+
+
+@njit(cache=True)
+def posted_price_kernel(active, home_coast, boat, has_ports, price, volume):
+    """Number of gangs offering the mode and their volume-weighted mean posted price (0 if none)."""
+    ok = _offering(active, home_coast, boat, has_ports)
+    w = volume[ok] + 1e-6
+    if w.shape[0] == 0:
+        return 0, 0.0
+    return w.shape[0], np_sum(price[ok] * w) / np_sum(w)

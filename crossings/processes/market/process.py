@@ -1,0 +1,448 @@
+"""The market stage itself: the :class:`Market` process that runs the day (bookkeeping,
+dismantling and exit, entry, evasion and boat purchases, pricing, records) and sells places to
+people during the decisions and crossings stages, and :func:`install`, which registers the paid
+options and crossing handlers with the other stages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from crossings.engine.loop import Process
+from crossings.engine.rng import uniform
+from crossings.engine.state import IN_CAMP, TRAVELLING
+from crossings.engine.timeline import COAST, PORT
+from crossings.processes.crossings import lorry_alone_success
+from crossings.processes.decisions import BOAT, LORRY_ALONE, LORRY_PAID
+from crossings.processes.draws import memory_weight
+from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_TAKEOVER
+from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
+from crossings.processes.market.gangs import Gangs, book_kernel, relative_volume
+from crossings.processes.market.pricing import (
+    N_PAR, PAR_ADJUST, PAR_ALONE, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
+    PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
+    PAR_E_PORT, PAR_ELAST, PAR_ELAST_FLOOR, PAR_GAMMA, PAR_KIT, PAR_LOG_BOAT, PAR_LOG_LORRY, PAR_LORRY_RED,
+    PAR_LORRY_S0, PAR_MAX_LERNER, PAR_MAX_LOAD, PAR_N_FEE, PAR_OUTSIDE, PAR_P_SEA, PAR_PHI, PAR_PREMIUM, PAR_RATED,
+    PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TRAFFIC, markup, offer_means, posted_price_kernel, price_kernel,
+)
+from crossings.processes.market.selling import PaidPlace, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
+from crossings.processes.market.supply import adapt_kernel, waiting_lists
+from crossings.processes.sea import BoatCrossings
+
+
+# -- the process ----------------------------------------------------------------------------------
+class Market(Process):
+    """Market: gangs book cash flows, get dismantled or exit on losses (rivals take their customers),
+    enter when profit exceeds a rising entry cost, invest in evasion, restock boats, and set prices as
+    cost x markup (Herfindahl index and demand elasticity), capped by the value of crossing alone."""
+
+    name = "market"
+    reads = ("timeline.effectiveness", "timeline.dismantle_multiplier", "timeline.lorry_traffic", "people.gang")
+    writes = ("gangs.*", "market.prices", "people.gang", "people.paid_attempts_left", "results.market")
+
+    def __init__(self, sim):
+        super().__init__(sim)
+        sc = sim.scenario
+        m = sc.market
+        w = sim.world
+        self.g = Gangs(int(m.max_gangs), w.n_sites)
+        self.coasts = np.flatnonzero(w.site_kind == COAST)
+        self.ports = np.flatnonzero(w.site_kind == PORT)
+        self.contract_mode = np.zeros(0, np.int8)
+        self.escrow = np.zeros(0, np.float32)  # EUR held by a broker for each customer until arrival
+        # market-level memories (exponentially weighted)
+        self.seized_share = 0.0  # boats seized / boats prepared
+        self.launch_crowding = 1.0  # boats launching from one site on a launch day
+        s = sc.sea
+        # people's perceived death risk per boat attempt: a prior worth ``sea.prior_weight_attempts``
+        # attempts, updated with deaths and attempts discounted over ``sea.risk_memory_days``
+        self.risk_prior = (
+            s.distress_probability * (1.0 - s.rescue_share) if s.perceived_death_risk_prior is None else s.perceived_death_risk_prior
+        )
+        self.risk_prior_weight = s.prior_weight_attempts
+        self.risk_decay = np.exp(-1.0 / s.risk_memory_days)
+        self.boat_deaths_seen = 0.0
+        self.boat_attempts_seen = 0.0
+        self.gross_margin = 0.0  # market-wide EUR/day before fixed costs
+        self.last_price = 0.0  # last mean posted price and cost per customer, remembered for would-be
+        self.last_cost = 0.0  # entrants when no gang is active
+        self.kit_cost = s.kit_cost_eur
+        self._par = np.zeros(N_PAR)
+        self.hhi = 1.0
+        for j in range(min(int(m.initial_gangs), self.g.n)):
+            self._open(j, 0)
+        self.ensure_capacity()
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def ensure_capacity(self) -> None:
+        cap = self.sim.people.capacity
+        if self.contract_mode.size < cap:
+            new = np.zeros(cap, np.int8)
+            new[: self.contract_mode.size] = self.contract_mode
+            self.contract_mode = new
+            esc = np.zeros(cap, np.float32)
+            esc[: self.escrow.size] = self.escrow
+            self.escrow = esc
+
+    def _open(self, j: int, day: int) -> None:
+        g = self.g
+        m = self.sim.scenario.market
+        g.active[j] = True
+        g.entered_day[j] = day
+        g.capital[j] = m.initial_capital_eur
+        g.evasion[j] = m.initial_evasion
+        act = np.flatnonzero(g.active)
+        others = act[act != j]
+        g.volume[j] = 0.0
+        g.profit[j] = 0.0
+        g.boats[j] = 0.0
+        g.territory[j, :] = False
+        g.territory[j, self.ports] = True
+        if self.coasts.size:
+            taken = np.array([(g.home_coast[others] == c).sum() for c in self.coasts])
+            g.home_coast[j] = int(self.coasts[int(np.argmin(taken))])
+            g.territory[j, g.home_coast[j]] = True
+            g.boats[j] = 1.0
+        else:
+            g.home_coast[j] = -1
+        if others.size:
+            g.price_boat[j] = g.price_boat[others].mean()
+            g.price_lorry[j] = g.price_lorry[others].mean()
+        else:
+            g.price_boat[j] = 0.0  # set to the target on the next pricing
+            g.price_lorry[j] = 0.0
+
+    def _close(self, removed: np.ndarray, day: int) -> None:
+        """Deactivate gangs; rivals (in proportion to recent volume) take over their customers."""
+        g = self.g
+        g.active[removed] = False
+        g.boats[removed] = 0.0
+        g.home_coast[removed] = -1
+        g.territory[removed, :] = False
+        mask = np.zeros(g.n, bool)
+        mask[removed] = True
+        w = np.where(g.active, g.volume + 1e-6, 0.0)
+        p = self.sim.people
+        key = self.sim.streams.key("market", day)
+        takeover_kernel(p.active, p.household, p.gang, p.paid_attempts_left, mask, np.cumsum(w), key, K_TAKEOVER)
+
+    def dismantle(self, day: int, gangs) -> None:
+        """Dismantle the given gangs now (police action); rivals take over their customers."""
+        gangs = np.atleast_1d(np.asarray(gangs, np.int64))
+        gangs = gangs[self.g.active[gangs]]
+        if gangs.size:
+            self._close(gangs, day)
+            self.sim.rec.add("gangs_dismantled", gangs.size)
+
+    def posted_price(self, code: int) -> float | None:
+        """The price people hear about in camps: the volume-weighted mean posted price of gangs
+        offering the mode, or None if nobody offers it."""
+        g = self.g
+        price = g.price_boat if code == BOAT else g.price_lorry
+        n, mean = posted_price_kernel(g.active, g.home_coast, code == BOAT, self.ports.size > 0, price, g.volume)
+        return float(mean) if n else None
+
+    def offers(self, code: int) -> np.ndarray:
+        g = self.g
+        if code == BOAT:
+            return g.active & (g.home_coast >= 0)
+        if self.ports.size == 0:
+            return np.zeros(g.n, bool)
+        return g.active.copy()
+
+    @property
+    def death_risk_boat(self) -> float:
+        w = self.risk_prior_weight
+        return (self.boat_deaths_seen + w * self.risk_prior) / (self.boat_attempts_seen + w)
+
+    def observe_boat_deaths(self, deaths: float, attempts: float) -> None:
+        decay = self.risk_decay
+        self.boat_deaths_seen = self.boat_deaths_seen * decay + deaths
+        self.boat_attempts_seen = self.boat_attempts_seen * decay + attempts
+
+    def perceived_death_risk(self, code: int) -> float:
+        if code == BOAT:
+            return self.death_risk_boat
+        return float(self.sim.scenario.lorry.death_risk)
+
+    def enforcement(self, day: int) -> np.ndarray:
+        return self.sim.timeline.effectiveness[:, day]
+
+    # -- the day ----------------------------------------------------------------------------------
+    def step(self, day: int) -> None:
+        self.ensure_capacity()
+        self._book(day)
+        self._dismantle_and_exit(day)
+        self._entry(day)
+        self._adapt(day)
+        self.price(day)
+        self._record(day)
+
+    def _book(self, day: int) -> None:
+        """Fold yesterday's flows into capital, volume and profit memories."""
+        g = self.g
+        m = self.sim.scenario.market
+        a = memory_weight(m.volume_memory_days)
+        n_act, cash_less_costs = book_kernel(
+            g.active, g.capital, g.volume, g.profit, g.cash_today, g.costs_today, g.revenue_today, g.revenue_last,
+            g.attempts_today, a,
+        )
+        if n_act:
+            margin = cash_less_costs + m.fixed_cost_eur_per_day * n_act
+            self.gross_margin += a * (margin - self.gross_margin)
+
+    def _dismantle_and_exit(self, day: int) -> None:
+        g = self.g
+        act, rel = relative_volume(g.active, g.volume)
+        if act.size == 0:
+            return
+        sim = self.sim
+        m = sim.scenario.market
+        e = self.enforcement(day)
+        key = sim.streams.key("market", day)
+        p_dis = dismantle_probability(
+            m.dismantle_rate_per_year, m.dismantle_rate_intelligence_per_year, e[E_INTEL],
+            sim.timeline.dismantle_multiplier[day], rel, m.dismantle_size_exponent,
+        )
+        dis, ex = dismantle_exit_kernel(
+            act, p_dis, key, g.capital, g.profit, g.entered_day, day, 1.0 / m.exit_patience_days, m.exit_patience_days,
+        )
+        if dis.size:
+            self._close(dis, day)
+            sim.rec.add("gangs_dismantled", dis.size)
+        if ex.size:
+            self._close(ex, day)
+            sim.rec.add("gangs_exited", ex.size)
+
+    def _entry(self, day: int) -> None:
+        g = self.g
+        n_act = int(np.count_nonzero(g.active))
+        gross = self.gross_margin if n_act > 0 else self.untapped_margin()
+        if n_act == g.n or gross <= 0:
+            return
+        sim = self.sim
+        m = sim.scenario.market
+        e = self.enforcement(day)
+        expected = m.entry_horizon_days * (gross / (n_act + 1) - m.fixed_cost_eur_per_day)
+        cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
+        ratio = expected / cost if cost > 0 else np.inf
+        p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
+        key = sim.streams.key("market", day)
+        if p > 0 and uniform(key, g.n, K_ENTRY) < p:
+            self._open(int(np.argmin(g.active)), day)  # the first free slot
+            sim.rec.add("gangs_entered", 1)
+
+    def untapped_margin(self) -> float:
+        """Gross margin a gang entering an empty market could expect (EUR/day): the people in camps
+        who could pay the last known price (with credit), deciding every
+        ``people.decision_interval_days``, times the margin a monopolist would earn on the last
+        known cost per customer (markup at HHI = 1). Without it a market that emptied (all gangs
+        dismantled or bankrupt) could never restart."""
+        sim = self.sim
+        m = sim.scenario.market
+        unit = self.last_cost * (markup(1.0, m.demand_elasticity, m.max_lerner) - 1.0)
+        if self.last_price <= 0 or unit <= 0:
+            return 0.0
+        p = sim.people
+        act = p.active
+        residents = act[p.state[act] == IN_CAMP]
+        credit = sim.scenario.market.credit_share_max * self.last_price
+        able = int(np.count_nonzero(p.funds[residents] + credit >= self.last_price))
+        return able / sim.scenario.people.decision_interval_days * unit
+
+    def _adapt(self, day: int) -> None:
+        """Evasion investment and decay; boat purchases; fixed costs (booked for today)."""
+        g = self.g
+        sim = self.sim
+        m = sim.scenario.market
+        s = sim.scenario.sea
+        e = self.enforcement(day)
+        invest = m.evasion_investment_share * g.revenue_last
+        keep = np.exp(-invest / m.evasion_cost_eur)  # NumPy's exp (bit-identical to earlier versions)
+        # boats: replacement cost rises with the market-wide seizure share
+        self.kit_cost = s.kit_cost_eur * (1.0 + s.kit_cost_seizure_effect * self.seized_share)
+        supply = s.supply_per_gang_per_day * (1.0 - s.supply_disruption * e[E_INTEL])
+        adapt_kernel(
+            g.active, g.home_coast, g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
+            g.boats, m.evasion_investment_share, m.fixed_cost_eur_per_day, m.evasion_max, m.evasion_decay_per_year,
+            s.restock_days, supply, self.kit_cost, self.waiting_boat_people(),
+        )
+
+    def waiting_boat_people(self) -> np.ndarray:
+        """People (not agents) waiting in the corridor with a boat contract, per gang."""
+        p = self.sim.people
+        self.ensure_capacity()
+        w = waiting_lists(p.active, p.state, p.gang, p.paid_attempts_left, self.contract_mode, BOAT, self.g.n)
+        return w * float(self.sim.scenario.scale)
+
+    def price(self, day: int) -> None:
+        """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
+        g = self.g
+        if not g.active.any():
+            return
+        sim = self.sim
+        sc = sim.scenario
+        m, s, pp = sc.market, sc.sea, sc.people
+        tl = sim.timeline
+        e = self.enforcement(day)
+        alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
+        risk_t = pp.risk_tolerance_mean
+        v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
+        par = self._par
+        par[PAR_N_FEE] = m.attempts_per_fee
+        par[PAR_PREMIUM] = m.risk_premium_eur * e[E_INTEL]
+        par[PAR_TRAFFIC] = min(tl.lorry_traffic[day], 1.5)
+        par[PAR_LORRY_S0] = m.lorry_success_unenforced
+        par[PAR_LORRY_RED] = m.lorry_max_reduction
+        par[PAR_E_PORT] = e[E_PORT]
+        par[PAR_DRIVER] = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
+        par[PAR_LOG_LORRY] = m.logistics_lorry_eur
+        par[PAR_STOCK_MAX] = s.stock_seizure_max
+        par[PAR_E_BEACH] = e[E_BEACH]
+        par[PAR_E_INTEL] = e[E_INTEL]
+        par[PAR_BEACH_MAX] = s.beach_interception_max
+        par[PAR_CROWDING] = self.launch_crowding
+        par[PAR_CONGESTION] = s.congestion_boats
+        par[PAR_P_SEA] = tl.sea_interception[day] * e[E_SEA]
+        par[PAR_KIT] = self.kit_cost
+        par[PAR_CREW] = s.crew_cost_eur
+        par[PAR_PHI] = s.overload_cost_eur
+        par[PAR_RATED] = s.rated_capacity
+        par[PAR_GAMMA] = s.overload_exponent
+        par[PAR_MAX_LOAD] = s.max_load
+        par[PAR_DEATH_BOAT] = self.death_risk_boat
+        par[PAR_DEATH_LORRY] = sc.lorry.death_risk
+        par[PAR_LOG_BOAT] = m.logistics_boat_eur
+        par[PAR_ALONE] = alone
+        par[PAR_ELAST] = m.demand_elasticity
+        par[PAR_ELAST_FLOOR] = m.demand_elasticity_floor
+        par[PAR_MAX_LERNER] = m.max_lerner
+        par[PAR_ASC_LORRY] = m.asc_lorry_paid
+        par[PAR_ASC_BOAT] = m.asc_boat
+        par[PAR_BETA_S] = pp.beta_success
+        par[PAR_BETA_RISK] = pp.beta_risk
+        par[PAR_RISK_TOL] = risk_t
+        par[PAR_OUTSIDE] = max(v_alone, 0.0) if sim.has_ports else 0.0  # crossing alone, or waiting (utility 0)
+        par[PAR_BETA_COST] = pp.beta_cost_per_1000_eur / 1000.0
+        par[PAR_ADJUST] = memory_weight(m.price_adjust_days)
+        self.hhi = price_kernel(
+            g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
+            g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
+        )
+
+    def _record(self, day: int) -> None:
+        g = self.g
+        rec = self.sim.rec
+        n = int(np.count_nonzero(g.active))
+        rec.set("gangs_active", n)
+        rec.set("weather_viable", float(self.sim.timeline.weather_viable[day]))
+        if n == 0:
+            return
+        rec.set("market_hhi", self.hhi)
+        n_boat, n_lorry, price_boat, price_lorry, mean_markup, cost_boat, cost_lorry = offer_means(
+            g.active, g.home_coast, self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
+            g.cost_boat, g.cost_lorry,
+        )
+        if n_boat:
+            rec.set("price_boat_eur", price_boat)
+        if n_lorry:
+            rec.set("price_lorry_eur", price_lorry)
+        if n_boat or n_lorry:
+            rec.set("markup", mean_markup)
+        if n_boat:
+            self.last_price, self.last_cost = price_boat, cost_boat
+        elif n_lorry:
+            self.last_price, self.last_cost = price_lorry, cost_lorry
+
+    # -- selling ---------------------------------------------------------------------------------------
+    def sell(self, day: int, idx: np.ndarray, code: int) -> np.ndarray:
+        """Today's customers of ``code`` who have no contract buy one; returns those holding one."""
+        sim = self.sim
+        p = sim.people
+        m = sim.scenario.market
+        g = self.g
+        self.ensure_capacity()
+        prices = g.price_boat if code == BOAT else g.price_lorry
+        bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
+        # gang weights: log(volume + 0.2 x mean volume of those offering + 1e-6) - bc x price
+        ok, log_x = sell_log_argument(g.active, g.home_coast, code == BOAT, self.ports.size > 0, g.volume)
+        np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
+        key = sim.streams.key("market", day)
+        holder, n_sold, sold_eur = sell_and_book(
+            idx, p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
+            key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
+            float(sim.scenario.scale), g.cash_today, g.revenue_today, self.escrow, np.float32(m.escrow_share),
+        )
+        if n_sold:
+            rec = sim.rec
+            rec.add("revenue_eur", sold_eur)
+            tag = "boat" if code == BOAT else "lorry"
+            rec.add(f"places_sold_{tag}", n_sold)
+            rec.add(f"price_{tag}_x_sold", sold_eur)
+        return idx[holder]
+
+    def settle(self, crossed: np.ndarray, stopped: np.ndarray, dead: np.ndarray) -> None:
+        """After attempts: arrivals repay debt to their gang and end their contract; people stopped use
+        up one paid attempt; contracts of the dead end."""
+        sim = self.sim
+        p = sim.people
+        # debts are float32: the repaid share is applied in float32 arithmetic
+        share = np.float32(sim.scenario.market.credit_repaid_share)
+        settle_kernel(
+            crossed, stopped, dead, p.gang, p.debt, p.paid_attempts_left, self.contract_mode, share, self.g.cash_today,
+            float(sim.scenario.scale), p.funds, self.escrow, np.float32(sim.scenario.market.escrow_share),
+        )
+
+    # -- paid lorry places -------------------------------------------------------------------------------
+    def lorry_paid(self, day: int, idx: np.ndarray) -> None:
+        """Crossings handler for paid lorry places: success depends on the gang's evasion skill."""
+        if idx.size == 0:
+            return
+        sim = self.sim
+        users = self.sell(day, idx, LORRY_PAID)
+        if users.size == 0:
+            return
+        p = sim.people
+        g = self.g
+        m = sim.scenario.market
+        lo = sim.scenario.lorry
+        scale = sim.scenario.scale
+        e = self.enforcement(day)
+        driver = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
+        success = lorry_book_kernel(
+            users, p.gang, g.success_lorry, float(scale), float(driver + m.logistics_lorry_eur), g.attempts_today,
+            g.costs_today,
+        )
+        cr = sim.loop["crossings"]
+        crossed, died = cr.resolve(day, users, LORRY_PAID, success, lo.death_risk, lo.caught_return_days)
+        stopped = users[p.state[users] == TRAVELLING]  # detected: back to camp
+        self.settle(crossed, stopped, died)
+        rec = sim.rec
+        rec.add("attempts_lorry_paid", users.size)
+        rec.add("crossings_lorry_paid", crossed.size)
+        rec.add("deaths_lorry", died.size)
+        rec.add("intercepted_port", stopped.size)
+        rec.add("detected_port_controls", stopped.size)  # a paid place is a place in a lorry: no access stage
+        sim.today["irregular_crossers"].append(crossed)
+
+
+def install(sim) -> None:
+    """Register the paid options and crossing handlers, and set initial beliefs and prices."""
+    mk: Market = sim.loop["market"]
+    dec = sim.loop["decisions"]
+    dec.add_option(PaidPlace(mk, LORRY_PAID, "lorry_paid"))
+    dec.add_option(PaidPlace(mk, BOAT, "boat"))
+    cr = sim.loop["crossings"]
+    cr.handlers[LORRY_PAID] = mk.lorry_paid
+    cr.handlers[BOAT] = BoatCrossings(mk).handle
+    mk.price(0)
+    g = mk.g
+    act = g.active
+    if act.any():
+        sim.belief[LORRY_PAID, :] = float(g.success_lorry[act].mean()) if sim.has_ports else 0.0
+        sim.belief[BOAT, :] = float(g.success_boat[act].mean()) if mk.coasts.size else 0.0
+    if sim.scenario.sea.initial_success_belief is not None:
+        sim.belief[BOAT, :] = sim.scenario.sea.initial_success_belief
+    else:
+        sim.belief[LORRY_PAID, :] = sim.belief[LORRY_ALONE, :]
+        sim.belief[BOAT, :] = 0.5

@@ -1,0 +1,256 @@
+"""Selling and settling: the paid options of the decisions stage (a lorry place and a boat place,
+price against funds and credit), customers choosing a gang and paying from funds or on credit,
+sales booked into the gangs' cash, debts repaid and contracts ended after attempts, and the
+paid-lorry attempts booked per gang.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from crossings.engine.rng import uniform
+from crossings.engine.state import NO_GANG
+from crossings.processes.decisions import BOAT, Option
+from crossings.processes.market.gangs import _offering
+from crossings.processes.market.numpy_order import np_mean, np_sum
+from crossings.processes.market.pricing import episode_success
+
+
+# -- decision options ----------------------------------------------------------------------------
+class PaidPlace(Option):
+    """Buy a place (or use a place already paid for) with a gang."""
+
+    def __init__(self, market, code: int, name: str):
+        self.market = market  # the Market process (process.py)
+        self.code = code
+        self.name = name
+
+    def utility(self, sim, ctx, day):
+        mk = self.market
+        price = mk.posted_price(self.code)
+        if price is None:
+            return None
+        pp = sim.scenario.people
+        m = sim.scenario.market
+        p = sim.people
+        mk.ensure_capacity()
+        asc = m.asc_boat if self.code == BOAT else m.asc_lorry_paid
+        return paid_utility_kernel(
+            ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, p.gang, p.paid_attempts_left,
+            mk.contract_mode, p.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
+            float(m.credit_share_max), float(m.credit_disutility), float(pp.beta_cost_per_1000_eur),
+            float(pp.beta_success), float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
+            float(asc), float(mk.perceived_death_risk(self.code)),
+        )
+
+
+# -- kernels -------------------------------------------------------------------------------------
+@njit(cache=True)
+def paid_utility_kernel(
+    idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code, price,
+    n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount, asc, risk,
+):
+    """Systematic utility of a paid place for each decider (see ``docs/ODD.md`` §7.6): expected success over
+    the attempts the fee covers (or those left on a contract), ties, death risk against risk tolerance,
+    and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit."""
+    n = idx.shape[0]
+    V = np.empty(n)
+    # expected success depends only on (site, own attempts, attempts covered): computed once per
+    # combination (same operations, so the same values) in a table indexed by those three
+    max_att = 0
+    max_left = n_fee
+    for r in range(n):
+        max_att = max(max_att, np.int64(attempts[r]))
+        max_left = max(max_left, np.int64(paid_left[idx[r]]))
+    if max_att < 0 or max_att > 1000 or max_left > 1000:
+        max_att, max_left = -1, -1  # no table (negative or unusually many attempts)
+    memo = np.full((belief_row.shape[0], max_att + 1, max_left + 1), np.nan)
+    for r in range(n):
+        i = idx[r]
+        holds = gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == code
+        n_left = paid_left[i] if holds else n_fee
+        a = attempts[r]
+        if 0 <= a <= max_att and 0 <= n_left <= max_left:
+            es = memo[site[r], a, n_left]
+            if np.isnan(es):
+                es = episode_success(belief_row[site[r]] * np.exp(-own_discount * attempts[r]), n_left)
+                memo[site[r], a, n_left] = es
+        else:
+            es = episode_success(belief_row[site[r]] * np.exp(-own_discount * attempts[r]), n_left)
+        v = asc + beta_success * es - beta_risk * risk / risk_tol[r]
+        if uk_ties[r]:
+            v += beta_ties
+        if not holds:
+            credit = max(credit_share * price - debt[i], 0.0)
+            if funds[r] + credit < price:
+                V[r] = -np.inf
+                continue
+            borrow = 0.0
+            if price > 0.0:
+                borrow = min(max((price - funds[r]) / price, 0.0), 1.0)
+            v -= beta_cost * price / 1000.0 * (1.0 + credit_disutility * borrow)
+        V[r] = v
+    return V
+
+
+@njit(cache=True)
+def sell_kernel(
+    idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
+    credit_share, attempts_per_fee, escrow, escrow_share,
+):
+    """Customers without a contract for ``mode`` choose a gang (Gumbel-max over log weight - price
+    disutility, among gangs they can afford) and pay from funds, the rest on credit. A share
+    ``escrow_share`` of what they pay from funds is deposited with a broker (``escrow``) and
+    released to the gang only on arrival.
+
+    Returns (holder mask, chosen gang or -1 for new buyers, amount paid to the gang now, amount lent)."""
+    n = idx.shape[0]
+    g_n = prices.shape[0]
+    holder = np.zeros(n, np.bool_)
+    bought = np.full(n, -1, np.int64)
+    cash = np.zeros(n)
+    lent = np.zeros(n)
+    for r in range(n):
+        i = idx[r]
+        if gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == mode:
+            holder[r] = True
+            continue
+        hh = household[r]
+        best = -1
+        best_v = -np.inf
+        for g in range(g_n):
+            if not ok[g]:
+                continue
+            pr = prices[g]
+            credit = credit_share * pr - debt[i]
+            if credit < 0.0:
+                credit = 0.0
+            if funds[i] + credit < pr:
+                continue
+            u = uniform(key, hh, k + g)
+            if u < 1e-300:
+                u = 1e-300
+            v = weights[g] - np.log(-np.log(u))
+            if v > best_v:
+                best_v = v
+                best = g
+        if best < 0:
+            continue
+        pr = prices[best]
+        pay = funds[i] if funds[i] < pr else pr
+        funds[i] -= pay
+        debt[i] += pr - pay
+        held = pay * escrow_share
+        escrow[i] += held
+        cash[r] = pay - held
+        lent[r] = pr - pay
+        gang[i] = best
+        paid_left[i] = attempts_per_fee
+        contract_mode[i] = mode
+        holder[r] = True
+        bought[r] = best
+    return holder, bought, cash, lent
+
+
+@njit(cache=True)
+def sell_log_argument(active, home_coast, boat, has_ports, volume):
+    """Gangs offering the mode, and the argument of each gang's log choice weight:
+    volume + 0.2 x (mean volume of the offering gangs) + 1e-6."""
+    ok = _offering(active, home_coast, boat, has_ports)
+    v = volume[ok]
+    ref = np_mean(v) if v.shape[0] else 0.0
+    x = np.empty(volume.shape[0])
+    for j in range(volume.shape[0]):
+        x[j] = max(volume[j], 0.0) + 0.2 * ref + 1e-6
+    return ok, x
+
+
+@njit(cache=True)
+def sell_and_book(
+    idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
+    credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share,
+):
+    """:func:`sell_kernel` (``household``: everybody's household head) with weights
+    ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
+    Returns (holder mask, places sold, their summed price)."""
+    n_g = prices.shape[0]
+    weights = np.empty(n_g)
+    for j in range(n_g):
+        weights[j] = log_x[j] - beta_cost * prices[j]
+    holder, bought, cash, lent = sell_kernel(
+        idx, household[idx], funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
+        credit_share, attempts_per_fee, escrow, escrow_share,
+    )
+    cash_by = np.zeros(n_g)
+    rev_by = np.zeros(n_g)
+    sold = np.empty(idx.shape[0])
+    n_new = 0
+    for r in range(idx.shape[0]):
+        b = bought[r]
+        if b >= 0:
+            cash_by[b] += cash[r]
+            rev_by[b] += prices[b]
+            sold[n_new] = prices[b]
+            n_new += 1
+    if n_new:
+        for j in range(n_g):
+            cash_today[j] += cash_by[j] * scale
+            revenue_today[j] += rev_by[j] * scale
+    return holder, n_new, np_sum(sold[:n_new])
+
+
+@njit(cache=True)
+def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, repaid_share, cash_today, scale,
+                  funds, escrow, escrow_share):
+    """See :meth:`Market.settle`. ``repaid_share`` is float32, like the debts it multiplies."""
+    n_g = cash_today.shape[0]
+    repaid = np.zeros(n_g)
+    any_repaid = False
+    for i in crossed:
+        if gang[i] >= 0:
+            repaid[gang[i]] += debt[i] * repaid_share + escrow[i]
+            any_repaid = True
+    if any_repaid:
+        for j in range(n_g):
+            cash_today[j] += repaid[j] * scale
+    for i in crossed:
+        debt[i] = 0.0
+        escrow[i] = 0.0
+        gang[i] = NO_GANG
+        paid_left[i] = 0
+        contract_mode[i] = 0
+    for i in stopped:
+        left = np.int64(paid_left[i]) - 1
+        paid_left[i] = max(left, 0)
+        if left <= 0:
+            gang[i] = NO_GANG
+            contract_mode[i] = 0
+            # a contract that ends without arrival: the broker returns the deposit, and the part of
+            # the price owed on arrival is not owed
+            funds[i] += escrow[i]
+            escrow[i] = 0.0
+            debt[i] = debt[i] * (np.float32(1.0) - escrow_share)
+    for i in dead:
+        escrow[i] = 0.0
+        gang[i] = NO_GANG
+        paid_left[i] = 0
+        contract_mode[i] = 0
+
+
+@njit(cache=True)
+def lorry_book_kernel(users, gang, success_lorry, scale, cost_per_attempt, attempts_today, costs_today):
+    """Books today's paid-lorry attempts per gang (attempts, driver and logistics costs, x scale);
+    returns each user's chance of success (their gang's)."""
+    n_g = attempts_today.shape[0]
+    counts = np.zeros(n_g, np.int64)
+    p = np.empty(users.shape[0])
+    for r in range(users.shape[0]):
+        g = gang[users[r]]
+        counts[g] += 1
+        p[r] = success_lorry[g]
+    for j in range(n_g):
+        per = counts[j] * scale
+        attempts_today[j] += per
+        costs_today[j] += per * cost_per_attempt
+    return p
