@@ -225,6 +225,9 @@ def read_locations(path: Path, notes: list[str] | None = None) -> list[dict[str,
         what = ("only used by camps_are_sinks, which is not supported" if col ==
                 "deactivation_probability" else "not read by Flee 3.1's rules")
         notes.append(f"{path.name}: column {j + 9} '{col}' is {what}; ignored")
+    width = len(_LOCATION_COLUMNS) + len(extra)
+    intensity_col = (len(_LOCATION_COLUMNS) + extra.index("conflict_intensity")
+                     if "conflict_intensity" in extra else None)
     out: list[dict[str, Any]] = []
     line_of: dict[str, list[int]] = {}
     no_country: list[int] = []
@@ -233,11 +236,11 @@ def read_locations(path: Path, notes: list[str] | None = None) -> list[dict[str,
             raise ScenarioError(str(path), f"row {line}", "at least 6 columns: name, region, "
                                 "country, latitude, longitude, location_type[, conflict_date, "
                                 f"population] (found {len(r)})")
-        r = r + [""] * (8 - len(r))
-        if len(r) > 8 + len(extra) and any(r[8 + len(extra):]):
-            col = 9 + len(extra) + next(k for k, c in enumerate(r[8 + len(extra):]) if c)
+        if len(r) > width and any(r[width:]):
+            col = width + 1 + next(k for k, c in enumerate(r[width:]) if c)
             raise ScenarioError(str(path), f"row {line}, column {col}", "a column named in the "
                                 "'#' header row (Flee 3.1 fails on unnamed extra columns)")
+        r = r + [""] * (width - len(r))
         name = r[0]
         line_of.setdefault(name, []).append(line)
         country = r[2]
@@ -265,14 +268,12 @@ def read_locations(path: Path, notes: list[str] | None = None) -> list[dict[str,
                 raise ScenarioError(str(path), f"row {line}, column 'conflict_date'",
                                     "a day number (>= 0) for a conflict_zone")
             loc["conflict_date"] = _int(path, line, "conflict_date", r[6])
-            if "conflict_intensity" in extra:
-                text = r[8 + extra.index("conflict_intensity")] if len(r) > 8 + extra.index(
-                    "conflict_intensity") else ""
-                if text:
-                    loc["conflict_intensity"] = _float(path, line, "conflict_intensity", text)
-                    if loc["conflict_intensity"] < 0:
-                        raise ScenarioError(str(path), f"row {line}, column "
-                                            "'conflict_intensity'", "an intensity >= 0")
+            if intensity_col is not None and r[intensity_col]:
+                loc["conflict_intensity"] = _float(path, line, "conflict_intensity",
+                                                   r[intensity_col])
+                if loc["conflict_intensity"] < 0:
+                    raise ScenarioError(str(path), f"row {line}, column 'conflict_intensity'",
+                                        "an intensity >= 0")
         if ltype in ("camp", "idpcamp"):
             # Flee: a camp's population column is its capacity; 0 or empty means unlimited.
             if pop > 0:
