@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crossings.errors import CrossingsError, ScenarioError
+from crossings.store.atomic import check_run_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="crossings: simulate informal border-crossing systems.")
@@ -58,7 +59,12 @@ def user_errors(fn):
             err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except OSError as e:
-            err_console.print(f"error: {getattr(e, 'filename', '') or ''}: {e.strerror or e}", markup=False, soft_wrap=True)
+            where = getattr(e, "filename", "") or "(file system)"
+            err_console.print(f"error: {where}: {e.strerror or e}", markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except MemoryError:
+            err_console.print("error: not enough memory for this scenario at this scale; raise `scale` "
+                              "(people per agent) or shorten the horizon", markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -115,6 +121,15 @@ SHORT = {
 }
 
 
+def _kernels_cached() -> bool:
+    """Whether Numba has cached compiled kernels for this installation (else the first run compiles)."""
+    import numba
+
+    # this file's folder is the package's (importing crossings here would go up the floors)
+    where = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else Path(__file__).resolve().parent
+    return where.exists() and any(where.rglob("*.nbi"))
+
+
 @app.command()
 @user_errors
 def run(
@@ -133,13 +148,22 @@ def run(
     bad = [f for f in fmts if f not in ("parquet", "csv")]
     if bad:
         raise ScenarioError("(command line)", "--formats", f"parquet and/or csv, not {', '.join(bad)}")
+    if not fmts and not no_save:
+        raise ScenarioError("(command line)", "--formats", "at least one of parquet, csv (or --no-save)")
+    if out is not None and not no_save:
+        check_run_dir(out, fmts)  # a bad --out is reported before the run, not after it
     sc = load_scenario(scenario, seed=seed)
+    if not no_save and out is None:
+        check_run_dir(_default_out(sc), fmts)
     if getattr(sc, "model", "corridor") == "flee":
         return _run_flee(sc, scenario, seed, out, fmts, progress, no_save)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from crossings.sim import Sim
 
+    if not _kernels_cached():
+        err_console.print("compiling the simulation kernels (first run after installing; later runs start at once)...",
+                          markup=False)
     sim = Sim(sc, market=market)
     if progress:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
@@ -163,17 +187,23 @@ def run(
         t.add_row(col, *[_compact(float(v)) for v in summary[col].values])
     console.print(t)
     for note in res.notes:
-        console.print(f"note: {note}", markup=False, soft_wrap=True)
+        console.print(note if note.startswith("warning: ") else f"note: {note}", markup=False, soft_wrap=True)
     if not no_save:
-        dest = out if out is not None else Path("results") / sc.name
+        dest = out if out is not None else _default_out(sc)
         paths = res.save(dest, fmts)
-        console.print(f"saved {len(paths)} files to {dest}/ (daily, monthly, yearly, sites_daily)", markup=False)
+        console.print(f"saved {len(paths)} files and a manifest to {dest}/ (daily, monthly, yearly, sites_daily)", markup=False)
+
+
+def _default_out(sc) -> Path:
+    """``results/<name>``; the scenario's name is a single folder name (checked by the schema)."""
+    return Path("results") / str(getattr(sc, "name", "flee"))
 
 
 def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
     from crossings.flee.sim import FleeSim
 
-    res = FleeSim(sc, seed=seed if seed is not None else 0).run(progress=progress)
+    run_seed = int(getattr(sc, "seed", 0))  # the scenario's seed, already overridden by --seed
+    res = FleeSim(sc, seed=run_seed).run(progress=progress)
     table = res.summary_table()
     _print_table(table, f"{getattr(sc, 'name', scenario)} (Flee-type scenario)")
     has_series = sc.validation is not None and bool(sc.validation.camps)
@@ -182,10 +212,10 @@ def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
     else:
         console.print("note: no ARD (the scenario has no camp validation series)", markup=False)
     if not no_save:
-        dest = out if out is not None else Path("results") / str(getattr(sc, "name", "flee"))
-        _save_flee(res, dest, fmts, has_series)
-        console.print(f"saved to {dest}/ (daily{', out.csv, ard_daily' if has_series else ''})",
-                      markup=False)
+        dest = out if out is not None else _default_out(sc)
+        _save_flee(sc, res, dest, fmts, has_series)
+        what = "daily, ard_daily, and out in Flee's out.csv layout" if has_series else "daily"
+        console.print(f"saved to {dest}/ ({what})", markup=False)
 
 
 def _print_flee_ard(res) -> None:
@@ -202,18 +232,19 @@ def _print_flee_ard(res) -> None:
                   f"not rescaled: {daily['error_not_rescaled'].mean():.4f}", markup=False)
 
 
-def _save_flee(res, dest: Path, fmts, has_series: bool) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
+def _save_flee(sc, res, dest: Path, fmts, has_series: bool) -> None:
+    """A Flee run's tables as a run folder: daily, and with camp series ard_daily and out
+    (Flee's out.csv layout, readable by Flee's plot_flee_output)."""
+    from crossings.scenario.loader import dump_toml
+    from crossings.store.atomic import write_run_dir
+
     tables = {"daily": res.daily}
     if has_series:
         tables["ard_daily"] = res.ard_daily()
-        # Flee's own layout (camp sim/data columns), readable by Flee's plot_flee_output
-        res.validation_table().to_csv(dest / "out.csv", index=False)
-    for stem, df in tables.items():
-        if "parquet" in fmts:
-            df.to_parquet(dest / f"{stem}.parquet", index=False)
-        if "csv" in fmts:
-            df.to_csv(dest / f"{stem}.csv", index=False)
+        tables["out"] = res.validation_table()
+    manifest = {"kind": "flee run", "scenario_name": str(getattr(sc, "name", "flee")),
+                "scenario_toml": dump_toml(sc), "seed": res.seed}
+    write_run_dir(dest, tables, fmts, manifest)
 
 
 @app.command()
@@ -272,10 +303,20 @@ def validate(scenario: str = typer.Argument(..., help="Scenario name or path."))
     from crossings.scenario.loader import load_scenario
 
     sc = load_scenario(scenario)
+    # everything `run` does before its first day: compile the world and the timeline, place the
+    # initial population, set up the market (so validate and run refuse the same scenarios)
     if getattr(sc, "model", "corridor") == "flee":
+        from crossings.flee.sim import FleeSim
+
+        FleeSim(sc, seed=sc.seed)
         console.print(f"ok: {sc.name} (Flee-type scenario, {len(sc.locations)} locations, {len(sc.routes)} routes)", markup=False)
     else:
+        from crossings.sim import Sim
+
+        sim = Sim(sc)
         console.print(f"ok: {sc.name} ({len(sc.sites)} sites, {len(sc.routes)} routes, {len(sc.policies)} policies)", markup=False)
+        for note in sim.warnings:
+            console.print(f"warning: {note}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -295,18 +336,29 @@ def new_scenario(
     inherit: Optional[str] = typer.Option(None, help="Start from a built-in scenario and override it (e.g. channel)."),
 ):
     """Create a scenario folder from the documented template (or inheriting a built-in)."""
-    from crossings.scenario.loader import TEMPLATE
+    import os
 
-    if not name.replace("-", "").replace("_", "").isalnum():
+    import tomli_w
+
+    from crossings.scenario.loader import BUILTIN, TEMPLATE, load_scenario, resolve
+
+    if not name.replace("-", "").replace("_", "").isalnum() or not name.isascii():
         raise ScenarioError("(command line)", "NAME", "letters, digits, '-' or '_'")
     dest = directory / name
     if dest.exists():
         raise ScenarioError(str(dest), "(folder)", "a folder that does not exist yet (refusing to overwrite)")
-    if inherit:
+    if inherit is not None:
+        parent = resolve(inherit)
+        if not parent.is_file():
+            raise ScenarioError("(command line)", "--inherit", f"a built-in scenario or an existing scenario file; '{inherit}' is neither")
+        load_scenario(inherit)  # the parent must itself be valid
+        # the child resolves its parent relative to its own folder
+        ref = inherit if parent.parent.parent == BUILTIN else os.path.relpath(parent.resolve(), dest.resolve())
         dest.mkdir(parents=True)
         (dest / "scenario.toml").write_text(
-            f'# A scenario that inherits "{inherit}" and overrides a few values.\n'
-            f'# Every key is documented in docs/reference.md.\ninherits = "{inherit}"\nname = "{name}"\n\n'
+            "# A scenario that inherits another and overrides a few values.\n"
+            + "# Every key is documented in docs/reference.md.\n"
+            + tomli_w.dumps({"inherits": ref, "name": name}) + "\n"
             "# Example: a second major clearance (policies are appended to the parent's).\n"
             "# [[policies]]\n# type = \"camp_clearance\"\n# site = \"Calais camps\"\n# date = 2024-06-01\n"
             "# buses = 25\n# seats_per_bus = 20\n# acceptance = 0.37\n"
@@ -319,6 +371,7 @@ def new_scenario(
 
 
 @app.command()
+@user_errors
 def reference(out: Optional[Path] = typer.Option(None, help="Write to this file instead of stdout.")):
     """The parameter reference (every key, unit, default, source), generated from the schema."""
     from crossings.scenario.reference import render
@@ -385,7 +438,7 @@ def run_sweep(
         err_console.print(f"{sc.name} seed {seed}: "
                           + (f"ARD {res.ard():.4f}" if has_series else "no ARD"), markup=False)
         if not no_save:
-            _save_flee(res, dest / sc.name / f"seed-{seed}", ("csv",), has_series)
+            _save_flee(sc, res, dest / sc.name / f"seed-{seed}", ("csv",), has_series)
 
     table = _run(scenarios, list(range(seeds)), on_result=save)
     summary = table.groupby("scenario", sort=False).agg(

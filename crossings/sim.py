@@ -34,8 +34,46 @@ from crossings.processes.draws import camp_utilities
 from crossings.processes.inflow import Inflow
 from crossings.processes.movement import Movement
 from crossings.processes.policies import Policies
-from crossings.scenario.loader import load_scenario
+from crossings.scenario.loader import dump_toml, load_scenario
 from crossings.scenario.schema import Scenario
+
+
+def check_seed(seed) -> int:
+    """A seed given through the API: a whole number in [0, 2**63), else a one-line error."""
+    import numbers
+
+    ok = isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= int(seed) < 2**63
+    if not ok:
+        raise ScenarioError("(argument)", "seed", f"a whole number from 0 to 2**63 - 1 (got {seed!r})")
+    return int(seed)
+
+
+def scale_warnings(sc: Scenario) -> list[str]:
+    """Where one agent stands for too many people for the scenario's smallest groups.
+
+    One agent moves ``scale`` people at once. Boats and buses carry whole agents, so when a boat
+    at its rated capacity holds fewer than five agents, or a bus fewer than one, their counts and
+    loads are biased (measured for the Channel in docs/scenarios.md, "Scale"). A boat that cannot
+    carry one agent at all is refused by the schema (``scale`` at most ``sea.max_load``)."""
+    out = []
+    boats = sc.market.enabled and any(s.kind == "coast" for s in sc.sites)
+    if boats and sc.scale > sc.sea.rated_capacity / 5:
+        out.append(
+            f"scale {sc.scale:g}: a boat at its rated capacity ({sc.sea.rated_capacity:g} people) holds fewer "
+            "than five agents, so boat counts and loads are biased (the Channel: boats -11% at scale 5, "
+            "-33% at 10; docs/scenarios.md, Scale); use a scale of at most "
+            f"{sc.sea.rated_capacity / 5:g} for boat figures"
+        )
+    seats = [p.seats_per_bus for p in sc.policies if getattr(p, "type", "") == "camp_clearance" and p.buses > 0]
+    if sc.camps.clearance_hazard_per_incident > 0 and sc.clearances.triggered_buses > 0:
+        seats.append(sc.clearances.triggered_seats_per_bus)
+    seats = [x for x in seats if x > 0]
+    if seats and sc.scale > min(seats):
+        out.append(
+            f"scale {sc.scale:g}: a bus of {min(seats)} seats cannot carry one agent, so clearances bus "
+            f"people in blocks of {sc.scale:g} (docs/scenarios.md, Scale); use a scale of at most {min(seats)}"
+        )
+    return out
 
 
 class Sim:
@@ -47,7 +85,7 @@ class Sim:
         if not isinstance(scenario, Scenario):
             raise ScenarioError(str(scenario), "model", "a corridor scenario (use crossings.flee for Flee scenarios)")
         if seed is not None:
-            scenario = scenario.model_copy(update={"seed": int(seed)})
+            scenario = scenario.model_copy(update={"seed": check_seed(seed)})
         self.scenario = scenario
         n_days = (scenario.end - scenario.start).days + 1
         if n_days > MAX_DAYS:
@@ -59,6 +97,8 @@ class Sim:
         self.has_ports = bool((self.world.site_kind == PORT).any())
         self.rec = Recorder(n_days, self.world.n_sites)
         self.notes: list[str] = []
+        self.warnings: list[str] = scale_warnings(scenario)
+        self.notes += [f"warning: {w}" for w in self.warnings]
         expected = float(self.timeline.inflow_per_day.sum()) / scenario.scale
         expected += sum(s.initial_population for s in scenario.sites) / scenario.scale
         self.people = People(capacity=int(expected * 1.1) + 1024)
@@ -127,10 +167,19 @@ class Sim:
             self.step(timed=profile)
             if progress is not None:
                 progress(self.day, self.n_days)
-        res = self.rec.results(self)
+        res = self.results()
         if profile:
             res.profile = self.loop.profile_table()
         return res
 
     def results(self) -> Results:
-        return self.rec.results(self)
+        res = self.rec.results(self)
+        res.scenario_toml = dump_toml(self.scenario_as_run())
+        return res
+
+    def scenario_as_run(self) -> Scenario:
+        """The scenario as it runs: a market switched on or off by ``Sim(market=...)`` is recorded."""
+        sc = self.scenario
+        if sc.market.enabled != self.market_on:
+            sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": self.market_on})})
+        return sc

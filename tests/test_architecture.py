@@ -37,6 +37,7 @@ FLOORS: list[set[str]] = [
     {"flee"},
     {"scenario"},
     {"sim"},
+    {"store"},
     {"calibrate"},
     {"cli"},
     {"crossings"},

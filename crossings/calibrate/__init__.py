@@ -41,7 +41,7 @@ SERIES: dict[str, tuple[str, tuple, str]] = {
     "people_per_boat": ("ratio", (("people_on_arrived_boats",), ("boats_arrived",)), "people per arrived boat"),
     "small_boat_arrivals_max_day": ("max_day", ("crossings_boat",), "largest number of boat arrivals in one day"),
     "lorry_detections_france": ("flow", ("detected_port_controls",), "people detected in lorries at the UK controls in France"),
-    "lorry_arrivals_uk": ("flow", ("crossings_lorry_alone", "crossings_lorry_paid"), "people reaching the UK by lorry"),
+    "lorry_arrivals_uk": ("flow", ("crossings_lorry_alone", "crossings_lorry_paid", "crossings_lorry_access"), "people reaching the UK by lorry"),
     "deaths_small_boats": ("flow", ("deaths_boat",), "deaths at sea and at launch on the small-boat route"),
     "price_boat_eur": ("ratio", (("price_boat_x_sold",), ("places_sold_boat",)), "mean price paid for a boat place (EUR)"),
     "price_lorry_eur": ("ratio", (("price_lorry_x_sold",), ("places_sold_lorry",)), "mean price paid for a lorry place (EUR)"),

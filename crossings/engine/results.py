@@ -28,12 +28,14 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("arrivals_corridor", "flow", True, "People arriving in the border region."),
     ("crossings_total", "flow", True, "People reaching the destination by any mode."),
     ("crossings_lorry_alone", "flow", True, "People reaching the destination hidden in a lorry, alone."),
-    ("crossings_lorry_paid", "flow", True, "People reaching the destination in a lorry place bought from a gang."),
+    ("crossings_lorry_paid", "flow", True, "People reaching the destination in a guaranteed lorry place (a driver's complicity) bought from a gang."),
+    ("crossings_lorry_access", "flow", True, "People reaching the destination in a lorry after buying access (past the fences) from a gang."),
     ("crossings_boat", "flow", True, "People reaching the destination by small boat."),
     ("crossings_legal", "flow", True, "People reaching the destination by a legal route."),
     ("crossings_paid", "flow", True, "Crossings paid to a smuggling gang (lorry or boat)."),
     ("attempts_lorry_alone", "flow", True, "Attempts to hide in a lorry alone."),
-    ("attempts_lorry_paid", "flow", True, "Attempts in a paid lorry place."),
+    ("attempts_lorry_paid", "flow", True, "Attempts in a guaranteed lorry place."),
+    ("attempts_lorry_access", "flow", True, "Attempts with a bought access place."),
     ("attempts_boat", "flow", True, "People on boats that tried to launch (including those stopped on the beach)."),
     ("intercepted_port", "flow", True, "Lorry attempts stopped at the ports and the tunnel (at access or at the controls)."),
     ("stopped_access", "flow", True, "Lorry attempts stopped before reaching a lorry (fences, secured parking, patrols)."),
@@ -56,7 +58,8 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("people_on_arrived_boats", "flow", True, "People on boats that arrived (numerator of people per boat)."),
     ("revenue_eur", "flow", True, "Smugglers' revenue from places sold (EUR)."),
     ("places_sold_boat", "flow", True, "Boat places sold."),
-    ("places_sold_lorry", "flow", True, "Paid lorry places sold."),
+    ("places_sold_lorry", "flow", True, "Paid lorry places sold (both products)."),
+    ("places_sold_lorry_access", "flow", True, "Lorry access places sold."),
     ("price_boat_x_sold", "flow", True, "Price times boat places sold (numerator of the mean price)."),
     ("price_lorry_x_sold", "flow", True, "Price times lorry places sold (numerator of the mean price)."),
     ("gangs_active", "stock", False, "Active smuggling gangs."),
@@ -83,6 +86,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("left_corridor", "flow", True, "People leaving the corridor (asylum in the transit country, moving on)."),
     ("returned_agreement", "flow", True, "People returned under a returns agreement."),
     ("incidents", "flow", False, "Incidents (brawls) in camps."),
+    ("people_in_incidents", "flow", False, "People involved in incidents in camps (exposure to violence; camps.people_per_incident each)."),
     ("days_to_cross_sum", "flow", True, "Sum over crossers of days from arrival to crossing."),
     ("person_days_in_camp", "flow", True, "Person-days spent in camps (hardship exposure)."),
     ("spending_port_eur", "flow", False, "Public spending on ports and the tunnel (EUR)."),
@@ -114,6 +118,7 @@ class Results:
     seed: int
     notes: list[str]
     profile: pd.DataFrame | None = None
+    scenario_toml: str = ""  # the resolved scenario as it ran (set by Sim), recorded in saved manifests
 
     def rollup(self, freq: str) -> pd.DataFrame:
         """Roll daily results up to months (``"MS"``) or years (``"YS"``)."""
@@ -133,21 +138,54 @@ class Results:
         return pa.Table.from_pandas(self.daily.reset_index())
 
     def save(self, out_dir: str | Path, formats: tuple[str, ...] = ("parquet", "csv")) -> list[Path]:
-        """Write daily, monthly, yearly and site tables; returns the paths written."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        tables = {"daily": self.daily, "monthly": self.monthly, "yearly": self.yearly, "sites_daily": self.sites}
-        for name, df in tables.items():
-            if "parquet" in formats:
-                p = out / f"{name}.parquet"
-                df.reset_index().to_parquet(p, index=False)
-                written.append(p)
-            if "csv" in formats:
-                p = out / f"{name}.csv"
-                df.reset_index().to_csv(p, index=False)
-                written.append(p)
-        return written
+        """Write daily, monthly, yearly and site tables with a manifest, atomically; returns the
+        paths of the tables written.
+
+        The folder is replaced as a whole (see :mod:`crossings.store.atomic`): a reader sees the
+        complete earlier results or the complete new ones, never a mix. Raises
+        :class:`~crossings.store.atomic.ResultsError` (one line) if the folder cannot be written;
+        the earlier results are then unchanged."""
+        from crossings.engine.rundir import write_run_dir
+
+        tables = {
+            "daily": self.daily.reset_index(),
+            "monthly": self.monthly.reset_index(),
+            "yearly": self.yearly.reset_index(),
+            "sites_daily": self.sites.reset_index(),
+        }
+        manifest = {
+            "kind": "crossings run",
+            "scenario_name": self.scenario_name,
+            "scenario_toml": self.scenario_toml,
+            "seed": int(self.seed),
+            "notes": list(self.notes),
+        }
+        out = write_run_dir(Path(out_dir), tables, tuple(formats), manifest)
+        return [out / f"{name}.{fmt}" for name in tables for fmt in formats]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Results":
+        """Results saved by :meth:`save`, after checking the folder against its manifest."""
+        from crossings.engine.rundir import ResultsError, read_run_dir
+
+        tables, manifest = read_run_dir(Path(path))
+        missing = {"daily", "sites_daily"} - set(tables)
+        if missing:
+            raise ResultsError(path, f"not a run folder of crossings.Sim: no {sorted(missing)[0]} table")
+
+        def dated(df: pd.DataFrame) -> pd.DataFrame:
+            df = df.copy()
+            df["date"] = pd.to_datetime(df["date"]).astype("datetime64[s]")  # as built by the recorder
+            return df.set_index("date")
+
+        return cls(
+            daily=dated(tables["daily"]),
+            sites=dated(tables["sites_daily"]),
+            scenario_name=str(manifest.get("scenario_name", "")),
+            seed=int(manifest.get("seed", 0)),
+            notes=list(manifest.get("notes", [])),
+            scenario_toml=str(manifest.get("scenario_toml", "")),
+        )
 
     def summary(self) -> pd.DataFrame:
         """Yearly headline figures (the table ``crossings run`` prints)."""
@@ -276,8 +314,8 @@ def _derive_totals(values: np.ndarray) -> None:
     c = {m: values[:, INDEX[m]] for m in INDEX}
     values[:, INDEX["crossings_total"]] = (c["crossings_lorry_alone"] + c["crossings_lorry_paid"]) + (
         c["crossings_boat"] + c["crossings_legal"]
-    )
-    values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + c["crossings_boat"]
+    ) + c["crossings_lorry_access"]
+    values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + c["crossings_boat"] + c["crossings_lorry_access"]
     values[:, INDEX["deaths_boat"]] = c["deaths_sea"] + c["deaths_launch"]
     values[:, INDEX["deaths"]] = c["deaths_boat"] + c["deaths_lorry"]
     values[:, INDEX["prevented_boat"]] = c["stopped_launch"] + c["intercepted_beach"] + c["intercepted_sea"]

@@ -6,7 +6,7 @@ per-slot random streams stay aligned between scenarios. Terminal states
 processes loop over ``active`` only, which keeps a 12-year run fast although
 hundreds of thousands of people pass through.
 
-Engine state is 36 bytes per person (see ``People.bytes_per_person``).
+Engine state is 36 bytes per person (40 with the active index; see ``People.bytes_per_person``).
 """
 
 from __future__ import annotations
@@ -44,14 +44,17 @@ FIELDS: dict[str, np.dtype] = {
     "debt": np.dtype(np.float32),  # EUR owed to a gang (credit)
     "risk_tolerance": np.dtype(np.float32),
     "arrival_day": np.dtype(np.int16),
-    "next_day": np.dtype(np.int16),  # next decision / end of travel / end of shelter stay
+    "next_day": np.dtype(np.int32),  # next decision / end of travel / end of shelter stay (may lie past the horizon)
     "attempts": np.dtype(np.int16),
     "crossed_day": np.dtype(np.int16),
     "gang": np.dtype(np.int16),  # gang holding the person's paid contract, or NO_GANG
     "paid_attempts_left": np.dtype(np.int8),
     "off_camp": np.dtype(np.bool_),  # waiting in the corridor but not in a camp (towns, safe houses)
 }
-MAX_DAYS = np.iinfo(np.int16).max - 1
+# The longest horizon: day counters (arrival_day, crossed_day) are int16. The schema refuses longer.
+MAX_DAYS = int(np.iinfo(np.int16).max) - 1
+# Waiting times are capped here: a day no run reaches (day + NEVER still fits next_day's int32).
+NEVER = 1 << 30
 
 
 class People:

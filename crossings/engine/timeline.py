@@ -29,7 +29,7 @@ SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
 CHANNELS = ("port", "beach", "sea", "intelligence", "camps")
 KIND = {k: i for i, k in enumerate(SITE_KINDS)}
 CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE = (KIND[k] for k in SITE_KINDS)
-UNREACHABLE = 10_000
+UNREACHABLE = 1 << 29  # days: never arrives (the schema refuses sites no route reaches)
 
 
 @dataclass
@@ -42,7 +42,7 @@ class World:
     site_attractiveness: np.ndarray
     site_lat: np.ndarray
     site_lon: np.ndarray
-    travel_days: np.ndarray  # int16 [from, to], UNREACHABLE where no path
+    travel_days: np.ndarray  # int32 [from, to], whole days; UNREACHABLE where no path (the destination)
     nat_names: list[str]
     nat_funds_median: np.ndarray
     nat_funds_sigma: np.ndarray
@@ -105,8 +105,8 @@ def _shortest_paths(n: int, edges: list[tuple[int, int, float]]) -> np.ndarray:
         dist[b, a] = min(dist[b, a], d)
     for k in range(n):  # Floyd-Warshall; site counts are small (tens)
         dist = np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :])
-    out = np.where(np.isfinite(dist), np.round(dist), UNREACHABLE)
-    return out.astype(np.int16)
+    out = np.where(np.isfinite(dist), np.minimum(np.round(dist), UNREACHABLE), UNREACHABLE)
+    return out.astype(np.int32)
 
 
 def compile_world(sc) -> World:
@@ -202,7 +202,8 @@ def compile_timeline(sc, world: World) -> Timeline:
         site_index={n: i for i, n in enumerate(world.site_names)},
         nationality_index={n: i for i, n in enumerate(world.nat_names)},
         nationality_legal_flag=world.nat_legal_flag.copy(),
-        inflow_per_day=daily_series(sc.inflow.knots, sc.start, n_days, step=False, default=0.0),
+        inflow_per_day=daily_series(sc.inflow.knots, sc.start, n_days, step=False, default=0.0)
+        * seasonal_factor(sc.start, n_days, sc.inflow.seasonal_amplitude, sc.inflow.seasonal_peak_month),
         nationality_share=shares,
         spending_eur_per_day=spending,
         lorry_traffic=daily_series(sc.lorry_traffic, sc.start, n_days, step=True, default=1.0),
@@ -235,22 +236,32 @@ def effectiveness(sc, spending_eur_per_day: np.ndarray) -> np.ndarray:
     scenario's initial stock or else the steady state of the first day's spending;
     effectiveness = 1 - exp(-stock/h).
     """
-    dep = sc.enforcement.depreciation_per_year
+    enf = sc.enforcement
     n_ch, n_days = spending_eur_per_day.shape
     out = np.zeros_like(spending_eur_per_day)
     for c, ch in enumerate(CHANNELS):
-        delta = (dep.get(ch, 0.5) if isinstance(dep, dict) else dep) / 365.25
-        h = sc.enforcement.half_saturation_eur_million.get(ch, 1.0) * 1e6
+        delta = getattr(enf.depreciation_per_year, ch) / 365.25
+        h = getattr(enf.half_saturation_eur_million, ch) * 1e6
         s = spending_eur_per_day[c]
-        init = sc.enforcement.initial_stock_eur_million
-        if ch in init:
-            stock = init[ch] * 1e6
+        init = getattr(enf.initial_stock_eur_million, ch)
+        if init is not None:
+            stock = init * 1e6
         else:
             stock = s[0] / delta if delta > 0 else 0.0
         for d in range(n_days):
             out[c, d] = 1.0 - np.exp(-stock / h) if h > 0 else 1.0
             stock = stock * (1 - delta) + s[d]
     return out
+
+
+def seasonal_factor(start: dt.date, n_days: int, amplitude: float, peak_month: int) -> np.ndarray:
+    """Daily multiplier ``1 + amplitude x cos(2 pi (day of year - peak day) / 365.25)``, the peak in
+    the middle of ``peak_month``; its mean over a year is 1, so knots keep their meaning."""
+    if amplitude == 0:
+        return np.ones(n_days)
+    doy = np.array([(start + dt.timedelta(days=i)).timetuple().tm_yday for i in range(n_days)], dtype=np.float64)
+    peak = dt.date(2001, int(peak_month), 15).timetuple().tm_yday
+    return 1.0 + amplitude * np.cos(2.0 * np.pi * (doy - peak) / 365.25)
 
 
 def daily_series(knots, start: dt.date, n_days: int, *, step: bool, default: float) -> np.ndarray:

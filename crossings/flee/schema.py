@@ -19,9 +19,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from crossings.errors import ScenarioError
+from crossings.engine.rundir import check_name
 
 LOCATION_TYPES = ("conflict_zone", "town", "camp", "idpcamp", "forward")
 CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp")
@@ -37,7 +38,7 @@ def P(default: Any, desc: str, unit: str = "", source: str = "assumption", **kw:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class FleeLocation(_Strict):
@@ -368,6 +369,8 @@ class FleeScenario(_Strict):
         "map (one line each), so that `crossings show` tells what differs from the Flee "
         "folder. Default: none. Source: crossings.flee.importer."
     )
+
+    _name = field_validator("name")(classmethod(lambda cls, v: check_name(v)))
 
     @model_validator(mode="after")
     def _references(self) -> FleeScenario:

@@ -21,11 +21,12 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossings.engine.state import MAX_DAYS as _MAX_DAYS  # the longest horizon (day counters)
 from crossings.engine.timeline import CHANNELS, Timeline
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     label: str = Field("", description="Free text shown in outputs (e.g. the real operation's name).")
 
     def check(self, scenario, path: str) -> None:  # noqa: D401 - hook
@@ -84,8 +85,8 @@ class SecurityFunding(_Dated):
 
     type: Literal["security_funding"] = "security_funding"
     channel: Literal["port", "beach", "sea", "intelligence", "camps"]
-    eur_million_per_year: float = Field(0.0, ge=0, description="Extra spending rate. Unit: EUR million/year.")
-    multiplier: float = Field(1.0, ge=0, description="Multiplier on the channel's baseline spending in the window.")
+    eur_million_per_year: float = Field(0.0, ge=0, le=1e6, description="Extra spending rate. Unit: EUR million/year.")
+    multiplier: float = Field(1.0, ge=0, le=1e3, description="Multiplier on the channel's baseline spending in the window.")
 
     def shape(self, tl):
         w = _window(tl, self.start, self.end)
@@ -108,10 +109,10 @@ class CampClearance(_Base):
     type: Literal["camp_clearance"] = "camp_clearance"
     site: str = Field(description="Camp to clear.")
     date: dt.date = Field(description="Day of the (first) operation.")
-    interval_days: int | None = Field(None, ge=1, description="Repeat every N days (none = once).")
+    interval_days: int | None = Field(None, ge=1, le=_MAX_DAYS, description="Repeat every N days (none = once).")
     until: dt.date | None = Field(None, description="Last day a repeated operation may happen.")
-    buses: int = Field(ge=0, description="Buses provided.")
-    seats_per_bus: int = Field(ge=0, description="Seats per bus.")
+    buses: int = Field(ge=0, le=10_000, description="Buses provided.")
+    seats_per_bus: int = Field(ge=0, le=1_000, description="Seats per bus.")
     acceptance: float = Field(ge=0, le=1, description="Share of offered households who board (0.02 voluntary 2016, GUARDIAN-2016; 0.37 in 2023, RADIO6-2023; ~0.9 in the 2016 demolition, LINFO-2016).")
     disperse_share: float | None = Field(None, ge=0, le=1, description="Share of the rest who disperse to other camps (default: clearances.disperse_share).")
 
@@ -148,7 +149,7 @@ class RoutineEvictions(_Dated):
 
     type: Literal["routine_evictions"] = "routine_evictions"
     sites: list[str] = Field(min_length=1, description="Camps evicted.")
-    interval_days: float = Field(gt=0, description="Days between two evictions of the same camp.")
+    interval_days: float = Field(gt=0, le=_MAX_DAYS, description="Days between two evictions of the same camp.")
 
     def check(self, scenario, path):
         for s in self.sites:
@@ -169,7 +170,7 @@ class ShelterCapacity(_Dated):
 
     type: Literal["shelter_capacity"] = "shelter_capacity"
     site: str = Field(description="Shelter site.")
-    capacity: float = Field(ge=0, description="Places during the period. Unit: people.")
+    capacity: float = Field(ge=0, le=1e8, description="Places during the period. Unit: people.")
 
     def check(self, scenario, path):
         _site_check(scenario, path, self.site, ("shelter",))
@@ -189,7 +190,7 @@ class LegalRoute(_Dated):
     """
 
     type: Literal["legal_route"] = "legal_route"
-    quota_per_week: float = Field(ge=0, description="Places per week. Unit: people/week.")
+    quota_per_week: float = Field(ge=0, le=1e7, description="Places per week. Unit: people/week.")
     nationalities: list[str] = Field(default_factory=list, description="Eligible nationalities (empty = those flagged legal_route_eligible).")
     requires_uk_ties: bool = Field(False, description="Only people with ties at the destination qualify.")
 
@@ -219,7 +220,7 @@ class ReturnsAgreement(_Dated):
     """
 
     type: Literal["returns_agreement"] = "returns_agreement"
-    returns_per_week: float = Field(ge=0, description="People returned per week. Unit: people/week.")
+    returns_per_week: float = Field(ge=0, le=1e7, description="People returned per week. Unit: people/week.")
 
     def shape(self, tl):
         w = _window(tl, self.start, self.end)
@@ -235,7 +236,7 @@ class GangCrackdown(_Dated):
     """
 
     type: Literal["gang_crackdown"] = "gang_crackdown"
-    dismantle_multiplier: float = Field(2.0, ge=0, description="Multiplier on the dismantling hazard.")
+    dismantle_multiplier: float = Field(2.0, ge=0, le=1e3, description="Multiplier on the dismantling hazard.")
 
     def shape(self, tl):
         w = _window(tl, self.start, self.end)
@@ -266,7 +267,7 @@ class TrafficShock(_Dated):
     """
 
     type: Literal["traffic_shock"] = "traffic_shock"
-    multiplier: float = Field(ge=0, description="Multiplier on lorry traffic (1 = normal).")
+    multiplier: float = Field(ge=0, le=1e3, description="Multiplier on lorry traffic (1 = normal).")
 
     def shape(self, tl):
         w = _window(tl, self.start, self.end)

@@ -58,11 +58,8 @@ def eviction_kernel(
         if uniform(key, hh, 0) < move_share:
             dest = choose_camp(camp_util[nationality[i]], camps, key, hh, 10, site[i])
             if dest != site[i]:
-                t = travel_days[site[i], dest]
-                if t > 60:
-                    t = 1
                 state[i] = TRAVELLING
-                next_day[i] = day + max(1, t)
+                next_day[i] = day + max(1, travel_days[site[i], dest])
                 site[i] = dest
     return n_evicted, lost
 
@@ -174,7 +171,7 @@ class Clearances(Process):
                 t = int(sim.world.travel_days[s, dest])
                 p.state[i] = TRAVELLING
                 p.site[i] = dest
-                p.next_day[i] = day + max(1, t if t <= 60 else 1)
+                p.next_day[i] = day + max(1, t)
         sim.rec.add("people_bused", bused.size)
         sim.rec.add("people_dispersed", int((p.state[movers] == TRAVELLING).sum()) if movers.size else 0)
 

@@ -33,8 +33,8 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, LEFT
 from crossings.processes.draws import geometric_days
 
-WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE = range(6)
-OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave")
+WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS = range(7)
+OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access")
 N_OPTIONS = len(OPTION_NAMES)
 
 
@@ -240,6 +240,6 @@ class Decisions(Process):
             sim.rec.add("left_corridor", leavers.size)
         sim.today["intents"] = {
             code: order[starts[code] : ends[code]]
-            for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL)
+            for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LORRY_ACCESS)
             if ends[code] > starts[code]
         }

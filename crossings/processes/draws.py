@@ -14,17 +14,24 @@ import numpy as np
 from numba import njit
 
 from crossings.engine.rng import uniform
+from crossings.engine.state import NEVER
 
 
 @njit(cache=True)
 def geometric_days(key, slot, k, mean):
-    """Whole days >= 1 with the given mean (geometric waiting time)."""
+    """Whole days >= 1 with the given mean (geometric waiting time), at most ``NEVER``."""
     if mean <= 1.0:
         return 1
     u = uniform(key, slot, k)
     if u < 1e-300:
         u = 1e-300
-    return 1 + int(np.log(u) / np.log(1.0 - 1.0 / mean))
+    per_day = np.log(1.0 - 1.0 / mean)
+    if per_day == 0.0:  # a mean so long that 1 - 1/mean rounds to 1: the wait never ends
+        return NEVER
+    x = np.log(u) / per_day
+    if x >= NEVER - 1:
+        return NEVER
+    return 1 + int(x)
 
 
 @njit(cache=True)

@@ -60,10 +60,7 @@ def spawn_groups(
             nd = day + geometric_days(key, head, 6, decision_mean)
         else:
             st = TRAVELLING
-            t = travel_days[entry_site, dest]
-            if t > 60:
-                t = 1
-            nd = day + max(1, t)
+            nd = day + max(1, travel_days[entry_site, dest])
         for m in range(size):
             j = head + m
             state[j] = st

@@ -55,10 +55,7 @@ def movement_kernel(
             share = return_share if s == IN_SHELTER else back_share
             if uniform(key, hh, 1) < share:
                 dest = choose_camp(camp_util[nationality[i]], camps, key, hh, 10, -1)
-                t = travel_days[site[i], dest]
-                if t > 60:
-                    t = 2
-                next_day[i] = day + max(1, t)
+                next_day[i] = day + max(1, travel_days[site[i], dest])
                 counts[SHELTER_RETURNS if s == IN_SHELTER else RETURNED_BACK] += 1
                 state[i] = TRAVELLING
                 site[i] = dest

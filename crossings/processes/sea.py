@@ -39,7 +39,12 @@ def optimal_load(boat_fixed_eur, overload_cost_eur, rated, exponent, max_load):
     """People per boat minimising the cost per seat ``F / L + phi (L / R) ** gamma``:
     ``L* = (F R**gamma / (gamma phi)) ** (1 / (1 + gamma))``, clipped to [1, max_load]."""
     f = max(boat_fixed_eur, 0.0)
-    load = (f * rated**exponent / (exponent * overload_cost_eur)) ** (1.0 / (1.0 + exponent))
+    per_seat = exponent * overload_cost_eur
+    if per_seat <= 0.0:  # overloading costs nothing (underflow of tiny parameters): load fully
+        return max(max_load, 1.0) if f > 0.0 else 1.0
+    load = (f * rated**exponent / per_seat) ** (1.0 / (1.0 + exponent))
+    if not np.isfinite(load):
+        load = max_load
     return min(max(load, 1.0), max_load)
 
 
@@ -369,6 +374,13 @@ def rescue_capacity(sea, e_sea: float) -> float:
     return float(sea.rescue_capacity_people_per_day * (1.0 + sea.rescue_capacity_sea_effect * e_sea))
 
 
+def rescue_reach(sea, e_sea: float) -> float:
+    """Chance that rescuers reach a boat in distress in time when capacity suffices: patrol boats and
+    aircraft bought with money for the sea shorten the response, closing a share
+    ``sea.rescue_reach_sea_effect x E_sea`` of the gap ``1 - sea.rescue_share``."""
+    return float(1.0 - (1.0 - sea.rescue_share) * (1.0 - sea.rescue_reach_sea_effect * e_sea))
+
+
 class BoatCrossings:
     """The crossings-stage handler for boat customers (bound to the market)."""
 
@@ -429,7 +441,7 @@ class BoatCrossings:
             s.launch_crush_max, s.max_load, s.launch_crush_load_exponent,
         )
         outcome, on_landed = person_outcomes(
-            h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, s.rescue_share,
+            h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
             rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
             s.distress_death_share_unreached, s.launch_crush_death_share,
         )

@@ -12,6 +12,7 @@ file, the field and what was expected. Nothing is cached or written.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from crossings.errors import ScenarioError
 
 BUILTIN = Path(__file__).parent / "builtin"
 TEMPLATE = Path(__file__).parent / "template"
-MAX_INHERITANCE_DEPTH = 8
+MAX_INHERITANCE_DEPTH = 64
+MAX_TOML_NESTING = 64  # tables and arrays nested deeper are refused (no scenario needs more than ~4)
 
 
 def builtin_names() -> list[str]:
@@ -51,11 +53,32 @@ def read_toml(path: Path) -> dict[str, Any]:
     except (IsADirectoryError, PermissionError, OSError) as e:
         raise ScenarioError(path, "(file)", f"a readable TOML file ({e.__class__.__name__})") from None
     try:
-        return tomllib.loads(text.decode("utf-8"))
+        # utf-8-sig: a byte-order mark some editors write at the start is not part of the TOML
+        data = tomllib.loads(text.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ScenarioError(path, "(file)", "UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(path, "(syntax)", f"valid TOML ({e})") from None
+    except RecursionError:
+        raise ScenarioError(path, "(syntax)", f"tables and arrays nested at most {MAX_TOML_NESTING} levels deep") from None
+    key = _too_deep(data, MAX_TOML_NESTING)
+    if key is not None:
+        raise ScenarioError(path, key or "(scenario)", f"tables and arrays nested at most {MAX_TOML_NESTING} levels deep")
+    return data
+
+
+def _too_deep(x, levels: int, where: str = "") -> str | None:
+    """The dotted key under which ``x`` nests deeper than ``levels``, or None."""
+    if levels < 0:
+        return where
+    items = x.items() if isinstance(x, dict) else enumerate(x) if isinstance(x, list) else ()
+    for k, v in items:
+        if isinstance(v, (dict, list)):
+            sub = f"{where}[{k}]" if isinstance(k, int) else (f"{where}.{k}" if where else str(k))
+            found = _too_deep(v, levels - 1, sub)
+            if found is not None:
+                return found
+    return None
 
 
 def _merge(parent: dict, child: dict) -> dict:
@@ -70,19 +93,30 @@ def _merge(parent: dict, child: dict) -> dict:
 
 def load_dict(name_or_path: str | Path, _depth: int = 0, _relative_to: Path | None = None) -> tuple[dict, Path]:
     """The merged (inheritance resolved) raw dictionary of a scenario and its path."""
-    path = resolve(name_or_path, _relative_to)
+    data, path, _ = _load(name_or_path, _relative_to, [])
+    return data, path
+
+
+def _load(name_or_path, relative_to: Path | None, chain: list[Path]) -> tuple[dict, Path, list[tuple[Path, int]]]:
+    """Merged dictionary, path, and for each merged policy the file and index that declared it."""
+    path = resolve(name_or_path, relative_to)
     data = read_toml(path)
+    policies = data.get("policies")
+    origins = [(path, i) for i in range(len(policies))] if isinstance(policies, list) else []
     parent_ref = data.get("inherits")
     if parent_ref is not None:
         if not isinstance(parent_ref, str):
             raise ScenarioError(path, "inherits", "a built-in scenario name or a path (string)")
-        if _depth >= MAX_INHERITANCE_DEPTH:
-            raise ScenarioError(path, "inherits", f"at most {MAX_INHERITANCE_DEPTH} levels of inheritance (is there a cycle?)")
         parent_path = resolve(parent_ref, path.parent)
         if not parent_path.is_file():
             raise ScenarioError(path, "inherits", f"a built-in scenario ({', '.join(builtin_names())}) or an existing "
                                 f"scenario file; '{parent_ref}' is neither")
-        parent, _ = load_dict(parent_ref, _depth + 1, path.parent)
+        here = [p.resolve() for p in chain + [path]]
+        if parent_path.resolve() in here:
+            raise ScenarioError(path, "inherits", f"a parent that does not inherit back; '{parent_ref}' closes a cycle")
+        if len(chain) + 1 >= MAX_INHERITANCE_DEPTH:
+            raise ScenarioError(path, "inherits", f"at most {MAX_INHERITANCE_DEPTH} levels of inheritance")
+        parent, _, parent_origins = _load(parent_ref, path.parent, chain + [path])
         replace = data.pop("replace_policies", False)
         if not isinstance(replace, bool):
             raise ScenarioError(path, "replace_policies", "true or false")
@@ -91,12 +125,18 @@ def load_dict(name_or_path: str | Path, _depth: int = 0, _relative_to: Path | No
         if child_pol is not None:
             if not isinstance(child_pol, list):
                 raise ScenarioError(path, "policies", "an array of tables ([[policies]])")
-            merged["policies"] = child_pol if replace else list(parent.get("policies", [])) + child_pol
+            if replace:
+                merged["policies"] = child_pol
+            else:
+                merged["policies"] = list(parent.get("policies", [])) + child_pol
+                origins = parent_origins + origins
+        else:
+            origins = parent_origins
         merged["inherits"] = parent_ref
-        return merged, path
+        return merged, path, origins
     if "replace_policies" in data:
         raise ScenarioError(path, "replace_policies", "only allowed together with inherits")
-    return data, path
+    return data, path, origins
 
 
 def _field(loc: tuple) -> str:
@@ -111,8 +151,21 @@ def _field(loc: tuple) -> str:
     return out or "(scenario)"
 
 
+def _policy_types() -> set[str]:
+    import typing
+
+    from crossings.policies.interventions import ALL
+
+    return {typing.get_args(cls.model_fields["type"].annotation)[0] for cls in ALL}
+
+
+_POLICY_TYPES = _policy_types()
+
+
 def _describe(err: dict) -> tuple[str, str]:
     loc = tuple(err.get("loc", ()))
+    if len(loc) > 2 and loc[0] == "policies" and isinstance(loc[1], int) and isinstance(loc[2], str) and loc[2] in _POLICY_TYPES:
+        loc = loc[:2] + loc[3:]  # the union's tag (the policy type) is not a key of the file
     msg = str(err.get("msg", "invalid value"))
     typ = err.get("type", "")
     if msg.startswith("Value error, "):
@@ -134,8 +187,11 @@ def _describe(err: dict) -> tuple[str, str]:
     return _field(loc), msg + got
 
 
-def validate(data: dict, path: Path):
-    """Validate a raw dictionary into a Scenario (or a Flee scenario)."""
+def validate(data: dict, path: Path, policy_origins: list[tuple[Path, int]] | None = None):
+    """Validate a raw dictionary into a Scenario (or a Flee scenario).
+
+    ``policy_origins`` (from inheritance) names, for each policy, the file and index that
+    declared it, so that an error in a policy points at the file to edit."""
     from crossings.scenario.schema import Scenario
 
     if not isinstance(data, dict):
@@ -148,16 +204,28 @@ def validate(data: dict, path: Path):
         return Scenario.model_validate(data)
     except ValidationError as e:
         field, expected = _describe(e.errors()[0])
-        raise ScenarioError(path, field, expected) from None
+        file, field = _origin(path, field, policy_origins)
+        raise ScenarioError(file, field, expected) from None
     except (ValueError, TypeError, KeyError) as e:  # defensive: validators of nested types
         raise ScenarioError(path, "(scenario)", str(e)) from None
+    except RecursionError:
+        raise ScenarioError(path, "(scenario)", f"tables and arrays nested at most {MAX_TOML_NESTING} levels deep") from None
+
+
+def _origin(path: Path, field: str, origins: list[tuple[Path, int]] | None) -> tuple[Path, str]:
+    """``policies[k]...`` of the merged scenario as the file and index that declared policy k."""
+    m = re.match(r"policies\[(\d+)\]", field)
+    if m and origins and int(m.group(1)) < len(origins):
+        file, i = origins[int(m.group(1))]
+        return file, f"policies[{i}]" + field[m.end():]
+    return path, field
 
 
 def load_scenario(name_or_path: str | Path, **overrides: Any):
     """Load, merge and validate a scenario; ``overrides`` set top-level keys (e.g. seed)."""
-    data, path = load_dict(name_or_path)
+    data, path, origins = _load(name_or_path, None, [])
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return validate(data, path)
+    return validate(data, path, origins)
 
 
 def dump_toml(scenario) -> str:

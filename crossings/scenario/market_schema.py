@@ -12,16 +12,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
-from crossings.scenario.params import NonNeg, P, Pos, Prob
+from crossings.scenario.params import (
+    HORIZON_MAX_DAYS,
+    STRICT,
+    Days,
+    Eur,
+    EurPerPerson,
+    Exponent,
+    MemoryDays,
+    Multiplier,
+    P,
+    PerYear,
+    PosDays,
+    Prob,
+    Utility,
+)
 
 
 class Market(BaseModel):
     """The smuggling market: gangs, costs, prices, credit, entry, exit, dismantling, evasion."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     enabled: bool = P(True, "Run the smuggling market and paid crossings (boats, paid lorry places).", "", "MODEL §6")
 
     # -- gangs ---------------------------------------------------------------------------------
@@ -30,28 +44,28 @@ class Market(BaseModel):
         "assumption; UKFR-2023 (82 groups dismantled Jul 2020-Sep 2023) implies tens of groups active",
     )
     max_gangs: Annotated[int, Field(ge=1, le=250)] = P(60, "Most gangs that can be active at once (array size).", "gangs")
-    initial_capital_eur: NonNeg = P(60_000.0, "Capital of a gang on the start date or on entry.", "EUR")
+    initial_capital_eur: Eur = P(60_000.0, "Capital of a gang on the start date or on entry.", "EUR")
     initial_evasion: Prob = P(0.1, "Evasion skill (knowledge of the controls) of a new gang.", "share")
-    volume_memory_days: Pos = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
+    volume_memory_days: MemoryDays = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
 
     # -- costs ---------------------------------------------------------------------------------
-    logistics_boat_eur: NonNeg = P(
+    logistics_boat_eur: EurPerPerson = P(
         300.0, "Logistics per boat passenger and attempt: transport to the beach, lodging, life jackets, phones.", "EUR/passenger",
     )
-    logistics_lorry_eur: NonNeg = P(100.0, "Logistics per paid lorry passenger and attempt (transport to the parking area, lookouts).", "EUR/passenger")
-    driver_payment_eur: NonNeg = P(
+    logistics_lorry_eur: EurPerPerson = P(100.0, "Logistics per paid lorry passenger and attempt (transport to the parking area, lookouts).", "EUR/passenger")
+    driver_payment_eur: EurPerPerson = P(
         250.0, "Payment to a lorry driver (or loader) per passenger and attempt with no port enforcement.", "EUR/passenger",
         "assumption; SKY-2015 (lorry places EUR 500 in mid-2015) bounds cost from above",
     )
-    driver_payment_enforcement: NonNeg = P(
+    driver_payment_enforcement: Multiplier = P(
         2.0, "Relative rise of the driver payment at full port effectiveness (payment x (1 + k x E_port)): drivers ask more as checks and fines grow.",
         "dimensionless", "assumption; MT-2023 (haulier fines raised to GBP 10,000); GUARDIAN-2021 (lorry places GBP 4,000-5,000 in 2021)",
     )
-    risk_premium_eur: NonNeg = P(
+    risk_premium_eur: EurPerPerson = P(
         500.0, "Risk premium per customer at full intelligence effectiveness (compensation for the risk of arrest; premium = value x E_intel).",
         "EUR/customer", "assumption; GUARDIAN-2021 ('prices went up with each new bout of security spending')",
     )
-    fixed_cost_eur_per_day: NonNeg = P(
+    fixed_cost_eur_per_day: Eur = P(
         250.0, "A gang's overheads per day (lookouts, lodging, phones, vehicles), paid whatever its volume.", "EUR/day",
     )
 
@@ -60,24 +74,37 @@ class Market(BaseModel):
         3, "Attempts covered by one fee (documented practice: a fee buys several tries).", "attempts",
         "assumption; AP-2021 and GUARDIAN-2021 describe payments covering repeat attempts",
     )
-    demand_elasticity: Annotated[float, Field(gt=1)] = P(
+    demand_elasticity: Annotated[float, Field(gt=1, le=100)] = P(
         3.0, "Price elasticity of demand for paid places when crossing alone is as good as paying (Lerner index = HHI / elasticity).",
         "dimensionless", "assumption; Gathmann 2008 (smuggling demand is elastic), calibrate",
     )
-    demand_elasticity_floor: Annotated[float, Field(gt=1)] = P(
+    demand_elasticity_floor: Annotated[float, Field(gt=1, le=100)] = P(
         1.3, "Demand elasticity when crossing alone is impossible (customers have only waiting or leaving left).", "dimensionless",
     )
     max_lerner: Annotated[float, Field(gt=0, lt=1)] = P(0.75, "Upper bound of the Lerner index (P - c) / P, keeping the markup finite.", "share")
-    price_adjust_days: Pos = P(
+    price_adjust_days: MemoryDays = P(
         20.0, "Time scale over which posted prices move toward their target.", "days",
         "SKY-2015 (Calais lorry places EUR 500 to EUR 800-1,100 in two months)",
     )
-    asc_boat: float = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
-    asc_lorry_paid: float = P(0.0, "Alternative-specific constant of buying a paid lorry place.", "utility")
+    price_cap_buyer_quantile: Annotated[float, Field(ge=0.01, le=0.99)] = P(
+        0.632, "Quantile of risk tolerance of the buyer whose willingness to pay caps prices (the marginal buyer; 1 - 1/e = 0.632 is a buyer of mean risk tolerance).",
+        "quantile", "assumption",
+    )
+    asc_boat: Utility = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
+    asc_lorry_paid: Utility = P(0.0, "Alternative-specific constant of buying a guaranteed lorry place.", "utility")
 
     # -- paid lorry places ---------------------------------------------------------------------
+    # Two products: an access place (a gang gets the customer past the fences to a lorry; the controls
+    # are faced as when crossing alone) and a "guaranteed" place (a driver's complicity).
+    access_cost_eur: EurPerPerson = P(
+        100.0, "A gang's cost per customer and attempt of an access place (cutting fences, watching a parking, opening a lorry).", "EUR/passenger",
+        "assumption; GUARDIAN-2021 ('a few hundred euros' for a lorry place in 2014)",
+    )
+    asc_lorry_access: Utility = P(
+        0.0, "Alternative-specific constant of buying an access place, relative to hiding in a lorry alone (people.asc_lorry_alone applies too).", "utility",
+    )
     lorry_success_unenforced: Prob = P(
-        0.6, "Chance that a paid lorry attempt succeeds with no port enforcement and normal traffic (driver complicity).", "probability",
+        0.6, "Chance that a guaranteed lorry place (a driver's complicity) succeeds with no port enforcement and normal traffic.", "probability",
         "assumption; higher than lorry.success_unenforced (crossing alone)",
     )
     lorry_max_reduction: Prob = P(
@@ -89,7 +116,7 @@ class Market(BaseModel):
         0.3, "Largest share of the price a gang lends to a customer without funds, repaid after arrival (0 = no credit).", "share",
         "Friebel & Guriev 2006 (debt-financed migration); value assumption",
     )
-    credit_disutility: NonNeg = P(
+    credit_disutility: Multiplier = P(
         1.0, "Extra disutility of a price paid on credit, per unit of the share borrowed (debt bondage).", "dimensionless",
     )
     escrow_share: Prob = P(
@@ -99,28 +126,28 @@ class Market(BaseModel):
     credit_repaid_share: Prob = P(0.8, "Share of debt a gang recovers after the customer arrives.", "share", "Friebel & Guriev 2006; value assumption")
 
     # -- entry, exit, dismantling ---------------------------------------------------------------
-    entry_cost_eur: NonNeg = P(
+    entry_cost_eur: Eur = P(
         60_000.0, "Cost of setting up a gang (contacts, vehicles, first boats) with no enforcement.", "EUR",
     )
-    entry_cost_enforcement: NonNeg = P(
+    entry_cost_enforcement: Multiplier = P(
         2.0, "Relative rise of the entry cost at full enforcement (mean effectiveness of port, beach and intelligence).", "dimensionless",
         "Gochenour 2015; Auriol & Mesnard 2016 (enforcement favours large, established firms)",
     )
     entry_rate_per_day: Prob = P(
         0.05, "Chance per day that one new gang enters when expected profit is twice the entry cost (scaled linearly in between).", "1/day",
     )
-    entry_horizon_days: Pos = P(180.0, "Days of profit a would-be entrant expects (profit per active gang x horizon vs entry cost).", "days")
-    exit_patience_days: Pos = P(
+    entry_horizon_days: PosDays = P(180.0, "Days of profit a would-be entrant expects (profit per active gang x horizon vs entry cost).", "days")
+    exit_patience_days: MemoryDays = P(
         60.0, "A gang whose capital is negative exits; one whose recent profit is negative exits at rate 1 / patience.", "days",
     )
-    dismantle_rate_per_year: NonNeg = P(
+    dismantle_rate_per_year: PerYear = P(
         0.15, "Dismantling hazard of an average-sized gang with no intelligence spending (routine policing).", "1/year",
     )
-    dismantle_rate_intelligence_per_year: NonNeg = P(
+    dismantle_rate_intelligence_per_year: PerYear = P(
         1.2, "Extra dismantling hazard of an average-sized gang at full intelligence effectiveness.", "1/year",
         "UKFR-2023 (82 groups dismantled Jul 2020-Sep 2023, about 25 a year); OLTIM-2024",
     )
-    dismantle_size_exponent: NonNeg = P(
+    dismantle_size_exponent: Exponent = P(
         0.5, "Dismantling hazard scales as (gang volume / mean volume) ** exponent: larger gangs are more visible.", "dimensionless",
     )
 
@@ -129,11 +156,11 @@ class Market(BaseModel):
         0.05, "Share of revenue a gang invests in studying the controls.", "share",
         "GUARDIAN-2021 ('mafia groups who studied the controls and found ways around them'); value assumption",
     )
-    evasion_cost_eur: Pos = P(
+    evasion_cost_eur: Annotated[float, Field(gt=0, le=1e12)] = P(
         300_000.0, "Investment that closes 1 - 1/e of the gap to the maximum evasion skill.", "EUR",
     )
     evasion_max: Prob = P(0.6, "Largest evasion skill: the share of an enforcement effect a gang can avoid.", "share")
-    evasion_decay_per_year: NonNeg = P(
+    evasion_decay_per_year: PerYear = P(
         0.5, "Rate at which evasion skill is lost as the police change their tactics.", "1/year",
     )
 
@@ -141,42 +168,46 @@ class Market(BaseModel):
 class Sea(BaseModel):
     """Small-boat crossings: boat stock, loading, weather, interception, rescue, deaths."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     # -- boats and loading ---------------------------------------------------------------------
-    rated_capacity: Pos = P(
+    rated_capacity: Annotated[float, Field(ge=1, le=1000)] = P(
         10.0, "People a small inflatable boat is built to carry.", "people/boat",
         "MODEL §6 (rated capacity ~10); HO-IRREG (7 people per boat in 2018)",
     )
-    max_load: Pos = P(
+    max_load: Annotated[float, Field(ge=1, le=1000)] = P(
         80.0, "Most people a boat can physically carry.", "people/boat",
         "HO-IRREG and PRESS-2024-BOATS (53 per boat on average in 2024; loads of 60-70+ reported)",
     )
-    kit_cost_eur: NonNeg = P(
+    kit_cost_eur: EurPerPerson = P(
         6_000.0, "Cost of a boat and engine when supply is undisturbed.", "EUR/boat",
     )
-    kit_cost_seizure_effect: NonNeg = P(
+    kit_cost_seizure_effect: Multiplier = P(
         2.0, "Relative rise in the replacement cost of boats per unit of the market-wide share of boats seized (cost x (1 + k x share)).",
         "dimensionless", "assumption (seizures tighten the supply chain)",
     )
-    crew_cost_eur: NonNeg = P(1_000.0, "Crew (pilot, helpers) per boat launched.", "EUR/boat")
-    overload_cost_eur: Pos = P(
+    crew_cost_eur: EurPerPerson = P(1_000.0, "Crew (pilot, helpers) per boat launched.", "EUR/boat")
+    overload_cost_eur: Annotated[float, Field(gt=0, le=1e7)] = P(
         400.0, "Gang's cost per passenger of loading at rated capacity (time on the beach, capsized boats, lost custom); rises as (load / rated) ** exponent.",
         "EUR/passenger",
     )
-    overload_exponent: Pos = P(1.0, "Exponent of the overload cost per passenger in load / rated capacity.", "dimensionless")
-    restock_days: Pos = P(10.0, "A gang keeps a stock of boats for this many days of expected launches.", "days")
-    supply_per_gang_per_day: NonNeg = P(
+    overload_exponent: Annotated[float, Field(gt=0, le=10)] = P(1.0, "Exponent of the overload cost per passenger in load / rated capacity.", "dimensionless")
+    safe_house_share: Prob = P(
+        0.0, "Share of boat customers whom their gang lodges off-camp (safe houses, hotels, inland cities) from the purchase until it calls them to the coast; they are not camp residents meanwhile.",
+        "share", "assumption (0 = customers wait where they were)",
+    )
+    restock_days: PosDays = P(10.0, "A gang keeps a stock of boats for this many days of expected launches.", "days")
+    supply_per_gang_per_day: Annotated[float, Field(ge=0, le=1e4)] = P(
         0.6, "Most boats (with engines) one gang can obtain per day when intelligence spending is nil.", "boats/day",
     )
     supply_disruption: Prob = P(
         0.6, "Relative cut in boat supply at full intelligence effectiveness (suppliers arrested, warehouses raided).", "share",
     )
-    max_wait_days: Annotated[int, Field(ge=0)] = P(
+    max_wait_days: Annotated[int, Field(ge=0, le=HORIZON_MAX_DAYS)] = P(
         3, "Viable days a gang waits for a boat to be at least half full before launching it partly filled.", "days",
     )
-    stock_seizure_max: Prob = P(
-        0.2, "Chance that a prepared boat is seized before launch (cache found, boat slashed) at full beach and intelligence effectiveness, for a gang with no evasion skill.",
+    stock_seizure_max: Annotated[float, Field(ge=0, lt=1)] = P(
+        0.2, "Chance that a prepared boat is seized before launch (cache found, boat slashed) at full beach and intelligence effectiveness, for a gang with no evasion skill (below 1: a boat that is always seized would cost without limit).",
         "probability", "assumption; UKFR-2023 reports boats and engines seized in the thousands",
     )
 
@@ -185,12 +216,12 @@ class Sea(BaseModel):
         0.7, "Chance a single launching boat is stopped on the beach at full beach effectiveness, for a gang with no evasion skill.",
         "probability", "TIMES-2020 (41% stopped in 2019, ~60% late 2020); HASC-2022 (~50% in 2021, 42.5% in 2022)",
     )
-    congestion_boats: Pos = P(
+    congestion_boats: Annotated[float, Field(gt=0, le=1e4)] = P(
         6.0, "Other boats launching at the same time from the same coast site at which the interception chance per boat is halved (patrols overwhelmed).",
         "boats", "Wein, Liu & Motskin 2009 (apprehension depends on crossers per agent); value assumption",
     )
-    beach_return_days: NonNeg = P(1.0, "Days before people stopped on the beach are back in a camp.", "days")
-    sea_return_days: NonNeg = P(1.0, "Days before people stopped or rescued at sea are back in a camp.", "days")
+    beach_return_days: Days = P(1.0, "Days before people stopped on the beach are back in a camp.", "days")
+    sea_return_days: Days = P(1.0, "Days before people stopped or rescued at sea are back in a camp.", "days")
 
     # -- weather, distress, rescue, deaths -----------------------------------------------------------
     marginal_weather_share: Prob = P(
@@ -200,11 +231,11 @@ class Sea(BaseModel):
         0.01, "Chance a boat loaded at rated capacity gets into distress in good weather.", "probability",
         "assumption, set so deaths are ~0.01-0.2% of arrivals (HO-PQ-2024, IOM-MMP)",
     )
-    distress_overload_effect: NonNeg = P(
+    distress_overload_effect: Multiplier = P(
         1.0, "Relative rise of the distress chance per rated capacity of extra load (x (1 + k x (load / rated - 1)+)).",
         "dimensionless", "Deiana, Maheshri & Mastrobuoni 2024 (boat quality and loads drive deaths)",
     )
-    bad_weather_distress_multiplier: NonNeg = P(4.0, "Multiplier of the distress chance on marginal-weather days.", "dimensionless")
+    bad_weather_distress_multiplier: Multiplier = P(4.0, "Multiplier of the distress chance on marginal-weather days.", "dimensionless")
     rescue_share: Prob = P(
         0.95, "Chance that rescuers reach a boat in distress in time when rescue capacity suffices (one draw per boat, so deaths come in events).", "share",
         "assumption; FR-PREMAR (most boats in distress are reached: 4,900-6,310 people rescued a year)",
@@ -217,19 +248,23 @@ class Sea(BaseModel):
         0.6, "Chance that a person on a boat in distress dies when rescuers do not reach it in time.", "probability",
         "assumption; 27 of ~30 aboard died in the capsizing of 24 Nov 2021 (HO-PQ-2024)",
     )
-    rescue_capacity_people_per_day: NonNeg = P(
+    rescue_capacity_people_per_day: Annotated[float, Field(ge=0, le=1e8)] = P(
         300.0, "People in distress that rescue services can reach in one day with no money for the sea; beyond it the chance of reaching a boat falls in proportion.",
         "people/day",
     )
-    rescue_capacity_sea_effect: NonNeg = P(
+    rescue_capacity_sea_effect: Multiplier = P(
         1.0, "Relative rise in rescue capacity at full effectiveness of money for the sea (capacity x (1 + k x E_sea)): patrol boats and aircraft rescue as well as watch.",
         "dimensionless", "assumption",
+    )
+    rescue_reach_sea_effect: Prob = P(
+        0.0, "Share of the gap 1 - rescue_share that money for the sea closes at full effectiveness (patrol boats and aircraft shorten the response): reach = 1 - (1 - rescue_share) x (1 - k x E_sea).",
+        "share", "assumption (0 = money for the sea does not change how often boats are reached)",
     )
     launch_crush_max: Prob = P(
         0.0, "Chance of a crush or drowning while a boat is boarded at the water's edge, at full beach effectiveness and a full boat (x E_beach x (load / max_load) ** exponent).",
         "probability", "assumption; IOM-MMP: most 2024 deaths happened at launch in overcrowded boardings",
     )
-    launch_crush_load_exponent: NonNeg = P(
+    launch_crush_load_exponent: Exponent = P(
         6.0, "How steeply the crush risk rises as the load approaches the most a boat can carry.", "dimensionless",
         "assumption",
     )
@@ -249,11 +284,11 @@ class Sea(BaseModel):
         "deaths and attempts people see.", "probability",
         "assumption (a dinghy across the world's busiest shipping lane was seen as near-suicidal before small-boat crossings began)",
     )
-    prior_weight_attempts: NonNeg = P(
+    prior_weight_attempts: Annotated[float, Field(gt=0, le=1e9)] = P(
         2000.0, "Weight of the prior death risk, in boat attempts: how many observed attempts it takes to "
         "move the belief halfway to the observed rate.", "attempts",
     )
-    risk_memory_days: Pos = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
+    risk_memory_days: MemoryDays = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
     initial_success_belief: Prob | None = P(
         None, "Success per boat attempt that camps believe on the first day (none = the gangs' expected "
         "success); camps then learn from the attempts they see.", "probability",

@@ -11,15 +11,31 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from crossings.policies.interventions import Intervention
 from crossings.scenario.market_schema import Market, Sea
-from crossings.scenario.params import NonNeg, P, Prob
+from crossings.scenario.params import (
+    HORIZON_MAX_DAYS,
+    STRICT,
+    Days,
+    Eur,
+    EurMillion,
+    EurPerPerson,
+    Exponent,
+    MemoryDays,
+    Multiplier,
+    P,
+    PeopleCount,
+    PosDays,
+    Prob,
+    Utility,
+)
+from crossings.engine.rundir import check_name
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = STRICT
 
 
 class Site(Strict):
@@ -33,17 +49,17 @@ class Site(Strict):
     )
     lat: float = Field(description="Latitude (WGS84 degrees).", ge=-90, le=90)
     lon: float = Field(description="Longitude (WGS84 degrees).", ge=-180, le=180)
-    capacity: NonNeg = P(
+    capacity: PeopleCount = P(
         0.0,
         "Camps: soft capacity above which density raises tension and crowding; shelters: places "
         "(hard). Ignored for other kinds.",
         "people",
     )
-    attractiveness: float = P(
+    attractiveness: Utility = P(
         0.0, "Baseline utility of settling at this camp (services, proximity to departure points).",
         "utility units",
     )
-    initial_population: NonNeg = P(0.0, "People living here on the start date (camps only).", "people")
+    initial_population: PeopleCount = P(0.0, "People living here on the start date (camps only).", "people")
     source: str = Field("", description="Where the site's figures come from.")
 
 
@@ -52,7 +68,7 @@ class Route(Strict):
 
     a: str = Field(description="Name of one end (must be a declared site).")
     b: str = Field(description="Name of the other end (must be a declared site).")
-    days: NonNeg = Field(description="Travel time in days (0 = same day). Routes are symmetric.")
+    days: Days = Field(description="Travel time in days (0 = same day; rounded to whole days). Routes are symmetric.")
 
 
 class Knot(Strict):
@@ -64,17 +80,17 @@ class Nationality(Strict):
     """A group of people with a shared network, funds distribution and arrival share."""
 
     name: str = Field(min_length=1)
-    share: list[tuple[dt.date, NonNeg]] = Field(
+    share: list[tuple[dt.date, Annotated[float, Field(ge=0, le=1e6)]]] = Field(
         description="Share of arrivals, as [date, share] knots (step function, normalised across "
         "nationalities each day)."
     )
-    funds_median_eur: NonNeg = P(1500.0, "Median funds on arrival (log-normal).", "EUR")
-    funds_sigma: NonNeg = P(0.8, "Log-scale spread of funds on arrival.", "log EUR")
+    funds_median_eur: EurPerPerson = P(1500.0, "Median funds on arrival (log-normal).", "EUR")
+    funds_sigma: Annotated[float, Field(ge=0, le=5)] = P(0.8, "Log-scale spread of funds on arrival.", "log EUR")
     family_share: Prob = P(0.1, "Share of arriving groups who are families with children.", "share")
     unaccompanied_minor_share: Prob = P(0.05, "Share of arriving groups who are unaccompanied minors.", "share")
     uk_ties_share: Prob = P(0.3, "Share with family or community at the destination.", "share")
     legal_route_eligible: bool = P(False, "Whether this nationality qualifies for a legal route when one exists.")
-    camp_network: dict[str, NonNeg] = P(
+    camp_network: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = P(
         {}, "Extra utility of settling at named camps (nationality networks).", "utility units"
     )
     source: str = Field("", description="Where the shares and funds come from.")
@@ -93,16 +109,23 @@ class Nationality(Strict):
 class Inflow(Strict):
     """People arriving in the border region (exogenous, with optional deterrence)."""
 
-    knots: list[tuple[dt.date, NonNeg]] = Field(
+    knots: list[tuple[dt.date, PeopleCount]] = Field(
         description="Arrivals per day as [date, people_per_day] knots, linearly interpolated. "
         "Unit: people/day."
     )
-    deterrence_elasticity: float = P(
+    deterrence_elasticity: Annotated[float, Field(ge=-3, le=3)] = P(
         -0.1,
         "Elasticity of inflow with respect to total enforcement effectiveness (relative to the "
         "start). 0 switches the response off.",
         "dimensionless",
         "Gathmann 2008; Angelucci 2012 (about -0.1)",
+    )
+    seasonal_amplitude: Prob = P(
+        0.0, "Relative seasonal swing of arrivals around the knots (the knots give the mean): arrivals x (1 + amplitude x cos(2 pi (day of year - peak) / 365.25)).",
+        "share", "assumption (0 = no seasonality)",
+    )
+    seasonal_peak_month: Annotated[int, Field(ge=1, le=12)] = P(
+        8, "Month in which arrivals peak (the middle of the month).", "month", "assumption",
     )
     entry_site: str = P("", "Site people travel from on arrival (default: the first 'elsewhere' site).")
     source: str = Field("", description="Where the knots come from.")
@@ -128,7 +151,7 @@ class Spending(Strict):
     )
     start: dt.date
     end: dt.date
-    eur_million: NonNeg = Field(description="Total spent over [start, end]. Unit: EUR million.")
+    eur_million: EurMillion = Field(description="Total spent over [start, end]. Unit: EUR million.")
     source: str = Field("", description="Source key (see data/SOURCES.md) or 'assumption'.")
     note: str = ""
 
@@ -139,70 +162,108 @@ class Spending(Strict):
         return self
 
 
+class Depreciation(Strict):
+    """Rate at which each channel's enforcement stock loses value (``[enforcement.depreciation_per_year]``).
+
+    A channel left out takes the default below; one number instead of the table sets every channel."""
+
+    port: Annotated[float, Field(ge=0, le=365.25)] = P(0.1, "Ports and the tunnel: fences and scanners last.", "1/year")
+    beach: Annotated[float, Field(ge=0, le=365.25)] = P(1.0, "Beach patrols: mostly wages.", "1/year")
+    sea: Annotated[float, Field(ge=0, le=365.25)] = P(0.5, "Maritime interception.", "1/year")
+    intelligence: Annotated[float, Field(ge=0, le=365.25)] = P(0.5, "Investigations of smuggling networks.", "1/year")
+    camps: Annotated[float, Field(ge=0, le=365.25)] = P(1.0, "Camp operations.", "1/year")
+
+
+class HalfSaturation(Strict):
+    """Stock at which each channel reaches 1 - 1/e of its maximum effect
+    (``[enforcement.half_saturation_eur_million]``); a channel left out takes the default below."""
+
+    port: EurMillion = P(60.0, "Ports and the tunnel.", "EUR million", "assumption, diminishing returns as in Hanson & Spilimbergo 1999")
+    beach: EurMillion = P(150.0, "Beach patrols.", "EUR million", "assumption, diminishing returns as in Hanson & Spilimbergo 1999")
+    sea: EurMillion = P(100.0, "Maritime interception.", "EUR million", "assumption, diminishing returns as in Hanson & Spilimbergo 1999")
+    intelligence: EurMillion = P(40.0, "Investigations of smuggling networks.", "EUR million", "assumption, diminishing returns as in Hanson & Spilimbergo 1999")
+    camps: EurMillion = P(30.0, "Camp operations.", "EUR million", "assumption, diminishing returns as in Hanson & Spilimbergo 1999")
+
+
+class InitialStock(Strict):
+    """Enforcement stock of each channel on the start date (``[enforcement.initial_stock_eur_million]``);
+    a channel left out starts at the steady state of its first day's spending."""
+
+    port: EurMillion | None = P(None, "Ports and the tunnel (none = steady state of the first day's spending).", "EUR million")
+    beach: EurMillion | None = P(None, "Beach patrols (none = steady state).", "EUR million")
+    sea: EurMillion | None = P(None, "Maritime interception (none = steady state).", "EUR million")
+    intelligence: EurMillion | None = P(None, "Investigations (none = steady state).", "EUR million")
+    camps: EurMillion | None = P(None, "Camp operations (none = steady state).", "EUR million")
+
+
 class Enforcement(Strict):
     """How money turns into effect (diminishing returns, depreciating stock)."""
 
     spending: list[Spending] = Field(default_factory=list, description="Spending by channel over time.")
-    depreciation_per_year: dict[str, NonNeg] | NonNeg = P(
-        {"port": 0.1, "beach": 1.0, "sea": 0.5, "intelligence": 0.5, "camps": 1.0},
-        "Rate at which each channel's enforcement stock loses value (one number for all channels, or "
-        "one per channel); the stock is the depreciated sum of past spending. Fences and scanners "
-        "last (port), patrols are mostly wages (beach).",
-        "1/year",
-        "assumption",
+    depreciation_per_year: Depreciation = Field(
+        default_factory=Depreciation,
+        description="Rate at which each channel's enforcement stock loses value (a table with one rate "
+        "per channel, or one number for all channels); the stock is the depreciated sum of past spending. "
+        "Channels left out take their documented defaults (table below). Unit: 1/year (at most 365.25: "
+        "the whole stock lost in a day). Source: assumption.",
     )
-    initial_stock_eur_million: dict[str, NonNeg] = P(
-        {},
-        "Enforcement stock of a channel on the start date (infrastructure and staff already in "
-        "place); channels not listed start at the steady state of their first day's spending.",
-        "EUR million",
+    initial_stock_eur_million: InitialStock = Field(
+        default_factory=InitialStock,
+        description="Enforcement stock of a channel on the start date (infrastructure and staff already in "
+        "place); channels not listed start at the steady state of their first day's spending. Unit: EUR million.",
     )
-    half_saturation_eur_million: dict[str, NonNeg] = P(
-        {"port": 60.0, "beach": 150.0, "sea": 100.0, "intelligence": 40.0, "camps": 30.0},
-        "Stock at which a channel reaches 1 - 1/e of its maximum effect (effectiveness = "
-        "1 - exp(-stock / half_saturation)).",
-        "EUR million",
-        "assumption, diminishing returns as in Hanson & Spilimbergo 1999",
+    half_saturation_eur_million: HalfSaturation = Field(
+        default_factory=HalfSaturation,
+        description="Stock at which a channel reaches 1 - 1/e of its maximum effect (effectiveness = "
+        "1 - exp(-stock / half_saturation)); channels left out take their documented defaults (table below). "
+        "Unit: EUR million. Source: assumption, diminishing returns as in Hanson & Spilimbergo 1999.",
     )
+
+    @field_validator("depreciation_per_year", mode="before")
+    @classmethod
+    def _one_rate_for_all(cls, v):
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return {ch: v for ch in Depreciation.model_fields}
+        return v
 
 
 class People(Strict):
     """Decisions of people in the corridor (multinomial logit, Klabunde & Willekens 2016)."""
 
-    decision_interval_days: Annotated[float, Field(gt=0)] = P(
+    decision_interval_days: PosDays = P(
         7.0, "Mean days between two decisions of a person in a camp (geometric).", "days",
         "assumption; ~20 lorry attempts per person-year in 2015-16 (BBC-FOI-2017 detections / camp population)",
     )
-    beta_success: float = P(6.0, "Utility per unit of expected success probability of an option.", "utility")
-    beta_cost_per_1000_eur: float = P(0.6, "Disutility per EUR 1,000 of price, scaled by 1/(funds share).", "utility")
-    beta_risk: float = P(400.0, "Disutility per unit of death probability, divided by risk tolerance.", "utility")
-    asc_lorry_alone: float = P(-0.6, "Alternative-specific constant of hiding in a lorry alone.", "utility")
-    asc_leave: float = P(-5.5, "Alternative-specific constant of leaving the corridor.", "utility")
-    beta_leave_per_month: float = P(0.08, "Extra utility of leaving per month spent in the corridor.", "utility")
-    beta_leave_per_failed_attempt: float = P(0.03, "Extra utility of leaving per failed attempt.", "utility")
-    beta_uk_ties: float = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination.", "utility")
-    asc_legal_route: float = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
-    own_failure_discount: NonNeg = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
-    belief_memory_days: Annotated[float, Field(gt=0)] = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
-    risk_tolerance_mean: Annotated[float, Field(gt=0)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
-    income_eur_per_day: NonNeg = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
+    beta_success: Utility = P(6.0, "Utility per unit of expected success probability of an option.", "utility")
+    beta_cost_per_1000_eur: Utility = P(0.6, "Disutility per EUR 1,000 of price, scaled by 1/(funds share).", "utility")
+    beta_risk: Utility = P(400.0, "Disutility per unit of death probability, divided by risk tolerance.", "utility")
+    asc_lorry_alone: Utility = P(-0.6, "Alternative-specific constant of hiding in a lorry alone.", "utility")
+    asc_leave: Utility = P(-5.5, "Alternative-specific constant of leaving the corridor.", "utility")
+    beta_leave_per_month: Utility = P(0.08, "Extra utility of leaving per month spent in the corridor.", "utility")
+    beta_leave_per_failed_attempt: Utility = P(0.03, "Extra utility of leaving per failed attempt.", "utility")
+    beta_uk_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination.", "utility")
+    asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
+    own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
+    belief_memory_days: MemoryDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
+    risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
+    income_eur_per_day: EurPerPerson = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
 
 
 class Camps(Strict):
     """Camp choice, density, tension and incidents."""
 
-    beta_network: float = P(0.8, "Utility per log(1 + compatriots at the camp).", "utility", "assumption; nationality networks (MODEL §6)")
-    beta_crowding: float = P(1.0, "Disutility per unit of density above soft capacity.", "utility")
-    incident_rate_per_1000_per_day: NonNeg = P(0.02, "Incidents (brawls involving ~30 people) per 1,000 residents per day at density 1.", "1/(1000 people day)", "assumption (HRW-2021 describes recurrent fights)")
-    incident_density_exponent: NonNeg = P(1.5, "Incidents rise as density**exponent above soft capacity.", "dimensionless")
-    incident_mix_effect: NonNeg = P(1.0, "Relative rise in incidents per unit of nationality diversity (1 - sum of squared shares).", "dimensionless")
-    people_per_incident: NonNeg = P(30.0, "People involved per incident.", "people", "MODEL §6 (brawls involving ~30 people)")
-    clearance_hazard_per_incident: NonNeg = P(0.0, "Chance per incident that it triggers a major clearance of the camp (0 = only scheduled clearances).", "probability")
+    beta_network: Utility = P(0.8, "Utility per log(1 + compatriots at the camp).", "utility", "assumption; nationality networks (MODEL §6)")
+    beta_crowding: Utility = P(1.0, "Disutility per unit of density above soft capacity.", "utility")
+    incident_rate_per_1000_per_day: Annotated[float, Field(ge=0, le=1000)] = P(0.02, "Incidents (brawls involving ~30 people) per 1,000 residents per day at density 1.", "1/(1000 people day)", "assumption (HRW-2021 describes recurrent fights)")
+    incident_density_exponent: Exponent = P(1.5, "Incidents rise as density**exponent above soft capacity.", "dimensionless")
+    incident_mix_effect: Multiplier = P(1.0, "Relative rise in incidents per unit of nationality diversity (1 - sum of squared shares).", "dimensionless")
+    people_per_incident: Annotated[float, Field(ge=0, le=1e4)] = P(30.0, "People involved per incident.", "people", "MODEL §6 (brawls involving ~30 people)")
+    clearance_hazard_per_incident: Prob = P(0.0, "Chance per incident that it triggers a major clearance of the camp (0 = only scheduled clearances).", "probability")
     off_camp_share: Prob = P(
         0.1, "Share of people settling at a corridor site who wait off-camp (towns, relatives, rented rooms, inland cities) rather than in its camp, when they can pay for a month of it.", "share",
         "assumption; HRW-2021 and HRO-2020 describe people sleeping in towns and moving to the coast only to cross",
     )
-    off_camp_cost_eur_per_day: NonNeg = P(
+    off_camp_cost_eur_per_day: EurPerPerson = P(
         3.0, "Daily cost of waiting off-camp (rooms, transport to the coast); people who can no longer pay it move into the camp.", "EUR/day",
         "assumption",
     )
@@ -211,8 +272,8 @@ class Camps(Strict):
 class Clearances(Strict):
     """Routine evictions and major operations."""
 
-    eviction_funds_loss_eur: NonNeg = P(2.0, "Belongings lost per person per eviction (tents, sleeping bags, phones), on average over residents.", "EUR", "derived from HRO-2022: 5,794 tents and tarps seized in 2021 over 1,229 operations, at ~EUR 30 an item and ~1,500 residents exposed, with one modelled operation standing for ~5-10 observed ones")
-    eviction_delay_days: NonNeg = P(1.0, "Days an eviction delays the person's next attempt.", "days")
+    eviction_funds_loss_eur: EurPerPerson = P(2.0, "Belongings lost per person per eviction (tents, sleeping bags, phones), on average over residents.", "EUR", "derived from HRO-2022: 5,794 tents and tarps seized in 2021 over 1,229 operations, at ~EUR 30 an item and ~1,500 residents exposed, with one modelled operation standing for ~5-10 observed ones")
+    eviction_delay_days: Days = P(1.0, "Days an eviction delays the person's next attempt.", "days")
     eviction_off_camp_share: Prob = P(
         0.05, "Share of evicted camp residents who then wait off-camp (if they can pay for a month of it) rather than rebuild in the camp.", "share",
         "assumption; HRW-2021: evictions every ~48 hours push people to hide in woods and towns",
@@ -220,19 +281,19 @@ class Clearances(Strict):
     eviction_move_share: Prob = P(0.05, "Share of evicted people who resettle at another camp rather than the same place.", "share", "assumption; HRW-2021: people resettle within hours")
     disperse_share: Prob = P(0.5, "In a major clearance, share of people not bused who disperse to other sites (the rest stay).", "share")
     minor_acceptance_boost: Prob = P(0.5, "Extra acceptance for households with minors (protection offers).", "share")
-    eviction_cost_eur: NonNeg = P(5000.0, "Public cost of one routine eviction operation.", "EUR")
-    bus_cost_eur: NonNeg = P(3000.0, "Public cost of one bus in a major clearance.", "EUR")
-    triggered_buses: NonNeg = P(25, "Buses in a clearance triggered by incidents.", "buses", "the Calais operation of Nov 2023 (RADIO6-2023)")
-    triggered_seats_per_bus: NonNeg = P(20, "Seats per bus in a triggered clearance.", "seats")
+    eviction_cost_eur: Eur = P(5000.0, "Public cost of one routine eviction operation.", "EUR")
+    bus_cost_eur: Eur = P(3000.0, "Public cost of one bus in a major clearance.", "EUR")
+    triggered_buses: Annotated[int, Field(ge=0, le=10_000)] = P(25, "Buses in a clearance triggered by incidents.", "buses", "the Calais operation of Nov 2023 (RADIO6-2023)")
+    triggered_seats_per_bus: Annotated[int, Field(ge=0, le=1_000)] = P(20, "Seats per bus in a triggered clearance.", "seats")
     triggered_acceptance: Prob = P(0.37, "Acceptance in a triggered clearance.", "share", "RADIO6-2023 (~300 of ~800)")
 
 
 class Shelters(Strict):
     """Reception centres away from the border."""
 
-    stay_days_mean: Annotated[float, Field(gt=0)] = P(10.0, "Mean days in a shelter before deciding to stay in the asylum system or return.", "days", "assumption; ATLANTICO-2017 (most returns within a week)")
+    stay_days_mean: PosDays = P(10.0, "Mean days in a shelter before deciding to stay in the asylum system or return.", "days", "assumption; ATLANTICO-2017 (most returns within a week)")
     return_share: Prob = P(0.4, "Share of people leaving shelters who return to the border.", "share", "RADIO6-2017 (40% left CAES shelters); ATLANTICO-2017 (0.63 within a week)")
-    cost_per_place_day_eur: NonNeg = P(30.0, "Public cost per occupied place per day.", "EUR")
+    cost_per_place_day_eur: EurPerPerson = P(30.0, "Public cost per occupied place per day.", "EUR")
 
 
 class Lorry(Strict):
@@ -252,13 +313,13 @@ class Lorry(Strict):
     )
     max_reduction: Prob = P(0.9, "Largest relative cut in passing the controls that port enforcement can achieve.", "share")
     death_risk: Prob = P(0.0002, "Chance of death per lorry attempt.", "probability", "assumption (deaths in lorries are rare but recurrent)")
-    caught_return_days: NonNeg = P(1.0, "Days before a detected person is back in a camp.", "days")
+    caught_return_days: Days = P(1.0, "Days before a detected person is back in a camp.", "days")
 
 
 class Outflow(Strict):
     """Leaving the corridor and returns."""
 
-    returned_back_days: NonNeg = P(21.0, "Days before a person returned under a returns agreement is back in the corridor.", "days")
+    returned_back_days: Days = P(21.0, "Days before a person returned under a returns agreement is back in the corridor.", "days")
     returned_back_share: Prob = P(0.5, "Share of returned people who come back to the border (others leave).", "share")
 
 
@@ -281,10 +342,14 @@ class Scenario(Strict):
     start: dt.date = Field(description="First simulated day.")
     end: dt.date = Field(description="Last simulated day (inclusive).")
     seed: Annotated[int, Field(ge=0, lt=2**63)] = P(1, "Seed of every random stream.")
-    scale: Annotated[float, Field(ge=1)] = P(1.0, "People represented by one agent.", "people/agent")
-    sites: list[Site]
+    scale: Annotated[float, Field(ge=1, le=1e6)] = P(
+        1.0, "People represented by one agent: at most sea.max_load when boats run; a run warns when a boat at its rated capacity holds fewer than five agents or a bus fewer than one (docs/scenarios.md, Scale, measures how large a scale stays faithful).", "people/agent"
+    )
+    sites: list[Site] = Field(min_length=1, max_length=1000, description="Every place of the world (at least a camp and the destination).")
     routes: list[Route] = Field(default_factory=list)
-    nationalities: list[Nationality]
+    nationalities: list[Nationality] = Field(
+        min_length=1, max_length=127, description="Groups of people by network, funds and arrival share (1 to 127)."
+    )
     inflow: Inflow
     enforcement: Enforcement = Field(default_factory=Enforcement)
     people: People = Field(default_factory=People)
@@ -296,15 +361,24 @@ class Scenario(Strict):
     weather: Weather = Field(default_factory=Weather)
     market: Market = Field(default_factory=Market)
     sea: Sea = Field(default_factory=Sea)
-    lorry_traffic: list[tuple[dt.date, NonNeg]] = P(
+    lorry_traffic: list[tuple[dt.date, Multiplier]] = P(
         [], "Lorry-traffic multiplier knots [date, multiplier] (step function; 1 = normal).", "multiplier"
     )
     policies: list[Intervention] = Field(default_factory=list, description="Interventions on the timeline.")
+
+    _name = field_validator("name")(classmethod(lambda cls, v: check_name(v)))
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
         if self.end < self.start:
             raise ValueError("end: must not be before start")
+        n_days = (self.end - self.start).days + 1
+        if n_days > HORIZON_MAX_DAYS:
+            raise ValueError(f"end: a horizon of at most {HORIZON_MAX_DAYS} days from start; this one has {n_days}")
+        kinds = {s.kind for s in self.sites}
+        for k in ("camp", "destination"):
+            if k not in kinds:
+                raise ValueError(f"sites: at least one site of kind '{k}' is required")
         names = [s.name for s in self.sites]
         seen: set[str] = set()
         for i, n in enumerate(names):
@@ -315,16 +389,44 @@ class Scenario(Strict):
             for end in ("a", "b"):
                 if getattr(r, end) not in seen:
                     raise ValueError(f"routes[{i}].{end}: unknown site '{getattr(r, end)}'; expected one of the declared sites")
-        kinds = {s.kind for s in self.sites}
-        for k in ("camp", "destination"):
-            if k not in kinds:
-                raise ValueError(f"sites: at least one site of kind '{k}' is required")
         for i, nat in enumerate(self.nationalities):
             for camp in nat.camp_network:
                 if camp not in seen:
                     raise ValueError(f"nationalities[{i}].camp_network: unknown site '{camp}'")
         if self.inflow.entry_site and self.inflow.entry_site not in seen:
             raise ValueError(f"inflow.entry_site: unknown site '{self.inflow.entry_site}'")
+        _check_connected(self)
+        if self.market.enabled and "coast" in kinds and self.scale > self.sea.max_load:
+            raise ValueError(
+                f"scale: at most sea.max_load ({self.sea.max_load:g}) people per agent, so that a boat can carry "
+                f"one agent (got {self.scale:g}); see docs/scenarios.md, Scale"
+            )
         for i, pol in enumerate(self.policies):
             pol.check(self, f"policies[{i}]")
         return self
+
+
+def _check_connected(sc: Scenario) -> None:
+    """Every site but the destination must be reachable by routes from the first camp.
+
+    People travel between camps, shelters, the entry site and the rest of the world along the
+    shortest chain of routes; a site with no route to the camps could never be reached (the
+    destination is reached by crossing, not by a route)."""
+    neighbours: dict[str, set[str]] = {s.name: set() for s in sc.sites}
+    for r in sc.routes:
+        neighbours[r.a].add(r.b)
+        neighbours[r.b].add(r.a)
+    first_camp = next(s.name for s in sc.sites if s.kind == "camp")
+    reached = {first_camp}
+    todo = [first_camp]
+    while todo:
+        for n in neighbours[todo.pop()]:
+            if n not in reached:
+                reached.add(n)
+                todo.append(n)
+    for i, s in enumerate(sc.sites):
+        if s.kind != "destination" and s.name not in reached:
+            raise ValueError(
+                f"routes: no route (or chain of routes) connects {s.kind} '{s.name}' (sites[{i}]) to camp "
+                f"'{first_camp}'; add a [[routes]] entry for it (only the destination needs none)"
+            )

@@ -19,7 +19,7 @@ class Gangs:
         "capital", "boats", "evasion", "volume", "profit", "price_boat", "price_lorry", "cost_boat",
         "cost_lorry", "markup_boat", "markup_lorry", "load", "success_boat", "success_lorry",
         "stock_seizure", "beach_interception", "waiting_days", "revenue_last", "cash_today", "costs_today", "revenue_today",
-        "attempts_today",
+        "attempts_today", "price_access", "cost_access", "markup_access", "success_access",
     )
 
     def __init__(self, n: int, n_sites: int):

@@ -71,14 +71,18 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_STOCK_MAX, PAR_E_BEACH, PAR_E_INTEL, PAR_BEACH_MAX, PAR_CROWDING, PAR_CONGESTION, PAR_P_SEA, PAR_KIT,
  PAR_CREW, PAR_PHI, PAR_RATED, PAR_GAMMA, PAR_MAX_LOAD, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_LOG_BOAT,
  PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
- PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, N_PAR) = range(37)
+ PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, PAR_CONTROLS_S0, PAR_CONTROLS_RED, PAR_ACCESS_COST,
+ PAR_ASC_ACCESS, N_PAR) = range(41)
 
 
 @njit(cache=True)
 def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, cost_boat, markup_lorry, markup_boat,
-                 load, success_lorry, success_boat, stock_seiz, beach_int, par):
-    """Costs per customer, loads and posted prices of every active gang (arrays updated in place).
-    Returns the Herfindahl index of recent volume."""
+                 load, success_lorry, success_boat, stock_seiz, beach_int, par, price_access, cost_access,
+                 markup_access, success_access):
+    """Costs per customer, loads and posted prices of every active gang (arrays updated in place) for
+    its three products: a guaranteed lorry place (mode 0), a boat place (mode 1) and a lorry access
+    place (mode 2: past the fences to a lorry; the controls are faced as alone, with the gang's
+    knowledge of them). Returns the Herfindahl index of recent volume."""
     n_fee = int(par[PAR_N_FEE])
     act = np.flatnonzero(active)
     h = hhi(volume[act])
@@ -100,30 +104,34 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
         success_boat[j] = sb
         seat = seat_cost(L, fixed, par[PAR_PHI], par[PAR_RATED], par[PAR_GAMMA])
         cost_boat[j] = expected_attempts(sb, n_fee) * (seat + par[PAR_LOG_BOAT]) + par[PAR_PREMIUM]
+        sa = par[PAR_CONTROLS_S0] * par[PAR_TRAFFIC] * (1.0 - par[PAR_CONTROLS_RED] * par[PAR_E_PORT] * (1.0 - ev))
+        success_access[j] = sa
+        cost_access[j] = expected_attempts(sa, n_fee) * par[PAR_ACCESS_COST] + par[PAR_PREMIUM]
         mean_sl += sl / act.shape[0]
         mean_sb += sb / act.shape[0]
     a = par[PAR_ADJUST]
-    for mode in range(2):
-        mean_s = mean_sl if mode == 0 else mean_sb
+    for mode in range(3):
+        if mode == 0:
+            prices, costs, markups, succ_arr = price_lorry, cost_lorry, markup_lorry, success_lorry
+            asc, risk, mean_s = par[PAR_ASC_LORRY], par[PAR_DEATH_LORRY], mean_sl
+        elif mode == 1:
+            prices, costs, markups, succ_arr = price_boat, cost_boat, markup_boat, success_boat
+            asc, risk, mean_s = par[PAR_ASC_BOAT], par[PAR_DEATH_BOAT], mean_sb
+        else:
+            prices, costs, markups, succ_arr = price_access, cost_access, markup_access, success_access
+            asc, risk, mean_s = par[PAR_ASC_ACCESS], par[PAR_DEATH_LORRY], mean_sl
         eps = demand_elasticity(par[PAR_ALONE], mean_s, par[PAR_ELAST], par[PAR_ELAST_FLOOR])
         mu = markup(h, eps, par[PAR_MAX_LERNER])
-        asc = par[PAR_ASC_LORRY] if mode == 0 else par[PAR_ASC_BOAT]
-        risk = par[PAR_DEATH_LORRY] if mode == 0 else par[PAR_DEATH_BOAT]
         for j in act:
-            succ = success_lorry[j] if mode == 0 else success_boat[j]
-            cost = cost_lorry[j] if mode == 0 else cost_boat[j]
+            succ = succ_arr[j]
+            cost = costs[j]
             v_paid = asc + par[PAR_BETA_S] * episode_success(succ, n_fee) - par[PAR_BETA_RISK] * risk / par[PAR_RISK_TOL]
             cap = (v_paid - par[PAR_OUTSIDE]) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
             target = max(min(cost * mu, cap), cost)
-            old = price_lorry[j] if mode == 0 else price_boat[j]
+            old = prices[j]
             new = target if old <= 0.0 else old + a * (target - old)
-            mk = new / cost if cost > 0 else 1.0
-            if mode == 0:
-                price_lorry[j] = new
-                markup_lorry[j] = mk
-            else:
-                price_boat[j] = new
-                markup_boat[j] = mk
+            prices[j] = new
+            markups[j] = new / cost if cost > 0 else 1.0
     return h
 
 

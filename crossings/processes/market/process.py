@@ -13,13 +13,13 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, TRAVELLING
 from crossings.engine.timeline import COAST, PORT
 from crossings.processes.crossings import lorry_alone_success
-from crossings.processes.decisions import BOAT, LORRY_ALONE, LORRY_PAID
-from crossings.processes.draws import memory_weight
-from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_TAKEOVER
+from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
+from crossings.processes.draws import memory_weight, uniform_slots
+from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
 from crossings.processes.market.gangs import Gangs, book_kernel, relative_volume
 from crossings.processes.market.pricing import (
-    N_PAR, PAR_ADJUST, PAR_ALONE, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
+    N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
     PAR_E_PORT, PAR_ELAST, PAR_ELAST_FLOOR, PAR_GAMMA, PAR_KIT, PAR_LOG_BOAT, PAR_LOG_LORRY, PAR_LORRY_RED,
     PAR_LORRY_S0, PAR_MAX_LERNER, PAR_MAX_LOAD, PAR_N_FEE, PAR_OUTSIDE, PAR_P_SEA, PAR_PHI, PAR_PREMIUM, PAR_RATED,
@@ -138,7 +138,7 @@ class Market(Process):
         """The price people hear about in camps: the volume-weighted mean posted price of gangs
         offering the mode, or None if nobody offers it."""
         g = self.g
-        price = g.price_boat if code == BOAT else g.price_lorry
+        price = self.prices(code)
         n, mean = posted_price_kernel(g.active, g.home_coast, code == BOAT, self.ports.size > 0, price, g.volume)
         return float(mean) if n else None
 
@@ -286,7 +286,9 @@ class Market(Process):
         tl = sim.timeline
         e = self.enforcement(day)
         alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
-        risk_t = pp.risk_tolerance_mean
+        # the buyer whose willingness to pay caps prices: risk tolerance is exponential, so the
+        # q-quantile buyer has risk tolerance -mean x ln(1 - q) (q = 1 - 1/e gives the mean)
+        risk_t = pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile)
         v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
@@ -325,9 +327,14 @@ class Market(Process):
         par[PAR_OUTSIDE] = max(v_alone, 0.0) if sim.has_ports else 0.0  # crossing alone, or waiting (utility 0)
         par[PAR_BETA_COST] = pp.beta_cost_per_1000_eur / 1000.0
         par[PAR_ADJUST] = memory_weight(m.price_adjust_days)
+        par[PAR_CONTROLS_S0] = sc.lorry.success_unenforced
+        par[PAR_CONTROLS_RED] = sc.lorry.max_reduction
+        par[PAR_ACCESS_COST] = m.access_cost_eur
+        par[PAR_ASC_ACCESS] = pp.asc_lorry_alone + m.asc_lorry_access
         self.hhi = price_kernel(
             g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
             g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
+            g.price_access, g.cost_access, g.markup_access, g.success_access,
         )
 
     def _record(self, day: int) -> None:
@@ -362,12 +369,13 @@ class Market(Process):
         m = sim.scenario.market
         g = self.g
         self.ensure_capacity()
-        prices = g.price_boat if code == BOAT else g.price_lorry
+        prices = self.prices(code)
         bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
         # gang weights: log(volume + 0.2 x mean volume of those offering + 1e-6) - bc x price
         ok, log_x = sell_log_argument(g.active, g.home_coast, code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
+        had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
         holder, n_sold, sold_eur = sell_and_book(
             idx, p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
             key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
@@ -376,10 +384,28 @@ class Market(Process):
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
-            tag = "boat" if code == BOAT else "lorry"
+            tag = "boat" if code == BOAT else "lorry"  # both lorry products count as lorry places
             rec.add(f"places_sold_{tag}", n_sold)
             rec.add(f"price_{tag}_x_sold", sold_eur)
+            if code == LORRY_ACCESS:
+                rec.add("places_sold_lorry_access", n_sold)
+            if code == BOAT and sim.scenario.sea.safe_house_share > 0:
+                self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
+
+    def _to_safe_houses(self, key, buyers: np.ndarray) -> None:
+        """New boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
+        calls them to the coast, with probability ``sea.safe_house_share`` per household."""
+        if buyers.size == 0:
+            return
+        p = self.sim.people
+        u = uniform_slots(key, p.household[buyers].astype(np.int64), K_SAFE_HOUSE)
+        p.off_camp[buyers[u < self.sim.scenario.sea.safe_house_share]] = True
+
+    def prices(self, code: int) -> np.ndarray:
+        """Each gang's posted price of a product."""
+        g = self.g
+        return g.price_boat if code == BOAT else g.price_access if code == LORRY_ACCESS else g.price_lorry
 
     def settle(self, crossed: np.ndarray, stopped: np.ndarray, dead: np.ndarray) -> None:
         """After attempts: arrivals repay debt to their gang and end their contract; people stopped use
@@ -426,20 +452,53 @@ class Market(Process):
         sim.today["irregular_crossers"].append(crossed)
 
 
+    def lorry_access(self, day: int, idx: np.ndarray) -> None:
+        """Crossings handler for access places: the gang gets the customer past the fences to a lorry
+        (no access stage); the controls are faced as alone, lowered by the gang's knowledge of them."""
+        if idx.size == 0:
+            return
+        sim = self.sim
+        users = self.sell(day, idx, LORRY_ACCESS)
+        if users.size == 0:
+            return
+        p = sim.people
+        g = self.g
+        m = sim.scenario.market
+        lo = sim.scenario.lorry
+        success = lorry_book_kernel(
+            users, p.gang, g.success_access, float(sim.scenario.scale), float(m.access_cost_eur), g.attempts_today,
+            g.costs_today,
+        )
+        cr = sim.loop["crossings"]
+        crossed, died = cr.resolve(day, users, LORRY_ACCESS, success, lo.death_risk, lo.caught_return_days)
+        stopped = users[p.state[users] == TRAVELLING]  # detected at the controls: back to camp
+        self.settle(crossed, stopped, died)
+        rec = sim.rec
+        rec.add("attempts_lorry_access", users.size)
+        rec.add("crossings_lorry_access", crossed.size)
+        rec.add("deaths_lorry", died.size)
+        rec.add("intercepted_port", stopped.size)
+        rec.add("detected_port_controls", stopped.size)
+        sim.today["irregular_crossers"].append(crossed)
+
+
 def install(sim) -> None:
     """Register the paid options and crossing handlers, and set initial beliefs and prices."""
     mk: Market = sim.loop["market"]
     dec = sim.loop["decisions"]
     dec.add_option(PaidPlace(mk, LORRY_PAID, "lorry_paid"))
     dec.add_option(PaidPlace(mk, BOAT, "boat"))
+    dec.add_option(PaidPlace(mk, LORRY_ACCESS, "lorry_access"))
     cr = sim.loop["crossings"]
     cr.handlers[LORRY_PAID] = mk.lorry_paid
+    cr.handlers[LORRY_ACCESS] = mk.lorry_access
     cr.handlers[BOAT] = BoatCrossings(mk).handle
     mk.price(0)
     g = mk.g
     act = g.active
     if act.any():
         sim.belief[LORRY_PAID, :] = float(g.success_lorry[act].mean()) if sim.has_ports else 0.0
+        sim.belief[LORRY_ACCESS, :] = float(g.success_access[act].mean()) if sim.has_ports else 0.0
         sim.belief[BOAT, :] = float(g.success_boat[act].mean()) if mk.coasts.size else 0.0
     if sim.scenario.sea.initial_success_belief is not None:
         sim.belief[BOAT, :] = sim.scenario.sea.initial_success_belief

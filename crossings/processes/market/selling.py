@@ -11,7 +11,7 @@ from numba import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import NO_GANG
-from crossings.processes.decisions import BOAT, Option
+from crossings.processes.decisions import BOAT, LORRY_ACCESS, Option
 from crossings.processes.market.gangs import _offering
 from crossings.processes.market.numpy_order import np_mean, np_sum
 from crossings.processes.market.pricing import episode_success
@@ -35,7 +35,12 @@ class PaidPlace(Option):
         m = sim.scenario.market
         p = sim.people
         mk.ensure_capacity()
-        asc = m.asc_boat if self.code == BOAT else m.asc_lorry_paid
+        if self.code == BOAT:
+            asc = m.asc_boat
+        elif self.code == LORRY_ACCESS:
+            asc = pp.asc_lorry_alone + m.asc_lorry_access  # hiding in a lorry, without the fences to pass
+        else:
+            asc = m.asc_lorry_paid
         return paid_utility_kernel(
             ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, p.gang, p.paid_attempts_left,
             mk.contract_mode, p.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
