@@ -421,61 +421,42 @@ class Market(Process):
 
     # -- paid lorry places -------------------------------------------------------------------------------
     def lorry_paid(self, day: int, idx: np.ndarray) -> None:
-        """Crossings handler for paid lorry places: success depends on the gang's evasion skill."""
-        if idx.size == 0:
-            return
-        sim = self.sim
-        users = self.sell(day, idx, LORRY_PAID)
-        if users.size == 0:
-            return
-        p = sim.people
-        g = self.g
-        m = sim.scenario.market
-        lo = sim.scenario.lorry
-        scale = sim.scenario.scale
-        e = self.enforcement(day)
-        driver = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
-        success = lorry_book_kernel(
-            users, p.gang, g.success_lorry, float(scale), float(driver + m.logistics_lorry_eur), g.attempts_today,
-            g.costs_today,
-        )
-        cr = sim.loop["crossings"]
-        crossed, died = cr.resolve(day, users, LORRY_PAID, success, lo.death_risk, lo.caught_return_days)
-        stopped = users[p.state[users] == TRAVELLING]  # detected: back to camp
-        self.settle(crossed, stopped, died)
-        rec = sim.rec
-        rec.add("attempts_lorry_paid", users.size)
-        rec.add("crossings_lorry_paid", crossed.size)
-        rec.add("deaths_lorry", died.size)
-        rec.add("intercepted_port", stopped.size)
-        rec.add("detected_port_controls", stopped.size)  # a paid place is a place in a lorry: no access stage
-        sim.today["irregular_crossers"].append(crossed)
-
+        """Crossings handler for guaranteed places (a driver's complicity): success depends on the
+        gang's evasion skill; the gang pays the driver and logistics per attempt."""
+        m = self.sim.scenario.market
+        driver = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * self.enforcement(day)[E_PORT])
+        self._lorry_product(day, idx, LORRY_PAID, self.g.success_lorry, driver + m.logistics_lorry_eur, "lorry_paid")
 
     def lorry_access(self, day: int, idx: np.ndarray) -> None:
         """Crossings handler for access places: the gang gets the customer past the fences to a lorry
         (no access stage); the controls are faced as alone, lowered by the gang's knowledge of them."""
+        m = self.sim.scenario.market
+        self._lorry_product(day, idx, LORRY_ACCESS, self.g.success_access, m.access_cost_eur, "lorry_access")
+
+    def _lorry_product(self, day: int, idx: np.ndarray, code: int, success_by_gang: np.ndarray,
+                       cost_per_attempt: float, tag: str) -> None:
+        """Sell places of one lorry product to today's customers without a contract, book the gangs'
+        attempts and costs, resolve the attempts and settle contracts. Both products put people in a
+        lorry, so every failure is a detection at the controls (no access stage)."""
         if idx.size == 0:
             return
         sim = self.sim
-        users = self.sell(day, idx, LORRY_ACCESS)
+        users = self.sell(day, idx, code)
         if users.size == 0:
             return
         p = sim.people
         g = self.g
-        m = sim.scenario.market
         lo = sim.scenario.lorry
         success = lorry_book_kernel(
-            users, p.gang, g.success_access, float(sim.scenario.scale), float(m.access_cost_eur), g.attempts_today,
+            users, p.gang, success_by_gang, float(sim.scenario.scale), float(cost_per_attempt), g.attempts_today,
             g.costs_today,
         )
-        cr = sim.loop["crossings"]
-        crossed, died = cr.resolve(day, users, LORRY_ACCESS, success, lo.death_risk, lo.caught_return_days)
+        crossed, died = sim.loop["crossings"].resolve(day, users, code, success, lo.death_risk, lo.caught_return_days)
         stopped = users[p.state[users] == TRAVELLING]  # detected at the controls: back to camp
         self.settle(crossed, stopped, died)
         rec = sim.rec
-        rec.add("attempts_lorry_access", users.size)
-        rec.add("crossings_lorry_access", crossed.size)
+        rec.add(f"attempts_{tag}", users.size)
+        rec.add(f"crossings_{tag}", crossed.size)
         rec.add("deaths_lorry", died.size)
         rec.add("intercepted_port", stopped.size)
         rec.add("detected_port_controls", stopped.size)
