@@ -5,7 +5,9 @@ Public API (everything else lives in submodules):
 * :class:`Sim` — run one scenario: ``crossings.Sim("channel", seed=1).run()``;
 * :func:`load_scenario` — read and validate a scenario (built-in name or TOML path);
 * :class:`Scenario` — the validated scenario model (its schema documents every parameter);
-* :class:`Results` — daily, monthly and yearly tables of one run.
+* :class:`Results` — daily, monthly and yearly tables of one run;
+* :class:`Ensemble` — many seeds (and parameter draws) of a scenario, reduced to medians and
+  50%/90% bands (``crossings.ensemble`` also holds policy comparison and sweeps).
 """
 
 from crossings.engine.results import Results
@@ -14,4 +16,13 @@ from crossings.errors import CrossingsError, ScenarioError
 from crossings.scenario import Scenario, dump_toml, load_scenario
 
 __version__ = "0.1.0"
-__all__ = ["Sim", "Results", "Scenario", "load_scenario", "dump_toml", "ScenarioError", "CrossingsError"]
+__all__ = ["Sim", "Results", "Scenario", "load_scenario", "dump_toml", "ScenarioError", "CrossingsError", "Ensemble"]
+
+
+def __getattr__(name):
+    # The ensemble layer sits above Sim (it imports it), so it is loaded on first use.
+    if name == "Ensemble":
+        from crossings.ensemble import Ensemble
+
+        return Ensemble
+    raise AttributeError(f"module 'crossings' has no attribute {name!r}")

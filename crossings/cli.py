@@ -70,9 +70,10 @@ def user_errors(fn):
     return wrapper
 
 
-def _print_table(df, title: str, fmt: dict | None = None) -> None:
+def _print_table(df, title: str, fmt: dict | None = None, index: bool = True) -> None:
     t = Table(title=title, header_style="bold")
-    t.add_column(df.index.name or "", justify="right")
+    if index:
+        t.add_column(df.index.name or "", justify="right")
     for c in df.columns:
         t.add_column(str(c), justify="right", overflow="fold")
     for idx, row in df.iterrows():
@@ -87,7 +88,7 @@ def _print_table(df, title: str, fmt: dict | None = None) -> None:
                     cells.append(f"{v:,.2f}")
             else:
                 cells.append(str(v))
-        t.add_row(str(idx), *cells)
+        t.add_row(*([str(idx)] if index else []), *cells)
     console.print(t)
 
 
@@ -140,8 +141,16 @@ def run(
     progress: bool = typer.Option(True, help="Show a progress bar."),
     market: Optional[bool] = typer.Option(None, "--market/--no-market", help="Force the smuggling market on or off."),
     no_save: bool = typer.Option(False, "--no-save", help="Print the summary only."),
+    seeds: Optional[int] = typer.Option(None, min=1, help="Run an ensemble of this many seeds (from --seed, default 1) and print medians with 90% bands."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Ensembles: local worker processes (default: one per core)."),
+    dask: Optional[str] = typer.Option(None, help="Ensembles: run on the Dask scheduler at this address (or set CROSSINGS_DASK)."),
+    store: Optional[Path] = typer.Option(None, help="Ensembles: results store folder (default: $CROSSINGS_STORE or results/store)."),
+    no_store: bool = typer.Option(False, "--no-store", help="Ensembles: neither read nor write the results store."),
 ):
-    """Simulate a scenario day by day; print yearly figures and save daily/monthly/yearly tables."""
+    """Simulate a scenario day by day; print yearly figures and save daily/monthly/yearly tables.
+
+    With --seeds N, run N replicates (each stored once in the results store), print the yearly
+    medians with 90% bands and save the reduced tables."""
     from crossings.scenario.loader import load_scenario
 
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
@@ -154,9 +163,13 @@ def run(
         check_run_dir(out, fmts)  # a bad --out is reported before the run, not after it
     sc = load_scenario(scenario, seed=seed)
     if not no_save and out is None:
-        check_run_dir(_default_out(sc), fmts)
+        check_run_dir(_default_out(sc) if seeds is None else _ensemble_out(sc), fmts)
     if getattr(sc, "model", "corridor") == "flee":
+        if seeds is not None:
+            raise ScenarioError(scenario, "model", "a corridor scenario for --seeds (Flee scenarios run one seed)")
         return _run_flee(sc, scenario, seed, out, fmts, progress, no_save)
+    if seeds is not None:
+        return _run_ensemble(sc, seeds, seed, out, fmts, progress, market, no_save, workers, dask, store, no_store)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from crossings.sim import Sim
@@ -283,9 +296,10 @@ def check(
 ):
     """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
     from crossings.calibrate import by_series, compare, distance, score
-    from crossings.sim import Sim
+    from crossings.ensemble import Ensemble
 
-    runs = [Sim(scenario, seed=s).run() for s in range(1, seeds + 1)]
+    # seeds run in parallel with a progress bar (runs done, runs/s, time left); not stored
+    runs = Ensemble(scenario, seeds=seeds).run(store=None, progress=True).runs
     table = compare(runs)
     show = table[["series", "period", "observed", "model_mean", "model_min", "model_max", "source"]].set_index("series")
     _print_table(show, f"{runs[0].scenario_name}: model ({seeds} seeds) against observed figures")
@@ -449,6 +463,239 @@ def run_sweep(
         dest.mkdir(parents=True, exist_ok=True)
         table.to_csv(dest / "sweep.csv", index=False)
         console.print(f"saved to {dest}/ (sweep.csv, one folder per variant and seed)", markup=False)
+
+
+# ----------------------------------------------------------------------------- ensembles
+
+
+def _store_arg(store: Optional[Path], no_store: bool):
+    """The results store a command uses: ``--store``, else $CROSSINGS_STORE, else results/store."""
+    from crossings.store import Store
+
+    return None if no_store else Store(store)
+
+
+def _ensemble_out(sc) -> Path:
+    return Path("results") / f"{sc.name}-ensemble"
+
+
+def _band_cell(median: float, low: float, high: float) -> str:
+    if median != median:
+        return "-"
+    return f"{_compact(median)}\n[dim]{_compact(low)}–{_compact(high)}[/dim]"
+
+
+def _batch_line(batch, store) -> str:
+    where = f" (store: {store.root})" if store is not None else " (no store)"
+    how = f" on {batch.backend}" if batch.computed else ""
+    return (f"{batch.computed + batch.from_store} runs: {batch.computed} computed{how}, "
+            f"{batch.from_store} from the store{where}, {batch.seconds:.1f} s")
+
+
+def _run_ensemble(sc, n_seeds, first_seed, out, fmts, progress, market, no_save, workers, dask, store, no_store):
+    from crossings.ensemble import Ensemble
+    from crossings.ensemble.reductions import tidy
+    from crossings.ensemble.replicates import seed_list
+    from crossings.store.atomic import write_run_dir
+
+    if market is not None:
+        sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": bool(market)})})
+    seeds = seed_list(n_seeds, first=first_seed if first_seed is not None else 1)
+    st = _store_arg(store, no_store)
+    res = Ensemble(sc, seeds=seeds).run(store=st, workers=workers, dask=dask, progress=progress)
+    summary = res.summary()
+    t = Table(title=f"{sc.name}: {sc.start} to {sc.end}, {len(seeds)} seeds ({seeds[0]}-{seeds[-1]}), "
+              "median and 90% band (5th-95th percentile across seeds)", header_style="bold", show_lines=True)
+    t.add_column("per year", justify="left")
+    years = list(summary.index)
+    for y in years:
+        t.add_column(str(y), justify="right")
+    for metric in dict.fromkeys(summary.columns.get_level_values(0)):
+        sub = summary[metric]
+        t.add_row(SHORT.get(metric, metric), *[_band_cell(float(sub["median"].iloc[i]), float(sub["p5"].iloc[i]),
+                                                          float(sub["p95"].iloc[i])) for i in range(len(years))])
+    console.print(t)
+    notes = dict.fromkeys(n for r in res.runs for n in r.notes)
+    for note in notes:
+        console.print(f"note: {note}", markup=False, soft_wrap=True)
+    console.print(_batch_line(res.batch, st), markup=False)
+    if not no_save:
+        dest = out if out is not None else _ensemble_out(sc)
+        tables = {f"{name}_bands": tidy(res.bands(name)).reset_index() for name in ("yearly", "monthly", "sites_yearly")}
+        manifest = {"kind": "crossings ensemble", "scenario_name": sc.name, "seeds": seeds,
+                    "run_keys": [r.key for r in res.replicates], "scenario_toml": res.runs[0].scenario_toml}
+        write_run_dir(dest, tables, fmts, manifest)
+        console.print(f"saved the reduced tables (median, 50% and 90% bands) to {dest}/", markup=False)
+
+
+def _parse_day(text: Optional[str], option: str):
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ScenarioError("(command line)", option, f"a date YYYY-MM-DD (got {text!r})") from None
+
+
+@app.command()
+@user_errors
+def compare(
+    scenario: str = typer.Argument(..., help="Baseline scenario: built-in name (e.g. channel) or TOML path."),
+    policy: list[Path] = typer.Option(..., "--policy", help="Policy file (TOML overlay with [[policies]]); repeat for several."),
+    seeds: int = typer.Option(20, min=1, help="Seeds 1..N, the same for the baseline and every policy."),
+    date_from: Optional[str] = typer.Option(None, "--from", help="First day compared (default: the first day a policy acts)."),
+    date_to: Optional[str] = typer.Option(None, "--to", help="Last day compared (default: the scenario's end)."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local worker processes (default: one per core)."),
+    dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address (or set CROSSINGS_DASK)."),
+    store: Optional[Path] = typer.Option(None, help="Results store folder (default: $CROSSINGS_STORE or results/store)."),
+    no_store: bool = typer.Option(False, "--no-store", help="Neither read nor write the results store."),
+    out: Optional[Path] = typer.Option(None, help="Also write each comparison table (CSV) into this folder."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+):
+    """Compare policies with a baseline on the same seeds (common random numbers): differences with bands."""
+    from crossings.ensemble.compare import compare as run_compare
+    from crossings.store.atomic import check_run_dir, write_run_dir
+
+    start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
+    if out is not None:
+        check_run_dir(out, ("csv",))
+    st = _store_arg(store, no_store)
+    comps = run_compare(scenario, [str(p) for p in policy], seeds=seeds, start=start, end=end, store=st,
+                        workers=workers, dask=dask, progress=progress)
+    tables = {}
+    for c in comps:
+        tab = c.table()
+        t = Table(title=f"{c.policy_name} minus {c.baseline_name}, {c.start} to {c.end}, {len(c.seeds)} seeds "
+                  "(same seeds: common random numbers)", header_style="bold")
+        for col, j in (("", "left"), ("baseline\n(median)", "right"), ("with policy\n(median)", "right"),
+                       ("difference\n(median)", "right"), ("50% band", "right"), ("90% band", "right")):
+            t.add_column(col, justify=j)
+        for label, row in tab.iterrows():
+            cost = row["key"] == "cost_per_prevented_eur"
+            name = label if not cost or row["seeds"] == len(c.seeds) else f"{label} [{row['seeds']} of {len(c.seeds)} seeds]"
+            t.add_row(name, "" if cost else _compact(row["baseline"]), "" if cost else _compact(row["policy"]),
+                      _signed(row["difference"]), _band(row["low50"], row["high50"]), _band(row["low90"], row["high90"]))
+        console.print(t)
+        console.print("Differences are policy minus baseline for each seed; the 50% and 90% bands hold the middle 50% "
+                      "and 90% of the per-seed differences (25th-75th and 5th-95th percentiles). A band that excludes 0 "
+                      "means the policy moved that figure the same way in most seeds. The cost per crossing prevented is "
+                      "the extra public spending over the crossings prevented, in the seeds where crossings fell.",
+                      markup=False, soft_wrap=True)
+        tables[c.policy_name] = tab.reset_index()
+    console.print(_batch_line(comps[0].batch, st), markup=False)
+    if out is not None:
+        manifest = {"kind": "crossings comparison", "baseline": scenario, "policies": [str(p) for p in policy],
+                    "seeds": comps[0].seeds}
+        write_run_dir(out, tables, ("csv",), manifest)
+        console.print(f"saved the comparison tables to {out}/", markup=False)
+
+
+def _signed(v: float) -> str:
+    if v != v:
+        return "-"
+    return ("+" if v > 0 else "") + _compact(v)
+
+
+def _band(lo: float, hi: float) -> str:
+    if lo != lo:
+        return "-"
+    return f"{_signed(lo)} to {_signed(hi)}"
+
+
+@app.command()
+@user_errors
+def sweep(
+    scenario: str = typer.Argument(..., help="Scenario name or path."),
+    param: list[str] = typer.Option(..., "--param", help="NAME=v1,v2 or NAME=LOW:HIGH:COUNT (grid); NAME=LOW:HIGH (sobol, morris). Names are dotted: people.beta_success, sites[Calais camps].capacity."),
+    design: str = typer.Option("grid", help="grid, sobol or morris."),
+    n: int = typer.Option(16, min=1, help="Sobol: base sample (a power of 2; n*(d+2) points). Morris: trajectories (n*(d+1) points)."),
+    seeds: int = typer.Option(3, min=1, help="Seeds 1..N at every point."),
+    output: str = typer.Option("crossings_total", help="The figure reported (a column of the results, e.g. deaths)."),
+    year: Optional[int] = typer.Option(None, help="Report the figure for this year (default: the whole horizon)."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local worker processes (default: one per core)."),
+    dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address (or set CROSSINGS_DASK)."),
+    store: Optional[Path] = typer.Option(None, help="Results store folder (default: $CROSSINGS_STORE or results/store)."),
+    no_store: bool = typer.Option(False, "--no-store", help="Neither read nor write the results store."),
+    out: Optional[Path] = typer.Option(None, help="Also write the tables (CSV) into this folder."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+):
+    """Sweep scenario parameters by dotted name (grid, Sobol or Morris design) with bands at every point."""
+    from crossings.ensemble.replicates import _scenario
+    from crossings.ensemble.sweeps import Sweep, grid, morris, parse_param, sobol
+    from crossings.store.atomic import check_run_dir, write_run_dir
+
+    if design not in ("grid", "sobol", "morris"):
+        raise ScenarioError("(command line)", "--design", f"grid, sobol or morris (not {design!r})")
+    if out is not None:
+        check_run_dir(out, ("csv",))
+    sc = _scenario(scenario)
+    specs = dict(parse_param(sc, p, design) for p in param)
+    d = grid(specs) if design == "grid" else sobol(specs, n) if design == "sobol" else morris(specs, n)
+    st = _store_arg(store, no_store)
+    res = Sweep(sc, d, seeds=seeds).run(store=st, workers=workers, dask=dask, progress=progress)
+    table = res.outcome(output, year)
+    period = f"in {year}" if year is not None else f"{sc.start} to {sc.end}"
+    show = table[[*d.names, "median", "p5", "p95"]].rename(columns={"p5": "90% band low", "p95": "90% band high"})
+    if len(show) > 40:
+        console.print(f"{len(show)} points; the first 40 are shown (--out writes them all)", markup=False)
+    _print_table(show.head(40), f"{output} {period}: {d.kind} design, {len(d.points)} points x {len(res.seeds)} seeds")
+    tables = {"points": table.reset_index()}
+    if design != "grid":
+        si = res.sensitivity(output, year)
+        _print_table(si, f"{'Sobol indices' if design == 'sobol' else 'Morris elementary effects'} of the mean {output} over seeds")
+        tables["sensitivity"] = si.reset_index()
+    console.print(_batch_line(res.batch, st), markup=False)
+    if out is not None:
+        write_run_dir(out, tables, ("csv",), {"kind": "crossings sweep", "scenario": scenario, "design": design,
+                                            "params": list(param), "seeds": res.seeds, "output": output, "year": year})
+        console.print(f"saved the sweep tables to {out}/", markup=False)
+
+
+@app.command()
+@user_errors
+def runs(
+    store: Optional[Path] = typer.Option(None, help="Results store folder (default: $CROSSINGS_STORE or results/store)."),
+    scenario: Optional[str] = typer.Option(None, help="Only runs of this scenario name."),
+    limit: int = typer.Option(50, min=1, help="Show at most this many (newest first)."),
+    verify: bool = typer.Option(False, help="Check every stored run against its manifest and key."),
+):
+    """List the runs in the results store (query them with `crossings sql`)."""
+    st = _store_arg(store, False)
+    df = st.runs()
+    if scenario is not None:
+        df = df[df["scenario"] == scenario]
+    total = len(df)
+    show = df.head(limit).copy()
+    show["key"] = show["key"].str[:12]
+    show["created"] = show["created"].astype(str)
+    show = show[["key", "scenario", "seed", "version", "created", "start_date", "end_date", "crossings_total", "deaths"]]
+    _print_table(show.set_index("key"), f"{total} stored runs in {st.root}" + (f" (newest {limit})" if total > limit else ""))
+    if verify:
+        bad = st.verify()
+        for key, problem in bad:
+            console.print(f"BAD {key[:12]}: {problem}", markup=False, soft_wrap=True)
+        console.print(f"verified {len(st.run_folders())} run folders: {len(bad)} bad", markup=False)
+        if bad:
+            raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def sql(
+    query: str = typer.Argument(..., help="SQL over the tables runs, daily, monthly, yearly, sites_daily (join on runs.key = yearly.run_key)."),
+    store: Optional[Path] = typer.Option(None, help="Results store folder (default: $CROSSINGS_STORE or results/store)."),
+    csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+):
+    """Query the results store with SQL (DuckDB), e.g.
+    crossings sql "select r.seed, sum(y.crossings_total) from yearly y join runs r on r.key = y.run_key group by 1"."""
+    st = _store_arg(store, False)
+    df = st.sql(query)
+    if csv:
+        sys.stdout.write(df.to_csv(index=False))
+    else:
+        _print_table(df, f"{len(df)} rows", index=False)
 
 
 def main() -> None:

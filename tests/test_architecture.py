@@ -38,6 +38,7 @@ FLOORS: list[set[str]] = [
     {"scenario"},
     {"sim"},
     {"store"},
+    {"ensemble"},
     {"calibrate"},
     {"cli"},
     {"crossings"},
