@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +35,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from crossings.flee import ard as ard_mod  # noqa: E402
-from crossings.flee.importer import import_flee  # noqa: E402
+from crossings.flee.importer import import_flee, write_scenario  # noqa: E402
 from crossings.flee.schema import load_flee_scenario  # noqa: E402
 from crossings.flee.sim import FleeSim  # noqa: E402
 
@@ -74,16 +75,31 @@ def main(argv: list[str] | None = None) -> int:
                     help="seeds for crossings (default: same as --seeds)")
     ap.add_argument("--days", type=int, default=None, help="simulate fewer days (quick check)")
     ap.add_argument("--json", type=Path, default=None, help="also write all figures here")
+    ap.add_argument("--settings", type=Path, default=None,
+                    help="run both models with this simsetting.yml instead of the scenario's "
+                    "(crossings imports the folder with it)")
     args = ap.parse_args(argv)
 
     folder = ROOT / "crossings" / "scenario" / "builtin" / args.scenario
     inp, val, yml = folder / "input", folder / "validation", folder / "simsetting.yml"
-    sc = load_flee_scenario(folder / "scenario.toml")
-    same = import_flee(inp, val, name=sc.name, description=sc.description, source=sc.source)
-    if same != sc:
-        print(f"error: {folder / 'scenario.toml'} differs from the import of {inp}; re-import",
-              file=sys.stderr)
-        return 2
+    scenario_file = folder / "scenario.toml"
+    sc = load_flee_scenario(scenario_file)
+    if args.settings is not None:
+        # both models read the given settings; crossings' scenario is the import with them
+        yml = args.settings.resolve()
+        sc = import_flee(inp, val, settings=yml, name=sc.name, description=sc.description,
+                         source=sc.source)
+        scenario_file = Path(tempfile.mkdtemp()) / "scenario.toml"
+        write_scenario(sc, scenario_file)
+        for note in sc.import_notes:
+            print(f"import note: {note}")
+    else:
+        same = import_flee(inp, val, settings=yml, name=sc.name, description=sc.description,
+                           source=sc.source)
+        if same != sc:
+            print(f"error: {scenario_file} differs from the import of {inp}; re-import",
+                  file=sys.stderr)
+            return 2
     if args.days is not None:
         sc = sc.model_copy(update={"days": args.days})
     days = sc.days
@@ -101,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from flee_driver import run_flee
 
-    print(f"scenario: {sc.name}, {days} days from {sc.start_date}; Flee {flee_version}")
+    print(f"scenario: {sc.name}, {days} days from {sc.start_date}; Flee {flee_version}; "
+          f"settings: {yml}")
     print(f"machine: {machine()}")
     print(f"command: python benchmarks/flee_compare.py {' '.join(argv or sys.argv[1:])}")
 
@@ -117,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(max(n_cx, args.seeds)):
         if seed < n_cx:
             t0 = time.perf_counter()  # like Flee's timing: read the scenario, set up, run
-            loaded = load_flee_scenario(folder / "scenario.toml")
+            loaded = load_flee_scenario(scenario_file)
             if args.days is not None:
                 loaded = loaded.model_copy(update={"days": args.days})
             res = FleeSim(loaded, seed=seed).run()

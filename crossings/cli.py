@@ -6,7 +6,8 @@
     crossings show channel             the resolved scenario (inheritance applied) as TOML
     crossings new-scenario NAME        start a scenario from the documented template
     crossings reference                the parameter reference (Markdown, from the schema)
-    crossings import-flee DIR          turn a Flee scenario folder into a crossings scenario
+    crossings import-flee DIR          turn a Flee or FabFlee folder into a crossings scenario
+    crossings run-sweep DIR            run each FabFlee SWEEP variant in turn
 
 User mistakes print one line (file, field, what was expected) and exit with
 status 2; nothing is written when the input is bad.
@@ -121,6 +122,15 @@ SHORT = {
 }
 
 
+def _kernels_cached() -> bool:
+    """Whether Numba has cached compiled kernels for this installation (else the first run compiles)."""
+    import numba
+
+    # this file's folder is the package's (importing crossings here would go up the floors)
+    where = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else Path(__file__).resolve().parent
+    return where.exists() and any(where.rglob("*.nbi"))
+
+
 @app.command()
 @user_errors
 def run(
@@ -164,6 +174,9 @@ def run(
 
     from crossings.sim import Sim
 
+    if not _kernels_cached():
+        err_console.print("compiling the simulation kernels (first run after installing; later runs start at once)...",
+                          markup=False)
     sim = Sim(sc, market=market)
     if progress:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
@@ -206,19 +219,45 @@ def _run_flee(sc, scenario, seed, out, fmts, progress, no_save):
     res = FleeSim(sc, seed=run_seed).run(progress=progress)
     table = res.summary_table()
     _print_table(table, f"{getattr(sc, 'name', scenario)} (Flee-type scenario)")
-    try:
-        console.print(f"ARD against the observed camp series: {res.ard():.3f}", markup=False)
-    except Exception as e:  # validation data may be absent
-        console.print(f"note: no ARD ({e})", markup=False)
+    has_series = sc.validation is not None and bool(sc.validation.camps)
+    if has_series:
+        _print_flee_ard(res)
+    else:
+        console.print("note: no ARD (the scenario has no camp validation series)", markup=False)
     if not no_save:
-        from crossings.scenario.loader import dump_toml
-        from crossings.store.atomic import write_run_dir
-
         dest = out if out is not None else _default_out(sc)
-        manifest = {"kind": "flee run", "scenario_name": str(getattr(sc, "name", "flee")),
-                    "scenario_toml": dump_toml(sc), "seed": run_seed}
-        write_run_dir(dest, {"daily": res.daily}, fmts, manifest)
-        console.print(f"saved to {dest}/", markup=False)
+        _save_flee(sc, res, dest, fmts, has_series)
+        what = "daily, ard_daily, and out in Flee's out.csv layout" if has_series else "daily"
+        console.print(f"saved to {dest}/ ({what})", markup=False)
+
+
+def _print_flee_ard(res) -> None:
+    """The ARD per day (every k-th day, the last day) and overall, as Flee's post-processing."""
+    daily = res.ard_daily()
+    step = max(1, len(daily) // 12)
+    show = daily.iloc[sorted(set(range(0, len(daily), step)) | {len(daily) - 1})]
+    show = show.set_index("day")[["date", "ard", "error_not_rescaled"]]
+    show.columns = ["date", "ARD (rescaled)", "error (not rescaled)"]
+    show = show.assign(**{c: show[c].map(lambda v: f"{v:.4f}")
+                          for c in ("ARD (rescaled)", "error (not rescaled)")})
+    _print_table(show, f"validation error by day (every {step}th day; all days in ard_daily)")
+    console.print(f"ARD over {len(daily)} days (rescaled, Flee's metric): {res.ard():.4f}; "
+                  f"not rescaled: {daily['error_not_rescaled'].mean():.4f}", markup=False)
+
+
+def _save_flee(sc, res, dest: Path, fmts, has_series: bool) -> None:
+    """A Flee run's tables as a run folder: daily, and with camp series ard_daily and out
+    (Flee's out.csv layout, readable by Flee's plot_flee_output)."""
+    from crossings.scenario.loader import dump_toml
+    from crossings.store.atomic import write_run_dir
+
+    tables = {"daily": res.daily}
+    if has_series:
+        tables["ard_daily"] = res.ard_daily()
+        tables["out"] = res.validation_table()
+    manifest = {"kind": "flee run", "scenario_name": str(getattr(sc, "name", "flee")),
+                "scenario_toml": dump_toml(sc), "seed": res.seed}
+    write_run_dir(dest, tables, fmts, manifest)
 
 
 @app.command()
@@ -361,17 +400,69 @@ def reference(out: Optional[Path] = typer.Option(None, help="Write to this file 
 @app.command("import-flee")
 @user_errors
 def import_flee(
-    folder: Path = typer.Argument(..., help="Flee scenario folder (locations.csv, routes.csv, ...)."),
-    validation: Optional[Path] = typer.Option(None, help="Flee validation folder (data_layout.csv and camp series)."),
-    out: Path = typer.Option(Path("flee_scenario.toml"), "-o", "--out", help="Scenario file to write."),
+    folder: Path = typer.Argument(..., help="Flee input folder (locations.csv, ...) or FabFlee config folder (input_csv/, source_data/, simsetting.yml)."),
+    validation: Optional[Path] = typer.Option(None, help="Flee validation folder (data_layout.csv and camp series); default: source_data/ or the folder itself."),
+    settings: Optional[Path] = typer.Option(None, help="A simsetting.yml elsewhere (default: the folder's own, else Flee's published defaults)."),
+    days: Optional[int] = typer.Option(None, help="Simulate N days instead of sim_period.csv's Length (as the duration argument of Flee's run script)."),
+    sweep: bool = typer.Option(False, "--sweep", help="Import each FabFlee SWEEP/ variant; --out is then a folder (one scenario file per variant)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Scenario file to write (default flee_scenario.toml; with --sweep a folder, default <folder>_sweep)."),
 ):
-    """Import a Flee scenario folder as a crossings scenario."""
+    """Import a Flee scenario folder (or FabFlee config folder, or its SWEEP) as crossings scenarios."""
     from crossings.flee.importer import import_flee as _imp
-    from crossings.flee.importer import write_scenario
+    from crossings.flee.importer import import_sweep, write_scenario
 
-    sc = _imp(folder, validation=validation)
-    write_scenario(sc, out)
-    console.print(f"wrote {out}; run it with: crossings run {out}", markup=False)
+    if sweep:
+        scenarios = import_sweep(folder, validation, settings=settings, days=days)
+        dest = out if out is not None else Path(f"{Path(folder).resolve().name}_sweep")
+        for sc in scenarios:
+            _print_import_notes(sc)
+            write_scenario(sc, dest / f"{sc.name}.toml")
+        console.print(f"wrote {len(scenarios)} scenarios to {dest}/; run them with: "
+                      f"crossings run-sweep {dest}", markup=False)
+        return
+    sc = _imp(folder, validation=validation, settings=settings, days=days)
+    _print_import_notes(sc)
+    dest = out if out is not None else Path("flee_scenario.toml")
+    write_scenario(sc, dest)
+    console.print(f"wrote {dest}; run it with: crossings run {dest}", markup=False)
+
+
+def _print_import_notes(sc) -> None:
+    for note in sc.import_notes:
+        err_console.print(f"note: {sc.name}: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("run-sweep")
+@user_errors
+def run_sweep(
+    folder: Path = typer.Argument(..., help="FabFlee config folder with SWEEP/, or a folder written by 'import-flee --sweep'."),
+    seeds: int = typer.Option(1, min=1, help="Seeds per variant (0, 1, ...)."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default: results/<folder>)."),
+    no_save: bool = typer.Option(False, "--no-save", help="Print the summary only."),
+):
+    """Run each Flee SWEEP variant in turn and compare their ARD."""
+    from crossings.flee.sweep import load_sweep
+    from crossings.flee.sweep import run_sweep as _run
+
+    scenarios = load_sweep(folder)
+    dest = out if out is not None else Path("results") / Path(folder).resolve().name
+
+    def save(sc, seed, res):
+        has_series = sc.validation is not None and bool(sc.validation.camps)
+        err_console.print(f"{sc.name} seed {seed}: "
+                          + (f"ARD {res.ard():.4f}" if has_series else "no ARD"), markup=False)
+        if not no_save:
+            _save_flee(sc, res, dest / sc.name / f"seed-{seed}", ("csv",), has_series)
+
+    table = _run(scenarios, list(range(seeds)), on_result=save)
+    summary = table.groupby("scenario", sort=False).agg(
+        seeds=("seed", "count"), ard_mean=("ard", "mean"), ard_min=("ard", "min"),
+        ard_max=("ard", "max"), people_end=("people_end", "mean"))
+    _print_table(summary, f"{len(scenarios)} variants of {Path(folder).name}, {seeds} seed(s) each")
+    if not no_save:
+        dest.mkdir(parents=True, exist_ok=True)
+        table.to_csv(dest / "sweep.csv", index=False)
+        console.print(f"saved to {dest}/ (sweep.csv, one folder per variant and seed)", markup=False)
 
 
 # ----------------------------------------------------------------------------- ensembles

@@ -86,6 +86,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("left_corridor", "flow", True, "People leaving the corridor (asylum in the transit country, moving on)."),
     ("returned_agreement", "flow", True, "People returned under a returns agreement."),
     ("incidents", "flow", False, "Incidents (brawls) in camps."),
+    ("people_in_incidents", "flow", False, "People involved in incidents in camps (exposure to violence; camps.people_per_incident each)."),
     ("days_to_cross_sum", "flow", True, "Sum over crossers of days from arrival to crossing."),
     ("person_days_in_camp", "flow", True, "Person-days spent in camps (hardship exposure)."),
     ("spending_port_eur", "flow", False, "Public spending on ports and the tunnel (EUR)."),

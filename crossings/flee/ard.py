@@ -25,15 +25,24 @@ def _offsets(series: FleeSeries, start: dt.date) -> np.ndarray:
 
 
 def daily_series(days_from_start: np.ndarray, counts: np.ndarray, days: int) -> np.ndarray:
-    """Daily values 0..days-1 of one series, interpolated the way Flee's DataTable does."""
+    """Daily values 0..days-1 of one series, interpolated the way Flee's DataTable does.
+
+    Rows are taken in file order, as Flee 3.1's ``get_interpolated_data`` does: a day up to
+    the first row's date takes the first value; otherwise it interpolates between the first
+    later row k >= 1 dated after it and the row before k (k - 1, whatever its date), and
+    takes the last row's value when no row is dated after it. For dates in increasing order
+    this is plain linear interpolation.
+    """
     out = np.empty(days, np.int64)
-    x = days_from_start
-    y = counts
+    x = np.asarray(days_from_start)
+    y = np.asarray(counts)
+    # first k >= 1 with x[k] > day  ==  first k with running max of x[1..k] > day
+    running = np.maximum.accumulate(x[1:]) if len(x) > 1 else np.empty(0, x.dtype)
     for day in range(days):
         if day <= x[0]:
             out[day] = int(y[0])
             continue
-        k = int(np.searchsorted(x, day, side="right"))  # first index with x[k] > day
+        k = int(np.searchsorted(running, day, side="right")) + 1
         if k >= len(x):
             out[day] = int(y[-1])
         else:
@@ -55,33 +64,40 @@ def corrected_counts(validation: FleeValidation, series: FleeSeries) -> np.ndarr
 
 
 def observed_camps(validation: FleeValidation, start: dt.date, days: int,
-                   scale: float = 1.0) -> tuple[list[str], np.ndarray]:
-    """Camp names and their observed daily counts, shape (days, camps)."""
+                   scale: float = 1.0, hasten: int = 1) -> tuple[list[str], np.ndarray]:
+    """Camp names and their observed daily counts, shape (days, camps); counts are
+    multiplied by ``scale`` and divided by ``hasten`` (as Flee's RefugeeTable does) before
+    interpolation."""
     names = [s.name for s in validation.camps]
     out = np.zeros((days, len(names)), np.int64)
     for j, s in enumerate(validation.camps):
-        out[:, j] = daily_series(_offsets(s, start), corrected_counts(validation, s) * scale, days)
+        out[:, j] = daily_series(_offsets(s, start),
+                                 corrected_counts(validation, s) * scale / hasten, days)
     return names, out
 
 
 def observed_total(validation: FleeValidation, start: dt.date, days: int,
-                   scale: float = 1.0) -> np.ndarray:
+                   scale: float = 1.0, hasten: int = 1) -> np.ndarray:
     """The total refugee series by day (Flee's spawn driver), shape (days,)."""
     s = validation.total
-    return daily_series(_offsets(s, start), np.array(s.counts, float) * scale, days)
+    return daily_series(_offsets(s, start), np.array(s.counts, float) * scale / hasten, days)
 
 
-def ard_by_day(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
-    """E(t) for each day; both arrays (days, camps), camps in the same order."""
+def ard_by_day(simulated: np.ndarray, observed: np.ndarray, rescaled: bool = True) -> np.ndarray:
+    """E(t) for each day; both arrays (days, camps), camps in the same order.
+
+    ``rescaled=False`` gives Flee's "Averaged error normal" (no rescaling of the simulated
+    camp counts to the observed total)."""
     sim = np.asarray(simulated, float)
     obs = np.asarray(observed, float)
     if sim.shape != obs.shape:
         raise ValueError(f"simulated {sim.shape} and observed {obs.shape} differ in shape")
     untot = obs.sum(axis=1)
-    simtot = sim.sum(axis=1)
-    factor = np.divide(untot, simtot, out=np.zeros_like(untot), where=simtot > 0)
-    rescaled = sim * factor[:, None]
-    return np.abs(rescaled - obs).sum(axis=1) / np.maximum(untot, 1.0)
+    if rescaled:
+        simtot = sim.sum(axis=1)
+        factor = np.divide(untot, simtot, out=np.zeros_like(untot), where=simtot > 0)
+        sim = sim * factor[:, None]
+    return np.abs(sim - obs).sum(axis=1) / np.maximum(untot, 1.0)
 
 
 def ard(simulated: np.ndarray, observed: np.ndarray) -> float:

@@ -75,6 +75,11 @@ class FleeLocation(_Strict):
         None, description="Camp capacity; Flee stores it in the 'population' column for camps. "
         "None means unlimited. Unit: people. Default: None. Source: locations.csv.", ge=0
     )
+    conflict_intensity: float | None = Field(
+        None, description="Conflict intensity of a conflict_zone that is in conflict from day 0 "
+        "(extra column 'conflict_intensity'; Flee 3.1 flee.Location reads it as an attribute). "
+        "None means 1.0. Unit: dimensionless. Default: None. Source: locations.csv.", ge=0
+    )
 
 
 class FleeRoute(_Strict):
@@ -83,11 +88,23 @@ class FleeRoute(_Strict):
     name1: str = Field(description="First end of the route (column 'name1'). Source: routes.csv.")
     name2: str = Field(description="Second end of the route (column 'name2'). Source: routes.csv.")
     distance: float = Field(description="Route length (column 'distance'). Unit: km. "
-                            "Source: routes.csv.", gt=0)
+                            "Source: routes.csv.", ge=0)
     forced_redirection: int = Field(
         0, description="Flee's forced_redirection flag (0, 1 or 2). Kept for round-tripping; "
-        "Flee 3.1's movement rules do not read it, and neither does crossings. Default: 0. "
+        "Flee 3.1's movement rules do not read it (its reader links a route marked 1 twice, "
+        "see docs/flee.md); crossings links every route once. Default: 0. "
         "Source: routes.csv.", ge=0, le=2
+    )
+    max_move_speed: float | None = Field(
+        None, description="Distance travelled per day on this route, replacing "
+        "move_rules.max_move_speed (extra column 'max_move_speed'; Flee 3.1 Person.finish_travel "
+        "reads it from the route's attributes). None means move_rules.max_move_speed. "
+        "Unit: km/day. Default: None. Source: routes.csv.", gt=0
+    )
+    walk_probability: float = Field(
+        0.0, description="Probability, each day of travel on this route, that a person walks "
+        "(move_rules.max_walk_speed) instead (extra column 'walk_probability'; Flee 3.1 "
+        "Person.finish_travel). Unit: 1/day. Default: 0.0. Source: routes.csv.", ge=0, le=1
     )
 
 
@@ -137,8 +154,9 @@ class FleeSeries(_Strict):
                       "Source: data_layout.csv.")
     file: str = Field("", description="File the series was read from (provenance). "
                       "Default: ''. Source: data_layout.csv.")
-    dates: list[dt.date] = Field(description="Observation dates, increasing. Source: the series "
-                                 "CSV.", min_length=1)
+    dates: list[dt.date] = Field(description="Observation dates in file order (normally "
+                                 "increasing; Flee 3.1 reads them in file order, and so does "
+                                 "crossings.flee.ard). Source: the series CSV.", min_length=1)
     counts: list[float] = Field(description="People registered on each date. Unit: people. "
                                 "Source: the series CSV (UNHCR).", min_length=1)
 
@@ -218,6 +236,35 @@ class FleeMoveRules(_Strict):
                                  "", "simsetting.yml")
     start_on_foot: bool = P(False, "If true, people walk (max_walk_speed) on their first route.",
                             "", "simsetting.yml")
+    stay_close_to_home: bool = P(False, "If true, each destination's score is divided by "
+                                 "max(1, d)^home_distance_power, d the great-circle distance in "
+                                 "km from the person's current location (Flee 3.1 "
+                                 "moving.getEndPointScore, which takes the current location, "
+                                 "not the home location, and reads the latitude column as "
+                                 "longitude and vice versa).", "", "SimulationSettings.py")
+    home_distance_power: float = P(0.5, "Power of the distance in stay_close_to_home.", "",
+                                   "SimulationSettings.py")
+    use_pop_for_loc_weight: bool = P(False, "If true, the score of every destination that is "
+                                     "not a camp is multiplied by min(1, population)^"
+                                     "pop_power_for_loc_weight (Flee 3.1 moving.getEndPointScore: "
+                                     "0 for an empty place, 1 otherwise).", "",
+                                     "SimulationSettings.py")
+    pop_power_for_loc_weight: float = P(0.1, "Power used by use_pop_for_loc_weight.", "",
+                                        "SimulationSettings.py")
+    movechance_pop_base: float = P(10000.0, "Population at which the move-chance scaling "
+                                   "factor is 1.", "people", "SimulationSettings.py", gt=0)
+    movechance_pop_scale_factor: float = P(0.0, "Every move chance is multiplied by "
+                                           "(max(population, capacity) / movechance_pop_base)^"
+                                           "this (Flee 3.1 Person.evolve); 0 turns it off.", "",
+                                           "SimulationSettings.py")
+    MatchCampEthnicity: bool = P(False, "Flee 3.1 multiplies camp scores by 10 x the share of "
+                                 "the person's ethnicity there; 3.1's share is a stub equal to "
+                                 "1 (spawning.getAttributeRatio), so this multiplies camp "
+                                 "scores by 10.", "", "SimulationSettings.py")
+    MatchConflictEthnicity: bool = P(False, "As MatchCampEthnicity, for conflict zones (score x "
+                                     "10 in Flee 3.1).", "", "SimulationSettings.py")
+    MatchTownEthnicity: bool = P(False, "As MatchCampEthnicity, for every other location "
+                                 "(score x 10 in Flee 3.1).", "", "SimulationSettings.py")
 
 
 class FleeSpawnRules(_Strict):
@@ -230,14 +277,42 @@ class FleeSpawnRules(_Strict):
         "conflict zone produces displaced_per_conflict_day x intensity people a day.", "",
         "SimulationSettings.py (conflict_driven_spawning absent)"
     )
-    displaced_per_conflict_day: int = P(500, "People displaced per day of conflict at full "
-                                        "intensity (conflict_driven mode only).", "people/day",
-                                        "SimulationSettings.py", ge=0)
+    conflict_spawn_mode: Literal["constant", "pop_ratio"] = P(
+        "constant", "conflict_driven mode: 'constant' spawns int(displaced_per_conflict_day x "
+        "intensity) a day at each conflict zone; 'pop_ratio' spawns int(displaced_per_conflict_day "
+        "x population x intensity) (Flee 3.1 spawning.spawn_daily_displaced).", "",
+        "SimulationSettings.py (conflict_driven_spawning.spawn_mode)")
+    displaced_per_conflict_day: float = P(500, "People displaced per day of conflict at full "
+                                          "intensity ('constant'), or the share of the "
+                                          "population displaced per day ('pop_ratio'; Flee's "
+                                          "default there is 0.01). conflict_driven mode only.",
+                                          "people/day or 1/day", "SimulationSettings.py", ge=0)
+    conflict_spawn_decay: list[float] | None = P(
+        None, "Multipliers of conflict intensity by time since the conflict started, one per "
+        "30 days (the last one holds after); they weigh where people appear and the conflict "
+        "term of location scores (Flee 3.1 SimulationSettings.get_conflict_decay). None: no "
+        "decay.", "", "simsetting.yml spawn_rules.conflict_spawn_decay")
     insert_day0: bool = P(True, "Place each camp's day-0 registered count in the camp at the "
                           "start (and spawn nobody on day 0).", "", "simsetting.yml")
     take_from_population: bool = P(False, "Subtract spawned people from the conflict zone's "
                                    "population (lowering its later spawn weight).", "",
                                    "simsetting.yml")
+
+
+class FleeOptimisations(_Strict):
+    """Flee's run-time options (simsetting.yml ``optimisations``)."""
+
+    hasten: int = P(1, "Population scale-down factor: every number of people (spawns, day-0 "
+                    "registrations, populations, capacities) is divided by it, so a run has "
+                    "hasten times fewer agents.", "", "simsetting.yml", ge=1)
+
+
+class FleeInitialPeople(_Strict):
+    """People placed at a location on day 0 (a group of rows of Flee's ``agents.csv``)."""
+
+    location: str = Field(description="Location name (agents.csv column 1). Source: agents.csv.")
+    people: int = Field(description="Number of people (rows of agents.csv naming this "
+                        "location). Unit: people. Source: agents.csv.", ge=1)
 
 
 class FleeScenario(_Strict):
@@ -276,10 +351,23 @@ class FleeScenario(_Strict):
     spawn_rules: FleeSpawnRules = Field(default_factory=FleeSpawnRules,
                                         description="Spawn rules. Default: Flee's defaults. "
                                         "Source: simsetting.yml spawn_rules.")
+    optimisations: FleeOptimisations = Field(default_factory=FleeOptimisations,
+                                             description="Run-time options. Default: Flee's "
+                                             "defaults. Source: simsetting.yml optimisations.")
+    initial_people: list[FleeInitialPeople] = Field(
+        default_factory=list, description="People present on day 0 besides the camps' day-0 "
+        "registrations. Default: none. Source: agents.csv (with spawn_rules "
+        "read_from_agents_csv_file)."
+    )
     validation: FleeValidation | None = Field(
         None, description="UNHCR series: the total drives spawning (observed_total mode), the "
         "camp series give the ARD. Default: None. Source: the validation folder "
         "(data_layout.csv)."
+    )
+    import_notes: list[str] = Field(
+        default_factory=list, description="What the importer repaired, ignored or could not "
+        "map (one line each), so that `crossings show` tells what differs from the Flee "
+        "folder. Default: none. Source: crossings.flee.importer."
     )
 
     _name = field_validator("name")(classmethod(lambda cls, v: check_name(v)))
@@ -315,6 +403,10 @@ class FleeScenario(_Strict):
         for i, ev in enumerate(self.conflicts):
             if ev.location not in seen:
                 raise ValueError(f"conflicts[{i}].location: unknown location {ev.location!r}")
+        for i, ip in enumerate(self.initial_people):
+            if ip.location not in seen:
+                raise ValueError(f"initial_people[{i}].location: unknown location "
+                                 f"{ip.location!r}")
         if self.validation is not None:
             for i, s in enumerate(self.validation.camps):
                 if s.name not in seen:

@@ -90,6 +90,7 @@ class Camps(Process):
             if n == 0:
                 continue
             sim.rec.add("incidents", n)
+            sim.rec.add("people_in_incidents", n * cp.people_per_incident)
             hazard = 1.0 - (1.0 - cp.clearance_hazard_per_incident) ** n
             if uniform(key, int(c), 1) < hazard:
                 cl = sim.scenario.clearances

@@ -17,8 +17,10 @@ and ``flags`` (uint8, bit 0: has completed a route). ``recent_travel`` (float32,
 recent_travel_distance) is only kept when ``avoid_short_stints`` is on.
 
 Random numbers come from :mod:`crossings.engine.rng`: one day key per stream
-(``flee_spawn``, ``flee_movement``); a person's draws are indexed by their slot and a
-counter ``k`` (0: leave?, 1: which route; 2j, 2j+1 for the j-th onward move that day).
+(``flee_spawn``, ``flee_movement``, ``flee_walk``); a person's draws are indexed by their
+slot and a counter ``k`` (movement: 0: leave?, 1: which route; 2j, 2j+1 for the j-th
+onward move that day; walk: the h-th route travelled that day, drawn only on routes with a
+walk_probability).
 People are processed in slot order, so camp occupancy seen by later people includes
 the moves of earlier ones, as in Flee's sequential loop.
 """
@@ -32,6 +34,7 @@ from crossings.engine.rng import uniform
 
 SPAWN_STREAM = "flee_spawn"
 MOVEMENT_STREAM = "flee_movement"
+WALK_STREAM = "flee_walk"
 
 # Per-person arrays this process writes (name -> dtype); the data flow of the process.
 PERSON_STATE = {
@@ -46,8 +49,10 @@ FLAG_HAS_TRAVELLED = np.uint8(1)
 
 @njit(cache=True)
 def spawn(key, first_slot, n_new, spawn_cdf, location, link, km_on_link, flags, loc_count,
-          population, take_from_population):
-    """Place ``n_new`` new people in slots first_slot.. by inverse CDF over locations."""
+          population, take_per_person):
+    """Place ``n_new`` new people in slots first_slot.. by inverse CDF over locations;
+    each takes ``take_per_person`` from its location's population (0: take_from_population
+    off)."""
     total = spawn_cdf[-1]
     n_loc = spawn_cdf.shape[0]
     for s in range(first_slot, first_slot + n_new):
@@ -60,8 +65,8 @@ def spawn(key, first_slot, n_new, spawn_cdf, location, link, km_on_link, flags, 
         km_on_link[s] = 0.0
         flags[s] = 0
         loc_count[j] += 1
-        if take_from_population and population[j] > 0:
-            population[j] -= 1
+        if take_per_person > 0.0 and population[j] > 0:
+            population[j] = max(0.0, population[j] - take_per_person)
 
 
 @njit(cache=True)
@@ -137,43 +142,46 @@ def choose_route(here, u, adj_start, link_to, link_weight, loc_count, loc_capaci
     return -1
 
 
+def link_weights(link_open, link_to, link_dist, loc_score, link_score_factor, softening,
+                 weight_softening, distance_power, awareness_level):
+    """The part of each route's weight that is the same for everyone today (Flee 3.1
+    moving.calculateLinkWeight without the capacity factor and weight_power):
+    (weight_softening + score(dest) x factor) / (softening + km)^distance_power, or 1 at
+    awareness level 0; -1 marks a closed route. ``link_score_factor`` holds per-route
+    factors of the destination score (stay_close_to_home), 1 otherwise."""
+    if awareness_level < 1:
+        w = np.ones(link_to.shape[0])
+    else:
+        w = (weight_softening + loc_score[link_to] * link_score_factor) / (
+            (softening + link_dist) ** distance_power)
+    return np.where(link_open == 0, -1.0, w)
+
+
 @njit(cache=True)
-def move_day(key, n_agents, location, link, km_on_link, flags, recent_travel, loc_count,
-             loc_movechance, loc_score, loc_capacity, loc_is_camp, loc_is_town, adj_start,
-             link_from, link_to, link_dist, link_open, params):
+def move_day(key, walk_key, n_agents, location, link, km_on_link, flags, recent_travel,
+             loc_count, loc_movechance, loc_capacity, loc_is_camp, loc_is_town, adj_start,
+             link_from, link_to, link_dist, link_open, link_weight, link_speed, link_walk,
+             params):
     """One day of Flee's Ecosystem.evolve for slots 0..n_agents-1; returns people in transit.
 
     Directed routes are numbered so that those starting at location j are
-    adj_start[j]..adj_start[j+1]-1. params: [max_move_speed, max_walk_speed, softening,
-    weight_softening, distance_power, weight_power, capacity_buffer, awareness_level,
+    adj_start[j]..adj_start[j+1]-1. ``link_weight`` comes from :func:`link_weights`;
+    ``link_speed`` is the km/day on each route and ``link_walk`` the daily probability of
+    walking it instead (Flee 3.1 route attributes max_move_speed, walk_probability).
+    params: [max_move_speed, max_walk_speed, weight_power, capacity_buffer, awareness_level,
     start_on_foot, avoid_short_stints].
     """
     max_move_speed = params[0]
     max_walk_speed = params[1]
-    softening = params[2]
-    weight_softening = params[3]
-    distance_power = params[4]
-    weight_power = params[5]
-    buffer = params[6]
-    awareness = params[7]
-    start_on_foot = params[8] > 0.5
-    avoid_short_stints = params[9] > 0.5
-    n_links = link_to.shape[0]
+    weight_power = params[2]
+    buffer = params[3]
+    awareness = params[4]
+    start_on_foot = params[5] > 0.5
+    avoid_short_stints = params[6] > 0.5
     max_degree = 1
     for j in range(adj_start.shape[0] - 1):
         max_degree = max(max_degree, adj_start[j + 1] - adj_start[j])
     weights = np.empty(max_degree, np.float64)
-    # The part of each route's weight that is the same for everyone today (moving.py
-    # calculateLinkWeight without the capacity factor); -1 marks a closed route.
-    link_weight = np.empty(n_links, np.float64)
-    for lk in range(n_links):
-        if link_open[lk] == 0:
-            link_weight[lk] = -1.0
-        elif awareness < 0.5:
-            link_weight[lk] = 1.0
-        else:
-            link_weight[lk] = (weight_softening + loc_score[link_to[lk]]) / (
-                (softening + link_dist[lk]) ** distance_power)
     wp = weight_power if awareness >= 0.5 else 1.0
 
     # Stage 1 (Person.evolve): everyone at a location decides whether to leave, and where.
@@ -202,11 +210,16 @@ def move_day(key, n_agents, location, link, km_on_link, flags, recent_travel, lo
         moved = 0.0
         if link[i] >= 0:
             k = 2
+            hop = 0
             while True:
                 lk = link[i]
-                speed = max_move_speed
+                speed = link_speed[lk]
                 if start_on_foot and (flags[i] & 1) == 0:
                     speed = max_walk_speed
+                if link_walk[lk] > 0.0:
+                    if uniform(walk_key, i, hop) < link_walk[lk]:
+                        speed = max_walk_speed
+                hop += 1
                 d = km_on_link[i] + speed
                 moved += speed
                 length = link_dist[lk]

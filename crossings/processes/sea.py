@@ -374,6 +374,13 @@ def rescue_capacity(sea, e_sea: float) -> float:
     return float(sea.rescue_capacity_people_per_day * (1.0 + sea.rescue_capacity_sea_effect * e_sea))
 
 
+def rescue_reach(sea, e_sea: float) -> float:
+    """Chance that rescuers reach a boat in distress in time when capacity suffices: patrol boats and
+    aircraft bought with money for the sea shorten the response, closing a share
+    ``sea.rescue_reach_sea_effect x E_sea`` of the gap ``1 - sea.rescue_share``."""
+    return float(1.0 - (1.0 - sea.rescue_share) * (1.0 - sea.rescue_reach_sea_effect * e_sea))
+
+
 class BoatCrossings:
     """The crossings-stage handler for boat customers (bound to the market)."""
 
@@ -434,7 +441,7 @@ class BoatCrossings:
             s.launch_crush_max, s.max_load, s.launch_crush_load_exponent,
         )
         outcome, on_landed = person_outcomes(
-            h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, s.rescue_share,
+            h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
             rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
             s.distress_death_share_unreached, s.launch_crush_death_share,
         )

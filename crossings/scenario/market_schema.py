@@ -86,6 +86,10 @@ class Market(BaseModel):
         20.0, "Time scale over which posted prices move toward their target.", "days",
         "SKY-2015 (Calais lorry places EUR 500 to EUR 800-1,100 in two months)",
     )
+    price_cap_buyer_quantile: Annotated[float, Field(ge=0.01, le=0.99)] = P(
+        0.632, "Quantile of risk tolerance of the buyer whose willingness to pay caps prices (the marginal buyer; 1 - 1/e = 0.632 is a buyer of mean risk tolerance).",
+        "quantile", "assumption",
+    )
     asc_boat: Utility = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")
     asc_lorry_paid: Utility = P(0.0, "Alternative-specific constant of buying a guaranteed lorry place.", "utility")
 
@@ -188,6 +192,10 @@ class Sea(BaseModel):
         "EUR/passenger",
     )
     overload_exponent: Annotated[float, Field(gt=0, le=10)] = P(1.0, "Exponent of the overload cost per passenger in load / rated capacity.", "dimensionless")
+    safe_house_share: Prob = P(
+        0.0, "Share of boat customers whom their gang lodges off-camp (safe houses, hotels, inland cities) from the purchase until it calls them to the coast; they are not camp residents meanwhile.",
+        "share", "assumption (0 = customers wait where they were)",
+    )
     restock_days: PosDays = P(10.0, "A gang keeps a stock of boats for this many days of expected launches.", "days")
     supply_per_gang_per_day: Annotated[float, Field(ge=0, le=1e4)] = P(
         0.6, "Most boats (with engines) one gang can obtain per day when intelligence spending is nil.", "boats/day",
@@ -247,6 +255,10 @@ class Sea(BaseModel):
     rescue_capacity_sea_effect: Multiplier = P(
         1.0, "Relative rise in rescue capacity at full effectiveness of money for the sea (capacity x (1 + k x E_sea)): patrol boats and aircraft rescue as well as watch.",
         "dimensionless", "assumption",
+    )
+    rescue_reach_sea_effect: Prob = P(
+        0.0, "Share of the gap 1 - rescue_share that money for the sea closes at full effectiveness (patrol boats and aircraft shorten the response): reach = 1 - (1 - rescue_share) x (1 - k x E_sea).",
+        "share", "assumption (0 = money for the sea does not change how often boats are reached)",
     )
     launch_crush_max: Prob = P(
         0.0, "Chance of a crush or drowning while a boat is boarded at the water's edge, at full beach effectiveness and a full boat (x E_beach x (load / max_load) ** exponent).",

@@ -15,6 +15,7 @@ K_DISMANTLE, K_EXIT = 0, 1
 K_ENTRY = 2  # slot = max_gangs (the market's own slot)
 K_CHOOSE_GANG = 40  # + option code
 K_TAKEOVER = 60
+K_SAFE_HOUSE = 70  # slot = household head
 
 
 def enabled(scenario) -> bool:

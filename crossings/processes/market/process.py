@@ -14,8 +14,8 @@ from crossings.engine.state import IN_CAMP, TRAVELLING
 from crossings.engine.timeline import COAST, PORT
 from crossings.processes.crossings import lorry_alone_success
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
-from crossings.processes.draws import memory_weight
-from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_TAKEOVER
+from crossings.processes.draws import memory_weight, uniform_slots
+from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
 from crossings.processes.market.gangs import Gangs, book_kernel, relative_volume
 from crossings.processes.market.pricing import (
@@ -286,7 +286,9 @@ class Market(Process):
         tl = sim.timeline
         e = self.enforcement(day)
         alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
-        risk_t = pp.risk_tolerance_mean
+        # the buyer whose willingness to pay caps prices: risk tolerance is exponential, so the
+        # q-quantile buyer has risk tolerance -mean x ln(1 - q) (q = 1 - 1/e gives the mean)
+        risk_t = pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile)
         v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
@@ -373,6 +375,7 @@ class Market(Process):
         ok, log_x = sell_log_argument(g.active, g.home_coast, code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
+        had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
         holder, n_sold, sold_eur = sell_and_book(
             idx, p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
             key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
@@ -386,7 +389,18 @@ class Market(Process):
             rec.add(f"price_{tag}_x_sold", sold_eur)
             if code == LORRY_ACCESS:
                 rec.add("places_sold_lorry_access", n_sold)
+            if code == BOAT and sim.scenario.sea.safe_house_share > 0:
+                self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
+
+    def _to_safe_houses(self, key, buyers: np.ndarray) -> None:
+        """New boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
+        calls them to the coast, with probability ``sea.safe_house_share`` per household."""
+        if buyers.size == 0:
+            return
+        p = self.sim.people
+        u = uniform_slots(key, p.household[buyers].astype(np.int64), K_SAFE_HOUSE)
+        p.off_camp[buyers[u < self.sim.scenario.sea.safe_house_share]] = True
 
     def prices(self, code: int) -> np.ndarray:
         """Each gang's posted price of a product."""
@@ -407,61 +421,42 @@ class Market(Process):
 
     # -- paid lorry places -------------------------------------------------------------------------------
     def lorry_paid(self, day: int, idx: np.ndarray) -> None:
-        """Crossings handler for paid lorry places: success depends on the gang's evasion skill."""
-        if idx.size == 0:
-            return
-        sim = self.sim
-        users = self.sell(day, idx, LORRY_PAID)
-        if users.size == 0:
-            return
-        p = sim.people
-        g = self.g
-        m = sim.scenario.market
-        lo = sim.scenario.lorry
-        scale = sim.scenario.scale
-        e = self.enforcement(day)
-        driver = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
-        success = lorry_book_kernel(
-            users, p.gang, g.success_lorry, float(scale), float(driver + m.logistics_lorry_eur), g.attempts_today,
-            g.costs_today,
-        )
-        cr = sim.loop["crossings"]
-        crossed, died = cr.resolve(day, users, LORRY_PAID, success, lo.death_risk, lo.caught_return_days)
-        stopped = users[p.state[users] == TRAVELLING]  # detected: back to camp
-        self.settle(crossed, stopped, died)
-        rec = sim.rec
-        rec.add("attempts_lorry_paid", users.size)
-        rec.add("crossings_lorry_paid", crossed.size)
-        rec.add("deaths_lorry", died.size)
-        rec.add("intercepted_port", stopped.size)
-        rec.add("detected_port_controls", stopped.size)  # a paid place is a place in a lorry: no access stage
-        sim.today["irregular_crossers"].append(crossed)
-
+        """Crossings handler for guaranteed places (a driver's complicity): success depends on the
+        gang's evasion skill; the gang pays the driver and logistics per attempt."""
+        m = self.sim.scenario.market
+        driver = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * self.enforcement(day)[E_PORT])
+        self._lorry_product(day, idx, LORRY_PAID, self.g.success_lorry, driver + m.logistics_lorry_eur, "lorry_paid")
 
     def lorry_access(self, day: int, idx: np.ndarray) -> None:
         """Crossings handler for access places: the gang gets the customer past the fences to a lorry
         (no access stage); the controls are faced as alone, lowered by the gang's knowledge of them."""
+        m = self.sim.scenario.market
+        self._lorry_product(day, idx, LORRY_ACCESS, self.g.success_access, m.access_cost_eur, "lorry_access")
+
+    def _lorry_product(self, day: int, idx: np.ndarray, code: int, success_by_gang: np.ndarray,
+                       cost_per_attempt: float, tag: str) -> None:
+        """Sell places of one lorry product to today's customers without a contract, book the gangs'
+        attempts and costs, resolve the attempts and settle contracts. Both products put people in a
+        lorry, so every failure is a detection at the controls (no access stage)."""
         if idx.size == 0:
             return
         sim = self.sim
-        users = self.sell(day, idx, LORRY_ACCESS)
+        users = self.sell(day, idx, code)
         if users.size == 0:
             return
         p = sim.people
         g = self.g
-        m = sim.scenario.market
         lo = sim.scenario.lorry
         success = lorry_book_kernel(
-            users, p.gang, g.success_access, float(sim.scenario.scale), float(m.access_cost_eur), g.attempts_today,
+            users, p.gang, success_by_gang, float(sim.scenario.scale), float(cost_per_attempt), g.attempts_today,
             g.costs_today,
         )
-        cr = sim.loop["crossings"]
-        crossed, died = cr.resolve(day, users, LORRY_ACCESS, success, lo.death_risk, lo.caught_return_days)
+        crossed, died = sim.loop["crossings"].resolve(day, users, code, success, lo.death_risk, lo.caught_return_days)
         stopped = users[p.state[users] == TRAVELLING]  # detected at the controls: back to camp
         self.settle(crossed, stopped, died)
         rec = sim.rec
-        rec.add("attempts_lorry_access", users.size)
-        rec.add("crossings_lorry_access", crossed.size)
+        rec.add(f"attempts_{tag}", users.size)
+        rec.add(f"crossings_{tag}", crossed.size)
         rec.add("deaths_lorry", died.size)
         rec.add("intercepted_port", stopped.size)
         rec.add("detected_port_controls", stopped.size)
