@@ -72,7 +72,7 @@ def main() -> None:
     seconds = {n: 0.0 for n in names}
     start_up, results = {}, {}
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         backends = {}
         for name, make in zip(names, (lambda: LocalProcesses(1), lambda: LocalProcesses(2),
                                       lambda: Dask(cluster.scheduler_address)), strict=True):

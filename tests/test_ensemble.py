@@ -119,7 +119,7 @@ def test_a_dask_cluster_matches_local_processes_and_a_single_process(serial):
     distributed = pytest.importorskip("distributed")
     local = Ensemble(short_channel(), seeds=SEEDS).run(backend="local", workers=2)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, memory_limit="1GiB") as cluster:
+                                  dashboard_address=":0", memory_limit="1GiB") as cluster:
         on_dask = Ensemble(short_channel(), seeds=SEEDS).run(dask=cluster.scheduler_address)
     assert on_dask.batch.backend.startswith("dask")
     _assert_same(serial, on_dask)
