@@ -48,7 +48,8 @@ def synthetic(n_people: int, days: int = 365, market: bool = True) -> Scenario:
     routes = [{"a": f"camp{i}", "b": f"camp{(i + 1) % 4}", "days": 1} for i in range(4)]
     routes += [{"a": "camp0", "b": "port1", "days": 0}, {"a": "camp2", "b": "port2", "days": 0},
                {"a": "shelter1", "b": "camp0", "days": 1}, {"a": "shelter2", "b": "shelter1", "days": 1},
-               {"a": "away", "b": "camp0", "days": 2}]
+               {"a": "away", "b": "camp0", "days": 2},
+               {"a": "camp1", "b": "coast1", "days": 0}, {"a": "camp3", "b": "coast2", "days": 0}]
     nats = [{"name": f"n{k}", "share": [[start, 1.0 / 6]], "camp_network": {f"camp{k % 4}": 0.5}} for k in range(6)]
     d = {
         "name": f"synthetic-{n_people}", "start": start, "end": end, "seed": 1,
