@@ -64,6 +64,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("price_lorry_x_sold", "flow", True, "Price times lorry places sold (numerator of the mean price)."),
     ("gangs_active", "stock", False, "Active smuggling gangs."),
     ("gangs_entered", "flow", False, "Gangs entering the market."),
+    ("boat_lines_opened", "flow", False, "Gangs opening a boat line (selling boat places for the first time)."),
     ("gangs_exited", "flow", False, "Gangs leaving the market on losses."),
     ("gangs_dismantled", "flow", False, "Gangs dismantled by police."),
     ("market_hhi", "stock", False, "Herfindahl-Hirschman index of gang volume (0-1)."),
