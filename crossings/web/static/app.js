@@ -213,15 +213,16 @@ function drawChart() {
   }
   const y0 = new Date(r.start).getUTCFullYear(), y1 = new Date(r.end).getUTCFullYear();
   const step = Math.max(1, Math.ceil((y1 - y0 + 1) / 12));
-  for (let yr = y0; yr <= y1 + 1; yr += step) {   // x ticks at years (or months for a short horizon)
+  const short = (t1 - t0) < 400 * 864e5;
+  for (let yr = y0; yr <= y1 + 1 && !short; yr += step) {   // x ticks at years (at months for a short horizon)
     const d = yr + "-01-01";
     if (Date.parse(d) < t0 || Date.parse(d) > t1) continue;
     add("line", {x1: x(d), x2: x(d), y1: T, y2: H - B, stroke: "#eeeeee"});
     add("text", {x: x(d), y: H - B + 16, "text-anchor": "middle", "font-size": "11", fill: "#555"}).textContent = String(yr);
   }
-  if (y1 === y0 || (t1 - t0) < 400 * 864e5) {
+  if (short) {
     for (const d of r.groups[0].dates) {
-      add("text", {x: x(d), y: H - 4, "text-anchor": "middle", "font-size": "10", fill: "#777"}).textContent = d.slice(0, 7);
+      add("text", {x: x(d), y: H - B + 16, "text-anchor": "middle", "font-size": "10", fill: "#555"}).textContent = d.slice(0, 7);
     }
   }
   add("line", {x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: "#999"});
