@@ -41,9 +41,10 @@ def from_runs(scenario, runs: list, keys: list[str] | None = None, policy=None, 
 
 
 def gather(target: str | Path, policy: str | Path | Any | None = None, seeds: int = 3, store=None,
-           workers: int | None = None, progress: bool = False) -> ReportData:
+           workers: int | None = None, progress: bool = False, backend=None) -> ReportData:
     """Runs for a report: a scenario (name or file) with ``seeds`` seeds, with a policy overlay
-    (a file or a Scenario) compared on the same seeds, or a stored run given by its key."""
+    (a file or a Scenario) compared on the same seeds, or a stored run given by its key.
+    ``backend``: where runs execute (see :mod:`crossings.ensemble.backends`)."""
     from crossings.ensemble.replicates import open_store
     from crossings.scenario.loader import resolve
 
@@ -55,7 +56,8 @@ def gather(target: str | Path, policy: str | Path | Any | None = None, seeds: in
         from crossings.ensemble.replicates import replicate
 
         base = _scenario_of(target)
-        c = compare(target, [policy], seeds=seeds, store=store, workers=workers, progress=progress)[0]
+        c = compare(target, [policy], seeds=seeds, store=store, backend=backend, workers=workers,
+                    progress=progress)[0]
         pol = _policy_scenario(target, policy)
         data = from_runs(base, c.baseline_runs, [replicate(base, s).key for s in c.seeds], policy=pol,
                          policy_runs=c.policy_runs, comparison=c, source=f"{target} with {policy}")
@@ -64,7 +66,7 @@ def gather(target: str | Path, policy: str | Path | Any | None = None, seeds: in
     from crossings.ensemble import Ensemble
 
     ens = Ensemble(target, seeds=seeds)
-    res = ens.run(store=store, workers=workers, progress=progress)
+    res = ens.run(store=store, backend=backend, workers=workers, progress=progress)
     return from_runs(ens.scenario, res.runs, [r.key for r in res.replicates], source=text)
 
 

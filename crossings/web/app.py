@@ -155,6 +155,19 @@ def create_app(store: str | Path | None = None, token: str | None = None, scenar
         df = df.drop(columns=["path"], errors="ignore").head(limit)
         return clean(df.astype(object).where(df.notna(), None).to_dict(orient="records"))
 
+    def openapi():
+        """The generated document, with the scenarios this server offers as the choices of ``scenario``."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            prop = doc.get("components", {}).get("schemas", {}).get("RunRequest", {}).get("properties", {}).get("scenario")
+            if prop is not None:
+                prop["enum"] = sorted(catalogue.loaded)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app
 
 
