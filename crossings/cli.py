@@ -8,6 +8,8 @@
     crossings reference                the parameter reference (Markdown, from the schema)
     crossings import-flee DIR          turn a Flee or FabFlee folder into a crossings scenario
     crossings run-sweep DIR            run each FabFlee SWEEP variant in turn
+    crossings report channel           an offline HTML report and its PNG figures
+    crossings serve                    the web app (page with policy levers, JSON API)
 
 User mistakes print one line (file, field, what was expected) and exit with
 status 2; nothing is written when the input is bad.
