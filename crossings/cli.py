@@ -745,6 +745,8 @@ def serve(
     """Start the web app (page and JSON API) under uvicorn."""
     from crossings.web.server import serve as _serve
 
+    if scenarios is not None and not scenarios.is_dir():
+        raise ScenarioError("(command line)", "--scenarios", f"an existing folder of scenario files (*.toml), not {scenarios}")
     _serve(host=host, port=port, token=token, store=store, scenarios=scenarios, queue=queue, max_seeds=max_seeds,
            max_agent_days=max_agent_days, echo=lambda m: console.print(m, markup=False, soft_wrap=True))
 
