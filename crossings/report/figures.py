@@ -298,7 +298,7 @@ def _draw_sites(ax, sc, shown, sites_mean, labels: bool) -> None:
         for s in pts:
             ax.annotate(s.name, (s.lon, s.lat), fontsize=7 if labels else 6, xytext=(4, 3), textcoords="offset points")
     lat0 = float(np.mean([s.lat for s in shown])) if shown else 0.0
-    ax.set_aspect(1.0 / max(0.1, math.cos(math.radians(lat0))), adjustable="datalim")
+    ax.set_aspect(1.0 / max(0.1, math.cos(math.radians(lat0))), adjustable="box")
     ax.set_xlabel("longitude", fontsize=8)
     ax.set_ylabel("latitude", fontsize=8)
     ax.grid(alpha=0.2)
