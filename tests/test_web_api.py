@@ -210,3 +210,23 @@ def test_any_lever_setting_is_a_valid_scenario(scen_dir, spending, interval, bus
     if pol is not None:
         assert len(pol.policies) == len(base.policies) + len(added)
         assert all(getattr(p, "start", None) == start or getattr(p, "date", None) == start for p in pol.policies[len(base.policies):])
+
+
+def test_a_loopback_server_answers_loopback_names_only_and_refuses_cross_site_requests(tmp_path, scen_dir):
+    """No DNS rebinding (a page elsewhere whose name points at 127.0.0.1) and no job submitted
+    by another site through the user's browser."""
+    from fastapi.testclient import TestClient
+
+    app, token = prepare("127.0.0.1", None, store=tmp_path, scenarios=scen_dir, start_worker=False)
+    assert token is None
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/api/limits").status_code == 200
+        assert c.get("/api/limits", headers={"Host": "localhost:8000"}).status_code == 200
+        assert c.get("/api/limits", headers={"Host": "attacker.example:8000"}).status_code == 400
+        assert c.get("/api/limits", headers={"Origin": "http://127.0.0.1:8000"}).status_code == 200
+        r = c.post("/api/jobs", content='{"scenario": "short"}', headers={"Origin": "https://attacker.example",
+                                                                          "Content-Type": "text/plain"})
+        assert r.status_code == 403
+        r = c.post("/api/jobs", content='{"scenario": "short"}', headers={"Content-Type": "text/plain"})
+        assert r.status_code == 422  # a form or text/plain body is not JSON: never queued
+    assert not list((tmp_path / "web" / "jobs").glob("*.json"))

@@ -24,11 +24,6 @@ DERIVED: dict[str, tuple[str, ...]] = {
     "crossings_lorry": ("crossings_lorry_alone", "crossings_lorry_paid", "crossings_lorry_access"),
     "attempts_lorry": ("attempts_lorry_alone", "attempts_lorry_paid", "attempts_lorry_access"),
 }
-RATIOS: dict[str, tuple[str, str]] = {  # recomputed from the roll-up's sums (never a mean of daily ratios)
-    "people_per_boat": ("people_on_arrived_boats", "boats_arrived"),
-    "mean_price_boat_paid_eur": ("price_boat_x_sold", "places_sold_boat"),
-    "mean_price_lorry_paid_eur": ("price_lorry_x_sold", "places_sold_lorry"),
-}
 
 
 @dataclass

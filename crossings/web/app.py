@@ -39,8 +39,14 @@ HEADERS = {
 
 
 def create_app(store: str | Path | None = None, token: str | None = None, scenarios: str | Path | None = None,
-               queue: int = 8, max_seeds: int = 20, max_agent_days: float = 2e9, start_worker: bool = True) -> FastAPI:
-    """The app over the results store ``store`` (default: $CROSSINGS_STORE or results/store)."""
+               queue: int = 8, max_seeds: int = 20, max_agent_days: float = 2e9, start_worker: bool = True,
+               hosts: list[str] | None = None) -> FastAPI:
+    """The app over the results store ``store`` (default: $CROSSINGS_STORE or results/store).
+
+    ``hosts``: the only names the server answers to (the ``Host`` header, and the ``Origin`` of
+    a browser's request when it sends one). A server on loopback answers to loopback names
+    only, so a web page elsewhere cannot reach it through DNS rebinding or submit jobs to it
+    from the user's browser (cross-site requests); ``None`` checks nothing (the token does)."""
     st = LockedStore(store)
     catalogue = Scenarios(Path(scenarios) if scenarios is not None else None)
     jobs = Jobs(st, catalogue, queue_size=queue, start=start_worker)
@@ -53,6 +59,13 @@ def create_app(store: str | Path | None = None, token: str | None = None, scenar
     @app.middleware("http")
     async def guard(request: Request, call_next):
         path = request.url.path
+        if hosts is not None:
+            host = _hostname(request.headers.get("host", ""))
+            origin = request.headers.get("origin")
+            if host not in hosts:
+                return _headers(JSONResponse({"detail": "unknown host"}, status_code=400), path)
+            if origin is not None and _hostname(origin.split("://", 1)[-1]) not in hosts:
+                return _headers(JSONResponse({"detail": "cross-site requests are refused"}, status_code=403), path)
         if request.method in ("POST", "PUT", "PATCH"):
             try:
                 size = int(request.headers.get("content-length") or 0)
@@ -169,6 +182,14 @@ def create_app(store: str | Path | None = None, token: str | None = None, scenar
 
     app.openapi = openapi
     return app
+
+
+def _hostname(hostport: str) -> str:
+    """``host`` of ``host:port``, ``[::1]:port`` or ``host/path`` (lower case)."""
+    h = hostport.split("/", 1)[0].strip().lower()
+    if h.startswith("["):
+        return h[: h.find("]") + 1] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
 
 
 def _headers(resp: Response, path: str) -> Response:

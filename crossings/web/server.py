@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Callable
 
 
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"]
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -24,6 +27,8 @@ def prepare(host: str = "127.0.0.1", token: str | None = None, **options):
 
     if not is_loopback(host) and not token:
         token = secrets.token_urlsafe(24)
+    if is_loopback(host):
+        options.setdefault("hosts", LOOPBACK_NAMES)
     return create_app(token=token, **options), token
 
 
