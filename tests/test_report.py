@@ -117,6 +117,7 @@ def test_report_of_a_comparison_shows_both_with_bands(tmp_path):
     html = render(data, [])
     assert "Key yearly figures: baseline (short)" in html and "Key yearly figures: policy (legal)" in html
     assert "90% band" in html and "50% band" in html
+    assert "In 2014 (part of the year), baseline (short) gives" in html and "legal changes crossings by +" in html
     row = data.comparison.table().set_index("key").loc["crossings_legal"]
     # a legal route is the only way to cross legally: none without it, some with it in every seed
     assert row["baseline"] == 0 and row["low90"] > 0

@@ -183,3 +183,45 @@ def sum_metric(groups: Sequence[Group], name: str, metric: str) -> list[float]:
         vals = [float(t[metric].sum()) for t in g.table(name) if metric in t.columns]
         out.append(float(np.median(vals)) if vals else np.nan)
     return out
+
+
+def key_text(group: Group) -> str:
+    """A few sentences on the last year of the run (medians over seeds, 90% band of the total)."""
+    y = group.bands("yearly")
+    if not len(y.index):
+        return ""
+    i = len(y.index) - 1
+    year = y.index[i].year
+    part = "" if y.index[i].month == 1 and group.runs[0].daily.index[-1].month == 12 else " (part of the year)"
+
+    def med(m):
+        return float(y[m]["median"].iloc[i]) if m in y.columns.get_level_values(0) else float("nan")
+
+    lo, hi = float(y["crossings_total"]["p5"].iloc[i]), float(y["crossings_total"]["p95"].iloc[i])
+    band = f" (90% of seeds between {compact(lo)} and {compact(hi)})" if len(group.runs) > 1 and lo != hi else ""
+    return (f"In {year}{part}, {group.label} gives {compact(med('crossings_total'))} crossings{band}: "
+            f"{compact(med('crossings_boat'))} by small boat, {compact(med('crossings_lorry'))} by lorry and "
+            f"{compact(med('crossings_legal'))} by a legal route; {compact(med('deaths'))} deaths; "
+            f"{compact(med('in_camps'))} people in the camps on an average day; public spending of "
+            f"EUR {compact(med('public_spending_eur'))}. Figures are medians over {len(group.runs)} seed(s).")
+
+
+def comparison_text(c) -> str:
+    """The policy's effect on a few headline figures, in words."""
+    tab = c.table().set_index("key")
+
+    def eff(key, what):
+        r = tab.loc[key]
+        if not np.isfinite(r["difference"]):
+            return None
+        return (f"{what} by {('+' if r['difference'] > 0 else '')}{compact(r['difference'])} "
+                f"(90% band {compact(r['low90'])} to {compact(r['high90'])})")
+
+    parts = [p for p in (eff("crossings_total", "crossings"), eff("deaths", "deaths"),
+                         eff("public_spending_eur", "public spending (EUR)")) if p]
+    text = f"From {c.start} to {c.end}, {c.policy_name} changes " + "; ".join(parts) + "."
+    cost = tab.loc["cost_per_prevented_eur"]
+    if np.isfinite(cost["difference"]):
+        text += (f" Each crossing prevented cost EUR {compact(cost['difference'])} of public money (median over the "
+                 f"{int(cost['seeds'])} of {len(c.seeds)} seeds where crossings fell).")
+    return text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crossings.report.data import ReportData, compact, key_figures
+from crossings.report.data import ReportData, comparison_text, compact, key_figures, key_text
 from crossings.report.figures import COMPARISON_FIGURE, FIGURES
 
 CSS = """
@@ -80,7 +80,9 @@ def render(data: ReportData, figs: list[tuple[str, str, bytes]]) -> str:
                      f"{c.start} to {c.end}, on the same {len(c.seeds)} seeds (common random numbers). The bands hold the "
                      "middle 50% and 90% of the per-seed differences; the cost per crossing prevented is the extra public "
                      "spending over the crossings prevented, in the seeds where crossings fell.</p>")
+        parts.append(f"<p>{e(comparison_text(c))}</p>")
         parts.append(_comparison_table(data))
+    parts.append("<h2>In short</h2>" + "".join(f"<p>{e(key_text(g))}</p>" for g in data.groups))
     for g in data.groups:
         parts.append(f"<h2>Key yearly figures: {e(g.label)}</h2><p class='muted'>median (90% band) over "
                      f"{len(g.runs)} seed(s)</p>")
