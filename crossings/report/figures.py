@@ -122,11 +122,13 @@ def deaths(data: ReportData) -> Figure:
 
 
 def prices(data: ReportData) -> Figure:
-    fig, axes = _fig(2, "Prices paid for a place, by mode (EUR, monthly mean)")
+    fig, axes = _fig(3, "Prices paid for a place, by product (EUR, monthly mean)")
     bands(axes[0], data.groups, "monthly", "mean_price_boat_paid_eur", "boat")
     observed(axes[0], data, "price_boat_eur", per_month=False)
-    bands(axes[1], data.groups, "monthly", "mean_price_lorry_paid_eur", "lorry")
-    observed(axes[1], data, "price_lorry_eur", per_month=False)
+    bands(axes[1], data.groups, "monthly", "mean_price_lorry_access_paid_eur", "lorry access place")
+    observed(axes[1], data, "price_lorry_access_eur", per_month=False)
+    bands(axes[2], data.groups, "monthly", "mean_price_lorry_guaranteed_paid_eur", "guaranteed lorry place")
+    observed(axes[2], data, "price_lorry_guaranteed_eur", per_month=False)
     _legend(fig, axes)
     return fig
 

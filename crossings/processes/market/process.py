@@ -513,6 +513,10 @@ class Market(Process):
             rec.add(f"price_{tag}_x_sold", sold_eur)
             if code == LORRY_ACCESS:
                 rec.add("places_sold_lorry_access", n_sold)
+                rec.add("price_lorry_access_x_sold", sold_eur)
+            elif code == LORRY_PAID:
+                rec.add("places_sold_lorry_guaranteed", n_sold)
+                rec.add("price_lorry_guaranteed_x_sold", sold_eur)
             if code == BOAT and sim.scenario.sea.safe_house_share > 0:
                 self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
