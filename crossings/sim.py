@@ -86,6 +86,10 @@ class Sim:
             raise ScenarioError(str(scenario), "model", "a corridor scenario (use crossings.flee for Flee scenarios)")
         if seed is not None:
             scenario = scenario.model_copy(update={"seed": check_seed(seed)})
+        self.declared = scenario
+        if any(getattr(p, "type", "") == "parameter_path" for p in scenario.policies):
+            # dated parameter paths edit the run's own copy, never the caller's scenario
+            scenario = scenario.model_copy(deep=True)
         self.scenario = scenario
         n_days = (scenario.end - scenario.start).days + 1
         if n_days > MAX_DAYS:
@@ -179,7 +183,7 @@ class Sim:
 
     def scenario_as_run(self) -> Scenario:
         """The scenario as it runs: a market switched on or off by ``Sim(market=...)`` is recorded."""
-        sc = self.scenario
+        sc = self.declared if self.scenario is not self.declared else self.scenario
         if sc.market.enabled != self.market_on:
             sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": self.market_on})})
         return sc

@@ -88,6 +88,9 @@ class Timeline:
     effectiveness: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [channel, day]
     inflow_multiplier: np.ndarray = field(default_factory=lambda: np.zeros(0))
     actions: dict[int, list] = field(default_factory=dict)
+    # dated values of scenario parameters by dotted name ("sea.rescue_share"): one value per day,
+    # NaN where the scenario's own value holds (set by parameter_path policies)
+    parameter_paths: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def dates(self) -> np.ndarray:

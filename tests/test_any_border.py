@@ -1,0 +1,113 @@
+"""Any border as a scenario file (issue 10): dated parameter paths, observed data per scenario,
+modes switched on and off, rescue actors, detention and pull-backs, people who give up.
+
+Every world is built here from ``worlds.tiny``; nothing is read from the Channel's figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import crossings
+from crossings.errors import ScenarioError
+from crossings.scenario.loader import dump_toml, load_scenario, validate
+from worlds import D, scenario, tiny
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "crossings.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+# -- 1. dated parameter paths ---------------------------------------------------------------------
+def _path_world(interpolation="step"):
+    d = tiny(end=D(2020, 3, 31))
+    d["policies"] = [{
+        "type": "parameter_path", "parameter": "sea.rescue_capacity_people_per_day", "interpolation": interpolation,
+        "path": [[D(2020, 1, 11), 500.0], [D(2020, 1, 21), 100.0]],
+    }]
+    return d
+
+
+def test_a_step_path_is_applied_on_its_days_and_the_declared_scenario_is_unchanged():
+    sc = scenario(_path_world())
+    base = sc.sea.rescue_capacity_people_per_day
+    sim = crossings.Sim(sc)
+    seen = []
+    for _ in range(30):
+        sim.run(days=1)
+        seen.append(sim.scenario.sea.rescue_capacity_people_per_day)
+    # day k of the run is 2020-01-01 + k: the scenario's value until Jan 10, 500 from Jan 11, 100 from Jan 21
+    assert seen[:10] == [base] * 10
+    assert seen[10:20] == [500.0] * 10
+    assert seen[20:] == [100.0] * 10
+    assert sc.sea.rescue_capacity_people_per_day == base  # the caller's scenario is not edited
+    assert "parameter_path" in sim.results().scenario_toml
+
+
+def test_a_linear_path_interpolates_between_knots():
+    sim = crossings.Sim(scenario(_path_world("linear")))
+    seen = []
+    for _ in range(25):
+        sim.run(days=1)
+        seen.append(sim.scenario.sea.rescue_capacity_people_per_day)
+    assert seen[10] == 500.0 and seen[20] == 100.0 and seen[24] == 100.0
+    assert seen[15] == pytest.approx(300.0)
+    assert all(a >= b for a, b in zip(seen[10:21], seen[11:21]))
+
+
+def test_a_path_round_trips_through_show(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text(tomli_w.dumps(_path_world("linear")))
+    r = cli("show", str(p))
+    assert r.returncode == 0, r.stderr
+    assert 'parameter = "sea.rescue_capacity_people_per_day"' in r.stdout
+    back = tmp_path / "back.toml"
+    back.write_text(r.stdout)
+    a, b = load_scenario(p), load_scenario(back)
+    assert a.policies == b.policies
+    ra, rb = crossings.Sim(a).run(), crossings.Sim(b).run()
+    assert ra.daily.equals(rb.daily)
+
+
+@pytest.mark.parametrize("param,value,expect", [
+    ("sea.no_such_thing", 1.0, "no parameter 'no_such_thing'"),
+    ("nowhere.x", 1.0, "section one of"),
+    ("sea.rescue_share", 1.5, "path[0]"),
+    ("inflow.deterrence_elasticity", 0.0, "knots instead"),
+    ("enforcement.spending", 0.0, "security_funding"),
+    ("market.max_gangs", 10.0, "gang arrays"),
+])
+def test_a_bad_path_is_a_one_line_error(param, value, expect):
+    d = tiny()
+    d["policies"] = [{"type": "parameter_path", "parameter": param, "path": [[D(2020, 2, 1), value]]}]
+    with pytest.raises(ScenarioError) as e:
+        validate(d, __import__("pathlib").Path("s.toml"))
+    assert expect in str(e.value) and "policies[0]" in str(e.value) and "\n" not in str(e.value)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 120), st.floats(0, 1)), min_size=1, max_size=5, unique_by=lambda t: t[0]),
+       st.sampled_from(["step", "linear"]))
+def test_path_values_lie_within_the_knots_and_hold_before_the_first(knots, interp):
+    from crossings.engine.timeline import compile_timeline, compile_world
+
+    knots = sorted(knots)
+    d = tiny(end=D(2020, 4, 30))
+    d["policies"] = [{"type": "parameter_path", "parameter": "sea.rescue_share", "interpolation": interp,
+                      "path": [[D(2020, 1, 1) + __import__("datetime").timedelta(days=k), v] for k, v in knots]}]
+    sc = scenario(d)
+    tl = compile_timeline(sc, compile_world(sc))
+    v = tl.parameter_paths["sea.rescue_share"]
+    first = knots[0][0]
+    assert np.isnan(v[:first]).all()
+    ys = [y for _, y in knots]
+    assert (v[first:] >= min(ys) - 1e-12).all() and (v[first:] <= max(ys) + 1e-12).all()
+    for k, y in knots:
+        if k < v.size:
+            assert v[k] == pytest.approx(y)
