@@ -290,17 +290,33 @@ def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = Non
 @app.command()
 @user_errors
 def check(
-    scenario: str = typer.Argument("channel", help="Scenario name or path (its outputs are compared with the Channel data)."),
+    scenario: str = typer.Argument("channel", help="Scenario name or path (its outputs are compared with its folder's observed.csv, or its parent's)."),
     seeds: int = typer.Option(3, min=1, help="Number of seeds (1, 2, ...)."),
     out: Optional[Path] = typer.Option(None, help="Also write the table to this CSV file."),
 ):
-    """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
+    """Compare runs with the scenario's observed figures (observed value and spread, model mean and range)."""
     from crossings.calibrate import by_series, compare, distance, score
+    from crossings.data import OBSERVED_COLUMNS, observed
     from crossings.ensemble import Ensemble
+    from crossings.scenario.loader import observed_file, resolve
 
+    obs_path = observed_file(scenario)
+    if obs_path is None:
+        raise ScenarioError(resolve(scenario), "observed.csv", "a file observed.csv next to the scenario (or its parent's), "
+                            "with columns " + ",".join(OBSERVED_COLUMNS))
+    try:
+        obs = observed(obs_path)
+    except Exception as e:  # noqa: BLE001 - any unreadable CSV is a user error
+        raise ScenarioError(obs_path, "(file)", f"a CSV file ({e.__class__.__name__})") from None
+    missing = [c for c in ("series", "period", "value", "low", "high", "source") if c not in obs.columns]
+    if missing:
+        raise ScenarioError(obs_path, missing[0], "a column of observed.csv (" + ",".join(OBSERVED_COLUMNS) + ")")
     # seeds run in parallel with a progress bar (runs done, runs/s, time left); not stored
     runs = Ensemble(scenario, seeds=seeds).run(store=None, progress=True).runs
-    table = compare(runs)
+    table = compare(runs, obs)
+    if table.empty:
+        raise ScenarioError(obs_path, "series", "at least one row whose series the model produces over the simulated "
+                            "period (a named series, an output column or site:NAME; docs/calibration.md)")
     show = table[["series", "period", "observed", "model_mean", "model_min", "model_max", "source"]].set_index("series")
     _print_table(show, f"{runs[0].scenario_name}: model ({seeds} seeds) against observed figures")
     _print_table(by_series(table), "per series: mean |log(model / observed)| and distance outside the sources' spread")

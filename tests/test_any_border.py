@@ -111,3 +111,37 @@ def test_path_values_lie_within_the_knots_and_hold_before_the_first(knots, inter
     for k, y in knots:
         if k < v.size:
             assert v[k] == pytest.approx(y)
+
+
+# -- 6. observed data for any scenario -----------------------------------------------------------
+def test_check_uses_the_scenario_folders_observed_csv(tmp_path):
+    from crossings.scenario.loader import observed_file
+
+    folder = tmp_path / "myborder"
+    folder.mkdir()
+    (folder / "scenario.toml").write_text(tomli_w.dumps(tiny(end=D(2020, 6, 30))))
+    (folder / "observed.csv").write_text(
+        "series,period,value,low,high,unit,scope,source,note\n"
+        "arrivals_corridor,2020-03,150,,,people,arrivals,TEST,\n"
+        "site:A,2020-02,200,,,people,camp A,TEST,\n"
+        "unknown_series,2020,1,,,people,,TEST,\n"
+    )
+    child = tmp_path / "whatif.toml"
+    child.write_text(tomli_w.dumps({"inherits": str(folder / "scenario.toml"), "name": "whatif"}))
+    assert observed_file(folder) == folder / "observed.csv"
+    assert observed_file(child) == folder / "observed.csv"  # a what-if is checked against its parent's data
+    assert observed_file("channel").name == "observed.csv"
+    r = cli("check", str(folder), "--seeds", "1", "--out", str(tmp_path / "t.csv"))
+    assert r.returncode == 0, r.stderr
+    import pandas as pd
+
+    t = pd.read_csv(tmp_path / "t.csv")
+    assert set(t.series) == {"arrivals_corridor", "site:A"}  # the unknown series is left out
+    assert (t.source == "TEST").all() and (t.model_mean > 0).all()
+
+
+def test_check_without_observed_data_is_a_one_line_error(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text(tomli_w.dumps(tiny()))
+    r = cli("check", str(p), "--seeds", "1")
+    assert r.returncode == 2 and "observed.csv" in r.stderr and "Traceback" not in r.stderr
