@@ -23,7 +23,7 @@ from crossings.engine.loop import Loop
 from crossings.engine.results import Record, Recorder, Results
 from crossings.engine.rng import Streams
 from crossings.engine.state import IN_CAMP, MAX_DAYS, People
-from crossings.engine.timeline import CAMP, PORT, compile_timeline, compile_world
+from crossings.engine.timeline import CAMP, COAST, PORT, compile_timeline, compile_world
 from crossings.errors import ScenarioError
 from crossings.processes import market as market_mod
 from crossings.processes.camps import Camps, count_kernel
@@ -98,7 +98,9 @@ class Sim:
         self.timeline = compile_timeline(scenario, self.world)
         self.streams = Streams(scenario.seed, n_days)
         self.camp_sites = np.flatnonzero(self.world.site_kind == CAMP).astype(np.int64)
-        self.has_ports = bool((self.world.site_kind == PORT).any())
+        # modes switched off (modes.lorry / modes.boat) leave their sites without a crossing
+        self.has_ports = bool((self.world.site_kind == PORT).any()) and scenario.modes.lorry
+        self.has_coasts = bool((self.world.site_kind == COAST).any()) and scenario.modes.boat
         self.rec = Recorder(n_days, self.world.n_sites)
         self.notes: list[str] = []
         self.warnings: list[str] = scale_warnings(scenario)

@@ -145,3 +145,49 @@ def test_check_without_observed_data_is_a_one_line_error(tmp_path):
     p.write_text(tomli_w.dumps(tiny()))
     r = cli("check", str(p), "--seeds", "1")
     assert r.returncode == 2 and "observed.csv" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- 5. modes and destination-neutral names -----------------------------------------------------
+LORRY_COLUMNS = ("crossings_lorry_alone", "crossings_lorry_paid", "crossings_lorry_access", "attempts_lorry_alone",
+                 "attempts_lorry_paid", "attempts_lorry_access", "intercepted_port", "stopped_access",
+                 "detected_port_controls", "deaths_lorry", "places_sold_lorry", "places_sold_lorry_access")
+
+
+def test_a_sea_route_with_lorries_off_runs_with_no_lorry_output():
+    d = tiny(market=True, end=D(2020, 9, 30))  # the world keeps its port site: the switch alone turns lorries off
+    on = crossings.Sim(scenario(d)).run()
+    assert on.daily[list(LORRY_COLUMNS)].to_numpy().sum() > 0  # lorries are used when the mode is on
+    d["modes"] = {"lorry": False}
+    res = crossings.Sim(scenario(d)).run()
+    assert res.daily[list(LORRY_COLUMNS)].to_numpy().sum() == 0
+    assert res.daily.crossings_boat.sum() > 0
+    assert not [c for c in res.summary().columns if "lorry" in c or c == "intercepted_port"]
+
+
+def test_boats_off_leaves_only_lorries():
+    d = tiny(market=True, end=D(2020, 6, 30))
+    d["modes"] = {"boat": False}
+    res = crossings.Sim(scenario(d)).run()
+    assert res.daily[["crossings_boat", "attempts_boat", "boats_launched", "deaths_boat"]].to_numpy().sum() == 0
+    assert res.daily.crossings_total.sum() > 0
+
+
+def test_deprecated_uk_names_are_accepted_with_a_warning_and_mean_the_same():
+    new = tiny(end=D(2020, 3, 31))
+    old = tiny(end=D(2020, 3, 31))
+    for n_new, n_old in zip(new["nationalities"], old["nationalities"]):
+        n_new["ties_share"] = 0.6
+        n_old["uk_ties_share"] = 0.6
+    new["people"] = {"beta_ties": 2.0}
+    old["people"] = {"beta_uk_ties": 2.0}
+    old["policies"] = [{"type": "legal_route", "start": D(2020, 2, 1), "quota_per_week": 5.0, "requires_uk_ties": True}]
+    new["policies"] = [{"type": "legal_route", "start": D(2020, 2, 1), "quota_per_week": 5.0, "requires_ties": True}]
+    with pytest.warns(FutureWarning, match="deprecated"):
+        sc_old = scenario(old)
+    sc_new = scenario(new)
+    assert sc_old == sc_new and sc_old.people.beta_uk_ties == 2.0
+    assert "uk_ties" not in dump_toml(sc_old)
+    both = tiny()
+    both["people"] = {"beta_ties": 1.0, "beta_uk_ties": 1.0}
+    with pytest.raises(ScenarioError, match="give only beta_ties"):
+        validate(both, __import__("pathlib").Path("s.toml"))

@@ -140,7 +140,7 @@ def compile_world(sc) -> World:
         nat_funds_sigma=np.array([n.funds_sigma for n in nats]),
         nat_family_share=np.array([n.family_share for n in nats]),
         nat_uam_share=np.array([n.unaccompanied_minor_share for n in nats]),
-        nat_ties_share=np.array([n.uk_ties_share for n in nats]),
+        nat_ties_share=np.array([n.ties_share for n in nats]),
         nat_legal_flag=np.array([n.legal_route_eligible for n in nats], dtype=bool),
         nat_camp_network=network,
         entry_site=entry,

@@ -194,7 +194,19 @@ class LegalRoute(_Dated):
     type: Literal["legal_route"] = "legal_route"
     quota_per_week: float = Field(ge=0, le=1e7, description="Places per week. Unit: people/week.")
     nationalities: list[str] = Field(default_factory=list, description="Eligible nationalities (empty = those flagged legal_route_eligible).")
-    requires_uk_ties: bool = Field(False, description="Only people with ties at the destination qualify.")
+    requires_ties: bool = Field(False, description="Only people with ties at the destination qualify (was requires_uk_ties, a deprecated alias for one release).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        import warnings
+
+        if isinstance(data, dict) and "requires_uk_ties" in data:
+            if "requires_ties" in data:
+                raise ValueError("requires_uk_ties: deprecated name of requires_ties; give only requires_ties")
+            warnings.warn("'requires_uk_ties' is deprecated (kept for one release); use 'requires_ties'", FutureWarning, stacklevel=2)
+            data = {k if k != "requires_uk_ties" else "requires_ties": v for k, v in data.items()}
+        return data
 
     def check(self, scenario, path):
         known = {n.name for n in scenario.nationalities}
@@ -210,7 +222,7 @@ class LegalRoute(_Dated):
                 tl.legal_eligible[tl.nationality_index[n], w] = True
         else:
             tl.legal_eligible[:, w] |= tl.nationality_legal_flag[:, None]
-        if self.requires_uk_ties:
+        if self.requires_ties:
             tl.legal_requires_ties[w] = True
 
 

@@ -30,6 +30,7 @@ from crossings.scenario.params import (
     PosDays,
     Prob,
     Utility,
+    renamed,
 )
 from crossings.engine.rundir import check_name
 
@@ -88,12 +89,19 @@ class Nationality(Strict):
     funds_sigma: Annotated[float, Field(ge=0, le=5)] = P(0.8, "Log-scale spread of funds on arrival.", "log EUR")
     family_share: Prob = P(0.1, "Share of arriving groups who are families with children.", "share")
     unaccompanied_minor_share: Prob = P(0.05, "Share of arriving groups who are unaccompanied minors.", "share")
-    uk_ties_share: Prob = P(0.3, "Share with family or community at the destination.", "share")
+    ties_share: Prob = P(0.3, "Share with family or community at the destination (was uk_ties_share, a deprecated alias for one release).", "share")
     legal_route_eligible: bool = P(False, "Whether this nationality qualifies for a legal route when one exists.")
     camp_network: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = P(
         {}, "Extra utility of settling at named camps (nationality networks).", "utility units"
     )
     source: str = Field("", description="Where the shares and funds come from.")
+
+    _renamed = model_validator(mode="before")(renamed({"uk_ties_share": "ties_share"}))
+
+    @property
+    def uk_ties_share(self) -> float:
+        """Deprecated name of :attr:`ties_share` (kept for one release)."""
+        return self.ties_share
 
     @field_validator("share")
     @classmethod
@@ -241,12 +249,19 @@ class People(Strict):
     asc_leave: Utility = P(-5.5, "Alternative-specific constant of leaving the corridor.", "utility")
     beta_leave_per_month: Utility = P(0.08, "Extra utility of leaving per month spent in the corridor.", "utility")
     beta_leave_per_failed_attempt: Utility = P(0.03, "Extra utility of leaving per failed attempt.", "utility")
-    beta_uk_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination.", "utility")
+    beta_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination (was beta_uk_ties, a deprecated alias for one release).", "utility")
     asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
     own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
     belief_memory_days: MemoryDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
     risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
     income_eur_per_day: EurPerPerson = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
+
+    _renamed = model_validator(mode="before")(renamed({"beta_uk_ties": "beta_ties"}))
+
+    @property
+    def beta_uk_ties(self) -> float:
+        """Deprecated name of :attr:`beta_ties` (kept for one release)."""
+        return self.beta_ties
 
 
 class Camps(Strict):
@@ -332,6 +347,13 @@ class Weather(Strict):
     series: list[tuple[dt.date, bool]] = P([], "Optional observed daily viability; overrides the seasonal model on those dates.")
 
 
+class Modes(Strict):
+    """Which ways of crossing exist at this border (a sea route switches lorries off)."""
+
+    lorry: bool = P(True, "Hiding in lorries at port sites, alone or in a place bought from a gang; off: port sites offer no crossing and every lorry output stays zero.", "", "assumption (a property of the border)")
+    boat: bool = P(True, "Small boats from coast sites (needs the market); off: coast sites offer no crossing and every boat output stays zero.", "", "assumption (a property of the border)")
+
+
 class Scenario(Strict):
     """A complete scenario: the world, its people, the state's spending and the policy timeline."""
 
@@ -361,6 +383,7 @@ class Scenario(Strict):
     weather: Weather = Field(default_factory=Weather)
     market: Market = Field(default_factory=Market)
     sea: Sea = Field(default_factory=Sea)
+    modes: Modes = Field(default_factory=Modes, description="Which ways of crossing exist at this border.")
     lorry_traffic: list[tuple[dt.date, Multiplier]] = P(
         [], "Lorry-traffic multiplier knots [date, multiplier] (step function; 1 = normal).", "multiplier"
     )
