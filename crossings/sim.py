@@ -28,6 +28,7 @@ from crossings.errors import ScenarioError
 from crossings.processes import market as market_mod
 from crossings.processes.camps import Camps, count_kernel
 from crossings.processes.clearances import Clearances
+from crossings.processes.detention import Detention
 from crossings.processes.crossings import Crossings, lorry_alone_success
 from crossings.processes.decisions import LORRY_ALONE, N_OPTIONS, Decisions
 from crossings.processes.draws import camp_utilities
@@ -115,6 +116,8 @@ class Sim:
         self.belief[LORRY_ALONE, :] = lorry_alone_success(self, 0)
         self.today: dict = {}
         processes = [Policies(self), Inflow(self), Movement(self), Camps(self), Clearances(self)]
+        if any(s.kind == "detention" for s in scenario.sites):
+            processes.append(Detention(self))
         self.market_on = market_mod.enabled(scenario) if market is None else bool(market)
         if self.market_on:
             processes.append(market_mod.Market(self))

@@ -191,3 +191,66 @@ def test_deprecated_uk_names_are_accepted_with_a_warning_and_mean_the_same():
     both["people"] = {"beta_ties": 1.0, "beta_uk_ties": 1.0}
     with pytest.raises(ScenarioError, match="give only beta_ties"):
         validate(both, __import__("pathlib").Path("s.toml"))
+
+
+# -- 2, 3. rescue actors by period, detention and pull-backs -------------------------------------
+def sea_route(**extra) -> dict:
+    """A sea route: the tiny world with lorries off, a detention site behind the first camp, more
+    people arriving, nine months."""
+    d = tiny(market=True, end=D(2020, 9, 30))
+    d["modes"] = {"lorry": False}
+    d["inflow"] = {"knots": [[D(2020, 1, 1), 15.0]]}
+    d["sites"].append({"name": "Det", "kind": "detention", "lat": 50.5, "lon": 2.0, "capacity": 60})
+    d["routes"].append({"a": "Det", "b": "A", "days": 1})
+    d.update(extra)
+    return d
+
+
+def test_a_rescue_capacity_that_drops_on_a_date_raises_deaths_per_crossing_after_it():
+    drop = D(2020, 5, 1)
+    sea = {"distress_probability": 0.3, "rescue_share": 0.0, "distress_death_share_unreached": 0.3,
+           "distress_death_share_reached": 0.01, "perceived_death_risk_prior": 0.001}
+    actor = {"type": "sea_actor", "name": "State operation", "start": D(2020, 1, 1), "capacity_people_per_day": 1e4,
+             "response": 0.95, "landed_destination": 1.0}
+    kept = sea_route(sea=sea, policies=[actor])
+    ended = sea_route(sea=sea, policies=[{**actor, "end": drop - __import__("datetime").timedelta(days=1)}])
+    a, b = crossings.Sim(scenario(kept)).run().daily, crossings.Sim(scenario(ended)).run().daily
+
+    def rate(df, before):
+        part = df[df.index < str(drop)] if before else df[df.index >= str(drop)]
+        return part.deaths_boat.sum() / max(part.crossings_boat.sum(), 1.0)
+
+    assert rate(a, True) == rate(b, True)  # identical before the date (common random numbers)
+    assert a[a.index < str(drop)].rescued_by_actors.sum() > 0
+    assert b[b.index >= str(drop)].rescued_by_actors.sum() == 0
+    assert rate(b, False) > 3 * rate(a, False) and rate(b, False) > rate(b, True)
+
+
+def test_pull_backs_fill_a_detention_site_within_its_capacity_and_release_people_to_the_waiting_area():
+    d = sea_route(detention={"stay_days_mean": 14, "deported_share": 0.2, "funds_loss_share": 0.5})
+    d["policies"] = [{"type": "sea_actor", "name": "Third coastguard", "start": D(2020, 3, 1), "interception": 0.5,
+                      "landed_detention": 0.8, "detention_site": "Det"}]
+    res = crossings.Sim(scenario(d)).run()
+    daily, sites = res.daily, res.sites
+    before = daily.index < "2020-03-01"
+    assert daily.pulled_back[before].sum() == 0 and daily.pulled_back[~before].sum() > 0
+    assert daily.people_detained.sum() > 0
+    assert sites["Det"].max() <= 60 and sites["Det"].max() > 0  # within its places
+    assert (sites["Det"] == daily.in_detention).all()
+    assert daily.released_detention.sum() > 0 and daily.deported_detention.sum() > 0
+    assert daily.funds_lost_detention_eur.sum() > 0
+    # nobody detained is "bused": detention is its own outcome
+    assert daily.people_bused.sum() == 0
+    # landed for detention = admitted + refused for want of places
+    assert daily.landed_detention.sum() == daily.people_detained.sum() + daily.detention_full.sum()
+
+
+def test_a_sea_actor_needs_a_detention_site_of_kind_detention():
+    d = sea_route()
+    d["policies"] = [{"type": "sea_actor", "name": "x", "start": D(2020, 3, 1), "landed_detention": 0.5,
+                      "detention_site": "Shelter"}]
+    with pytest.raises(ScenarioError, match="expected a site of kind detention"):
+        validate(d, __import__("pathlib").Path("s.toml"))
+    d["policies"][0].update(detention_site="Det", landed_destination=0.7)
+    with pytest.raises(ScenarioError, match="at most 1"):
+        validate(d, __import__("pathlib").Path("s.toml"))

@@ -25,10 +25,10 @@ from crossings.engine import rng
 
 # The site kinds and enforcement channels the engine codes by position (the scenario schema
 # declares the same names; tests/test_architecture.py checks that they agree).
-SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
+SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere", "detention")
 CHANNELS = ("port", "beach", "sea", "intelligence", "camps")
 KIND = {k: i for i, k in enumerate(SITE_KINDS)}
-CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE = (KIND[k] for k in SITE_KINDS)
+CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE, DETENTION = (KIND[k] for k in SITE_KINDS)
 UNREACHABLE = 1 << 29  # days: never arrives (the schema refuses sites no route reaches)
 
 
@@ -91,6 +91,9 @@ class Timeline:
     # dated values of scenario parameters by dotted name ("sea.rescue_share"): one value per day,
     # NaN where the scenario's own value holds (set by parameter_path policies)
     parameter_paths: dict[str, np.ndarray] = field(default_factory=dict)
+    # actors at sea by period (sea_actor policies): one dict each with an ``active`` [day] mask,
+    # rescue capacity and response, interception, landing shares and a detention site index
+    sea_actors: list[dict] = field(default_factory=list)
 
     @property
     def dates(self) -> np.ndarray:

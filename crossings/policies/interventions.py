@@ -288,6 +288,60 @@ class TrafficShock(_Dated):
         tl.lorry_traffic[w] *= self.multiplier
 
 
+class SeaActor(_Dated):
+    """An actor at sea for a period: a state rescue operation, NGO ships, or a third country's
+    coastguard that intercepts boats (pull-backs), with where it lands the people it takes aboard.
+
+    Rescue: a boat in distress is reached in time by this actor with chance ``response x min(1,
+    capacity_people_per_day / people in distress today)``; actors (and the standing rescue service
+    of ``sea.*``) act independently, so a boat is reached with chance ``1 - prod(1 - p_a)``, and by
+    the actor drawn in proportion to the ``p_a``. Interception: a boat that launched is stopped at
+    sea by this actor with chance ``interception`` (independently of other actors and of a
+    ``sea_interception`` policy). People taken aboard are landed at the destination with chance
+    ``landed_destination``, at the detention site ``detention_site`` with chance
+    ``landed_detention`` (if it has room), and otherwise back on the departure side (their camp).
+
+    Represents, e.g., the Turkish coastguard's interceptions in the Aegean after the EU-Turkey
+    Statement (March 2016), Frontex's operation Poseidon, NGO rescue ships, or the Libyan
+    coastguard's pull-backs to detention centres."""
+
+    type: Literal["sea_actor"] = "sea_actor"
+    name: str = Field(min_length=1, description="Who acts (shown in outputs), e.g. 'Turkish coastguard'.")
+    capacity_people_per_day: float = Field(0.0, ge=0, le=1e8, description="People in distress this actor can reach in a day. Unit: people/day.")
+    response: float = Field(0.0, ge=0, le=1, description="Chance of reaching a boat in distress in time when capacity suffices.")
+    interception: float = Field(0.0, ge=0, le=1, description="Chance that a launched boat is intercepted at sea by this actor.")
+    landed_destination: float = Field(0.0, ge=0, le=1, description="Share of people taken aboard who are landed at the destination.")
+    landed_detention: float = Field(0.0, ge=0, le=1, description="Share landed at the detention site (the rest go back to the departure side).")
+    detention_site: str = Field("", description="Detention site (kind detention) for landed_detention.")
+
+    @model_validator(mode="after")
+    def _shares(self):
+        if self.landed_destination + self.landed_detention > 1 + 1e-9:
+            raise ValueError("landed_detention: landed_destination + landed_detention must be at most 1")
+        return self
+
+    def check(self, scenario, path):
+        if self.landed_detention > 0 or self.detention_site:
+            if not self.detention_site:
+                raise ValueError(f"{path}.detention_site: a site of kind detention (landed_detention is above 0)")
+            for s in scenario.sites:
+                if s.name == self.detention_site:
+                    if s.kind != "detention":
+                        raise ValueError(f"{path}.detention_site: '{s.name}' is a {s.kind}; expected a site of kind detention")
+                    return
+            raise ValueError(f"{path}.detention_site: unknown site '{self.detention_site}'; expected one of the declared sites")
+
+    def shape(self, tl):
+        active = np.zeros(tl.n_days, dtype=bool)
+        active[_window(tl, self.start, self.end)] = True
+        tl.sea_actors.append(dict(
+            name=self.name, active=active, capacity=float(self.capacity_people_per_day), response=float(self.response),
+            interception=float(self.interception), destination=float(self.landed_destination),
+            detention=float(self.landed_detention),
+            site=tl.site_index[self.detention_site] if self.detention_site else -1,
+        ))
+
+
 # Parameters compiled into the timeline or the world before the first day (a dated path cannot
 # change them while a run goes on): their sections, and single parameters read only at set-up.
 STATIC_SECTIONS = {
@@ -408,6 +462,7 @@ Intervention = Annotated[
         SeaInterception,
         TrafficShock,
         ParameterPath,
+        SeaActor,
     ],
     Field(discriminator="type"),
 ]
@@ -423,4 +478,5 @@ ALL = (
     SeaInterception,
     TrafficShock,
     ParameterPath,
+    SeaActor,
 )

@@ -43,17 +43,18 @@ class Site(Strict):
     """A place in the world: a camp, a departure point, a shelter, the destination, elsewhere."""
 
     name: str = Field(description="Unique name of the site.", min_length=1)
-    kind: Literal["camp", "port", "coast", "shelter", "destination", "elsewhere"] = Field(
+    kind: Literal["camp", "port", "coast", "shelter", "destination", "elsewhere", "detention"] = Field(
         description="camp: informal living site; port: lorry departure point (port, tunnel "
         "terminal); coast: small-boat departure stretch; shelter: reception centre away from the "
-        "border; destination: the country people try to reach; elsewhere: the rest of the world."
+        "border; destination: the country people try to reach; elsewhere: the rest of the world; "
+        "detention: a detention centre that people landed by a sea_actor are taken to (places = capacity)."
     )
     lat: float = Field(description="Latitude (WGS84 degrees).", ge=-90, le=90)
     lon: float = Field(description="Longitude (WGS84 degrees).", ge=-180, le=180)
     capacity: PeopleCount = P(
         0.0,
-        "Camps: soft capacity above which density raises tension and crowding; shelters: places "
-        "(hard). Ignored for other kinds.",
+        "Camps: soft capacity above which density raises tension and crowding; shelters and detention "
+        "sites: places (hard). Ignored for other kinds.",
         "people",
     )
     attractiveness: Utility = P(
@@ -347,6 +348,31 @@ class Weather(Strict):
     series: list[tuple[dt.date, bool]] = P([], "Optional observed daily viability; overrides the seasonal model on those dates.")
 
 
+class Detention(Strict):
+    """Detention sites (sites of kind ``detention``): length of stay, release, deportation, funds lost.
+
+    People landed at a detention site by a ``sea_actor`` (pull-backs by a third country's coastguard,
+    or rescues landed in detention) are admitted while it has places; the rest go back to the
+    waiting areas. Each stay lasts a geometric time; then a share is deported (leaves the corridor)
+    and the rest are released back to a camp."""
+
+    stay_days_mean: PosDays = P(
+        30.0, "Mean days held in detention before release or deportation (geometric).", "days",
+        "assumption; detention after interception at sea lasts from days to months (assumption for a generic border)",
+    )
+    deported_share: Prob = P(
+        0.1, "Share of people leaving detention who are deported (they leave the corridor); the rest are released back to a camp.", "share",
+        "assumption",
+    )
+    funds_loss_share: Prob = P(
+        0.0, "Share of a detained person's funds taken on admission (extortion, ransom, fees).", "share",
+        "assumption (0: none unless the border's sources report it)",
+    )
+    cost_per_place_day_eur: EurPerPerson = P(
+        0.0, "Public cost per occupied detention place per day (booked as camps spending).", "EUR", "assumption",
+    )
+
+
 class Modes(Strict):
     """Which ways of crossing exist at this border (a sea route switches lorries off)."""
 
@@ -384,6 +410,7 @@ class Scenario(Strict):
     market: Market = Field(default_factory=Market)
     sea: Sea = Field(default_factory=Sea)
     modes: Modes = Field(default_factory=Modes, description="Which ways of crossing exist at this border.")
+    detention: Detention = Field(default_factory=Detention)
     lorry_traffic: list[tuple[dt.date, Multiplier]] = P(
         [], "Lorry-traffic multiplier knots [date, multiplier] (step function; 1 = normal).", "multiplier"
     )
