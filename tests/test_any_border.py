@@ -254,3 +254,37 @@ def test_a_sea_actor_needs_a_detention_site_of_kind_detention():
     d["policies"][0].update(detention_site="Det", landed_destination=0.7)
     with pytest.raises(ScenarioError, match="at most 1"):
         validate(d, __import__("pathlib").Path("s.toml"))
+
+
+# -- 4. people who give up, and an inflow that answers -------------------------------------------
+def _hopeless_world(beta: float, block: bool, elasticity: float = 0.0) -> dict:
+    d = sea_route(end=D(2020, 10, 31))
+    d["inflow"]["success_elasticity"] = elasticity
+    d["people"] = {"beta_leave_hopeless": beta}
+    if block:  # from May a third country's coastguard stops almost every boat and lands people back
+        d["policies"] = [{"type": "sea_actor", "name": "Third coastguard", "start": D(2020, 5, 1), "interception": 0.95}]
+    return d
+
+
+def test_when_crossing_becomes_hopeless_departures_fall_the_inflow_stays_and_people_leave():
+    base = crossings.Sim(scenario(_hopeless_world(6.0, block=False))).run().monthly
+    hope = crossings.Sim(scenario(_hopeless_world(6.0, block=True))).run().monthly
+    stay = crossings.Sim(scenario(_hopeless_world(0.0, block=True))).run().monthly
+    before, after = hope.index < "2020-05-01", hope.index >= "2020-06-01"
+    # the inflow does not answer (elasticity 0): arrivals into the region are the same with or without the block
+    assert (hope.arrivals_corridor == base.arrivals_corridor).all()
+    # departures collapse
+    assert hope.attempts_boat[after].mean() < 0.2 * hope.attempts_boat[before].mean()
+    assert hope.crossings_boat[after].sum() < 0.05 * base.crossings_boat[after].sum()
+    # people leave the corridor: far more than before the block, and than people who never give up
+    assert hope.left_corridor[after].mean() > 5 * hope.left_corridor[before].mean()
+    assert hope.left_corridor[after].sum() > 3 * stay.left_corridor[after].sum()
+    # so the waiting areas do not fill up as they do when nobody gives up
+    assert hope.in_camps.iloc[-1] < 0.5 * stay.in_camps.iloc[-1]
+
+
+def test_an_inflow_with_a_success_elasticity_falls_when_crossing_becomes_hopeless():
+    fixed = crossings.Sim(scenario(_hopeless_world(0.0, block=True))).run().monthly
+    answers = crossings.Sim(scenario(_hopeless_world(0.0, block=True, elasticity=1.0))).run().monthly
+    after = fixed.index >= "2020-06-01"
+    assert answers.arrivals_corridor[after].sum() < 0.5 * fixed.arrivals_corridor[after].sum()

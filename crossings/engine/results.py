@@ -54,7 +54,6 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("released_detention", "flow", True, "People released from detention back to the waiting areas."),
     ("deported_detention", "flow", True, "People deported from detention (they leave the corridor)."),
     ("funds_lost_detention_eur", "flow", True, "Funds taken from people in detention (extortion, ransom, fees) (EUR)."),
-    ("gave_up", "flow", True, "People leaving the corridor because crossing looks hopeless (the part of left_corridor driven by people.beta_leave_hopeless)."),
     ("deaths", "flow", True, "People who died trying to cross."),
     ("deaths_boat", "flow", True, "Deaths on the small-boat route (at sea and at launch)."),
     ("deaths_sea", "flow", True, "Deaths at sea (boats in distress)."),

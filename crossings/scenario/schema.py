@@ -129,6 +129,17 @@ class Inflow(Strict):
         "dimensionless",
         "Gathmann 2008; Angelucci 2012 (about -0.1)",
     )
+    success_elasticity: Annotated[float, Field(ge=-3, le=3)] = P(
+        0.0, "Elasticity of the inflow with respect to the expected success of crossing (the best option's "
+        "success belief averaged over camps, plus 0.05, relative to the first day): people stop coming when "
+        "crossing looks hopeless. Read each day.", "dimensionless",
+        "assumption (0 = off: no estimate for the Channel; deterrence studies find small elasticities, Gathmann 2008)",
+    )
+    price_elasticity: Annotated[float, Field(ge=-3, le=0)] = P(
+        0.0, "Elasticity of the inflow with respect to the cheapest mean posted price of a paid crossing "
+        "(yesterday's, relative to the first day a price was posted). Read each day.", "dimensionless",
+        "assumption (0 = off; Gathmann 2008 finds a small negative elasticity of crossings to smuggling prices)",
+    )
     seasonal_amplitude: Prob = P(
         0.0, "Relative seasonal swing of arrivals around the knots (the knots give the mean): arrivals x (1 + amplitude x cos(2 pi (day of year - peak) / 365.25)).",
         "share", "assumption (0 = no seasonality)",
@@ -250,6 +261,10 @@ class People(Strict):
     asc_leave: Utility = P(-5.5, "Alternative-specific constant of leaving the corridor.", "utility")
     beta_leave_per_month: Utility = P(0.08, "Extra utility of leaving per month spent in the corridor.", "utility")
     beta_leave_per_failed_attempt: Utility = P(0.03, "Extra utility of leaving per failed attempt.", "utility")
+    beta_leave_hopeless: Utility = P(
+        0.0, "Extra utility of leaving (going home, a voluntary-return programme, another route) per unit of hopelessness, 1 - the best expected success per attempt of the crossing options at this border (the camp's belief, discounted by the person's own failures).", "utility",
+        "assumption (0 = off; the Channel's data give no estimate, so its results do not use it)",
+    )
     beta_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination (was beta_uk_ties, a deprecated alias for one release).", "utility")
     asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
     own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
