@@ -58,6 +58,11 @@ SERIES: dict[str, tuple[str, tuple, str]] = {
     "clearance_relocated": ("flow", ("people_bused",), "people taken by bus to shelters in a clearance"),
     "camp_population_calais": ("site", ("Calais camps",), "people living in the Calais camps"),
     "camp_population_dunkirk": ("site", ("Grande-Synthe camps",), "people living in the Grande-Synthe (Dunkirk) camps"),
+    # the Aegean (crossings/scenario/builtin/aegean/observed.csv)
+    "sea_arrivals_greece": ("flow", ("crossings_boat",), "people landing on the Greek islands from Turkey"),
+    "dead_missing_eastern_med": ("flow", ("deaths_boat",), "dead and missing at sea on the route"),
+    "tcg_apprehended_aegean": ("flow", ("pulled_back", "rescued_by_actors"), "people intercepted or rescued by the Turkish coastguard (a sea_actor)"),
+    "tcg_apprehended_sea": ("flow", ("pulled_back", "rescued_by_actors"), "people intercepted or rescued by the Turkish coastguard (a sea_actor; observed: all Turkish seas)"),
 }
 
 # observed series the model does not produce, and why (documented in docs/calibration.md)
