@@ -118,6 +118,9 @@ SHORT = {
     "evictions": "evictions",
     "people_bused": "bused",
     "left_corridor": "left",
+    "pulled_back": "pulled back",
+    "people_detained": "detained",
+    "in_detention": "in detention (mean)",
     "public_spending_eur": "public EUR",
 }
 
@@ -364,16 +367,23 @@ def new_scenario(
     name: str = typer.Argument(..., help="Name of the new scenario (also its folder name)."),
     directory: Path = typer.Option(Path("."), "--dir", help="Where to create the folder."),
     inherit: Optional[str] = typer.Option(None, help="Start from a built-in scenario and override it (e.g. channel)."),
+    template: str = typer.Option("generic", help="generic (camps, a port and a coast), sea-route (boats, rescue, detention, "
+                                 "a third country's coastguard) or land-border (lorries at crossing points)."),
 ):
-    """Create a scenario folder from the documented template (or inheriting a built-in)."""
+    """Create a scenario folder from a documented template (or inheriting a built-in)."""
     import os
 
     import tomli_w
 
-    from crossings.scenario.loader import BUILTIN, TEMPLATE, load_scenario, resolve
+    from crossings.scenario.loader import BUILTIN, TEMPLATE, TEMPLATES, load_scenario, resolve
 
     if not name.replace("-", "").replace("_", "").isalnum() or not name.isascii():
         raise ScenarioError("(command line)", "NAME", "letters, digits, '-' or '_'")
+    templates = {"generic": TEMPLATE, "sea-route": TEMPLATES / "sea-route", "land-border": TEMPLATES / "land-border"}
+    if template not in templates:
+        raise ScenarioError("(command line)", "--template", f"one of {', '.join(templates)} (got '{template}')")
+    if inherit is not None and template != "generic":
+        raise ScenarioError("(command line)", "--template", "no template together with --inherit (the parent is the template)")
     dest = directory / name
     if dest.exists():
         raise ScenarioError(str(dest), "(folder)", "a folder that does not exist yet (refusing to overwrite)")
@@ -394,7 +404,7 @@ def new_scenario(
             "# buses = 25\n# seats_per_bus = 20\n# acceptance = 0.37\n"
         )
     else:
-        shutil.copytree(TEMPLATE, dest)
+        shutil.copytree(templates[template], dest)
         p = dest / "scenario.toml"
         p.write_text(p.read_text().replace('name = "template"', f'name = "{name}"', 1))
     console.print(f"created {dest}/scenario.toml; run it with: crossings run {dest}", markup=False)

@@ -288,3 +288,56 @@ def test_an_inflow_with_a_success_elasticity_falls_when_crossing_becomes_hopeles
     answers = crossings.Sim(scenario(_hopeless_world(0.0, block=True, elasticity=1.0))).run().monthly
     after = fixed.index >= "2020-06-01"
     assert answers.arrivals_corridor[after].sum() < 0.5 * fixed.arrivals_corridor[after].sum()
+
+
+# -- 7. the Aegean -------------------------------------------------------------------------------
+def test_the_aegean_is_built_in_with_its_observed_data():
+    from crossings.scenario.loader import builtin_names, observed_file
+
+    assert "aegean" in builtin_names()
+    r = cli("validate", "aegean")
+    assert r.returncode == 0, r.stderr
+    obs = __import__("pandas").read_csv(observed_file("aegean"))
+    assert {"sea_arrivals_greece", "dead_missing_eastern_med", "tcg_apprehended_aegean"} <= set(obs.series)
+    assert obs.source.notna().all() and (obs.source != "").all()
+    sc = load_scenario("aegean")
+    assert sc.modes.lorry is False and not any(s.kind == "port" for s in sc.sites)
+
+
+def test_the_aegean_collapse_after_the_statement_comes_from_the_policies_not_the_inflow():
+    import datetime as dt
+
+    sc = load_scenario("aegean", end=dt.date(2016, 9, 30))
+    statement = dt.date(2016, 2, 18)  # the first of the dated Statement-era inputs (policy_inputs.csv)
+    # without: no Balkan closure, containment, returns, new coastguard period (the earlier ones stay)
+    without = sc.model_copy(update={"policies": [
+        p for p in sc.policies
+        if not (getattr(p, "type", "") == "parameter_path" or (getattr(p, "start", dt.date.min) >= statement))
+    ]})
+    a = crossings.Sim(sc).run().monthly
+    b = crossings.Sim(without).run().monthly
+    winter, after = slice("2015-12", "2016-02"), slice("2016-04", "2016-09")
+    # the inflow into the region is the same with and without the Statement, and it does not collapse
+    assert (a.arrivals_corridor == b.arrivals_corridor).all()
+    assert a.arrivals_corridor[after].mean() > 0.7 * a.arrivals_corridor[winter].mean()
+    # arrivals on the islands collapse with the Statement's inputs, and not without them
+    assert a.crossings_boat[after].mean() < 0.25 * a.crossings_boat[winter].mean()
+    assert b.crossings_boat[after].mean() > 0.5 * b.crossings_boat[winter].mean()
+    # the Turkish coastguard intercepts a larger share of attempts, and people give up
+    share = lambda m, s: m.pulled_back[s].sum() / max(m.attempts_boat[s].sum(), 1)  # noqa: E731
+    assert share(a, after) > 2 * share(a, winter)
+    assert a.left_corridor[after].sum() > 5 * b.left_corridor[after].sum()
+
+
+# -- 8. templates --------------------------------------------------------------------------------
+@pytest.mark.parametrize("template,mode_off", [("sea-route", "lorry"), ("land-border", "boat")])
+def test_new_scenario_templates_validate_and_run(tmp_path, template, mode_off):
+    r = cli("new-scenario", "myborder", "--template", template, "--dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    sc = load_scenario(tmp_path / "myborder")
+    assert sc.name == "myborder" and getattr(sc.modes, mode_off) is False
+    short = sc.model_copy(update={"end": D(2020, 4, 30)})
+    res = crossings.Sim(short).run()
+    assert res.daily.arrivals_corridor.sum() > 0
+    bad = cli("new-scenario", "other", "--template", "nowhere", "--dir", str(tmp_path))
+    assert bad.returncode == 2 and "--template" in bad.stderr

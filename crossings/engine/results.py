@@ -225,6 +225,9 @@ class Results:
             "evictions",
             "people_bused",
             "left_corridor",
+            "pulled_back",
+            "people_detained",
+            "in_detention",
             "public_spending_eur",
         ]
         cols = [c for c in cols if c in y.columns and (y[c].abs().sum() > 0 or c.startswith("crossings_total"))]

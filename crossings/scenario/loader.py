@@ -24,6 +24,7 @@ from crossings.errors import ScenarioError
 
 BUILTIN = Path(__file__).parent / "builtin"
 TEMPLATE = Path(__file__).parent / "template"
+TEMPLATES = Path(__file__).parent / "templates"  # sea-route, land-border
 MAX_INHERITANCE_DEPTH = 64
 MAX_TOML_NESTING = 64  # tables and arrays nested deeper are refused (no scenario needs more than ~4)
 
