@@ -39,8 +39,19 @@ def _much_money_for_the_sea(d: dict) -> None:
     d["sea"].update(distress_probability=0.3, rescue_share=0.2, perceived_death_risk_prior=0.001)
 
 
+def _detention_and_pull_backs(d: dict) -> None:
+    """A detention site behind the first camp and a third country's coastguard that intercepts boats
+    from March and lands most people it stops there (sea_actor), so detention parameters apply."""
+    d["sites"].append({"name": "Detention", "kind": "detention", "lat": 50.5, "lon": 2.0, "capacity": 200})
+    d["routes"].append({"a": "Detention", "b": "North camp", "days": 1})
+    d["policies"].append({"type": "sea_actor", "name": "Coastguard", "start": D(2020, 3, 1), "interception": 0.5,
+                          "landed_detention": 0.9, "detention_site": "Detention"})
+
+
 # parameters whose mechanism needs more of the world than the common one gives it
 WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea}
+WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
+                  for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 
 
 def lever_world() -> dict:

@@ -135,9 +135,9 @@ class Inflow(Strict):
         "crossing looks hopeless. Read each day.", "dimensionless",
         "assumption (0 = off: no estimate for the Channel; deterrence studies find small elasticities, Gathmann 2008)",
     )
-    price_elasticity: Annotated[float, Field(ge=-3, le=0)] = P(
+    price_elasticity: Annotated[float, Field(ge=-3, le=3)] = P(
         0.0, "Elasticity of the inflow with respect to the cheapest mean posted price of a paid crossing "
-        "(yesterday's, relative to the first day a price was posted). Read each day.", "dimensionless",
+        "(yesterday's, relative to the first day a price was posted; negative: fewer people come as prices rise). Read each day.", "dimensionless",
         "assumption (0 = off; Gathmann 2008 finds a small negative elasticity of crossings to smuggling prices)",
     )
     seasonal_amplitude: Prob = P(
