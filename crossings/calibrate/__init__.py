@@ -108,6 +108,8 @@ def series_spec(series: str) -> tuple[str, tuple, str] | None:
 
     if series in SERIES:
         return SERIES[series]
+    if series in NOT_MODELLED:  # measured differently from the output of the same name (e.g. evictions)
+        return None
     if series.startswith("site:") and len(series) > 5:
         return ("site", (series[5:],), f"people at {series[5:]}")
     kinds = {m[0]: (m[1], m[3]) for m in METRICS}
