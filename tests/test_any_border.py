@@ -341,3 +341,17 @@ def test_new_scenario_templates_validate_and_run(tmp_path, template, mode_off):
     assert res.daily.arrivals_corridor.sum() > 0
     bad = cli("new-scenario", "other", "--template", "nowhere", "--dir", str(tmp_path))
     assert bad.returncode == 2 and "--template" in bad.stderr
+
+
+def test_monthly_weather_shares_set_the_viable_days_of_each_month():
+    from crossings.engine.timeline import compile_timeline, compile_world
+
+    d = tiny(start=D(2020, 1, 1), end=D(2023, 12, 31))
+    d["weather"] = {"viable_share_by_month": [0.0] * 6 + [1.0] * 6, "persistence": 0.0}
+    sc = scenario(d)
+    tl = compile_timeline(sc, compile_world(sc))
+    months = (tl.dates.astype("datetime64[M]") - tl.dates.astype("datetime64[Y]")).astype(int)
+    assert not tl.weather_viable[months < 6].any() and tl.weather_viable[months >= 6].all()
+    d["weather"] = {"viable_share_by_month": [0.5] * 11}
+    with pytest.raises(Exception, match="12 shares"):
+        scenario(d)

@@ -165,6 +165,10 @@ def _weather(sc, start: dt.date, n_days: int, seed: int) -> np.ndarray:
     share = w.viable_share_winter + (w.viable_share_summer - w.viable_share_winter) * 0.5 * (
         1 - np.cos(2 * np.pi * (doy - 15) / 365.25)
     )
+    by_month = getattr(w, "viable_share_by_month", None)
+    if by_month:  # a share per calendar month replaces the cosine
+        month = (dates.astype("datetime64[M]") - dates.astype("datetime64[Y]")).astype(np.int64)
+        share = np.asarray(by_month, dtype=np.float64)[month]
     key = np.uint64(rng.day_key(seed, rng.stream_id("weather"), 0))
     u = rng.uniforms(key, n_days, 0)
     out = np.zeros(n_days, dtype=bool)

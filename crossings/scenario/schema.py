@@ -360,7 +360,19 @@ class Weather(Strict):
     viable_share_summer: Prob = P(0.6, "Share of days in July with weather viable for small boats.", "share", "assumption; arrivals peak in Aug-Oct (HO-YEMAR2023)")
     viable_share_winter: Prob = P(0.15, "Share of days in January with weather viable for small boats.", "share", "assumption")
     persistence: Prob = P(0.6, "Chance that tomorrow's viability equals today's (weather spells).", "probability")
+    viable_share_by_month: list[Prob] = P(
+        [], "Optional share of viable days for each month, January to December (12 values); replaces the "
+        "cosine between viable_share_winter and viable_share_summer.", "share",
+        "assumption (empty = the cosine)",
+    )
     series: list[tuple[dt.date, bool]] = P([], "Optional observed daily viability; overrides the seasonal model on those dates.")
+
+    @field_validator("viable_share_by_month")
+    @classmethod
+    def _twelve(cls, v: list) -> list:
+        if v and len(v) != 12:
+            raise ValueError(f"12 shares, January to December (got {len(v)})")
+        return v
 
 
 class Detention(Strict):
