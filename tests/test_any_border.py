@@ -58,7 +58,7 @@ def test_a_linear_path_interpolates_between_knots():
         seen.append(sim.scenario.sea.rescue_capacity_people_per_day)
     assert seen[10] == 500.0 and seen[20] == 100.0 and seen[24] == 100.0
     assert seen[15] == pytest.approx(300.0)
-    assert all(a >= b for a, b in zip(seen[10:21], seen[11:21]))
+    assert all(a >= b for a, b in zip(seen[10:20], seen[11:21], strict=True))
 
 
 def test_a_path_round_trips_through_show(tmp_path):
@@ -175,7 +175,7 @@ def test_boats_off_leaves_only_lorries():
 def test_deprecated_uk_names_are_accepted_with_a_warning_and_mean_the_same():
     new = tiny(end=D(2020, 3, 31))
     old = tiny(end=D(2020, 3, 31))
-    for n_new, n_old in zip(new["nationalities"], old["nationalities"]):
+    for n_new, n_old in zip(new["nationalities"], old["nationalities"], strict=True):
         n_new["ties_share"] = 0.6
         n_old["uk_ties_share"] = 0.6
     new["people"] = {"beta_ties": 2.0}
