@@ -724,7 +724,15 @@ def sql(
         _print_table(df, f"{len(df)} rows", index=False)
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings for users (deprecated parameter names) as one line, without the source line."""
+    return f"warning: {message}\n"
+
+
 def main() -> None:
+    import warnings
+
+    warnings.formatwarning = _one_line_warning
     app()
 
 
