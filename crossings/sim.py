@@ -88,7 +88,7 @@ class Sim:
         if seed is not None:
             scenario = scenario.model_copy(update={"seed": check_seed(seed)})
         self.declared = scenario
-        if any(getattr(p, "type", "") == "parameter_path" for p in scenario.policies):
+        if scenario.boat_types or any(getattr(p, "type", "") == "parameter_path" for p in scenario.policies):
             # dated parameter paths edit the run's own copy, never the caller's scenario
             scenario = scenario.model_copy(deep=True)
         self.scenario = scenario

@@ -355,3 +355,28 @@ def test_monthly_weather_shares_set_the_viable_days_of_each_month():
     d["weather"] = {"viable_share_by_month": [0.5] * 11}
     with pytest.raises(Exception, match="12 shares"):
         scenario(d)
+
+
+def test_boat_types_set_costs_loads_and_risks_by_their_mix():
+    switch = D(2020, 5, 1)
+    dinghy = {"name": "rubber dinghy", "rated_capacity": 10.0, "kit_cost_eur": 3000.0, "distress_multiplier": 1.0}
+    wooden = {"name": "wooden boat", "rated_capacity": 60.0, "kit_cost_eur": 15000.0, "distress_multiplier": 4.0}
+    sea = {"distress_probability": 0.05, "rescue_share": 0.3, "perceived_death_risk_prior": 0.001, "max_load": 80.0}
+    only = sea_route(sea=sea, boat_types=[{**dinghy, "share": [[D(2020, 1, 1), 1.0]]}])
+    mixed = sea_route(sea=sea, boat_types=[
+        {**dinghy, "share": [[D(2020, 1, 1), 1.0], [switch, 0.0]]},
+        {**wooden, "share": [[D(2020, 1, 1), 0.0], [switch, 1.0]]},
+    ])
+    sim = crossings.Sim(scenario(mixed))
+    sim.run(days=(switch - D(2020, 1, 1)).days)
+    assert sim.scenario.sea.kit_cost_eur == 3000.0 and sim.scenario.sea.rated_capacity == 10.0
+    sim.run(days=1)
+    assert sim.scenario.sea.kit_cost_eur == 15000.0 and sim.scenario.sea.rated_capacity == 60.0
+    a = sim.run().monthly
+    b = crossings.Sim(scenario(only)).run().monthly
+    before, after = a.index < str(switch), a.index >= "2020-06-01"
+    assert (a.crossings_boat[before] == b.crossings_boat[before]).all()  # one kind until the switch
+    ppb = lambda m, s: m.people_on_arrived_boats[s].sum() / m.boats_arrived[s].sum()  # noqa: E731
+    assert ppb(a, after) > 1.25 * ppb(b, after)  # bigger boats carry more people (as many as wait)
+    dpc = lambda m, s: m.deaths_boat[s].sum() / max(m.crossings_boat[s].sum(), 1)  # noqa: E731
+    assert dpc(a, after) > dpc(b, after)  # and, riskier, kill more per crossing

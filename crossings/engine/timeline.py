@@ -94,6 +94,11 @@ class Timeline:
     # actors at sea by period (sea_actor policies): one dict each with an ``active`` [day] mask,
     # rescue capacity and response, interception, landing shares and a detention site index
     sea_actors: list[dict] = field(default_factory=list)
+    # boat types (scenario boat_types): share of each type per day [type, day] (rows sum to 1),
+    # and each type's rated capacity and distress multiplier; empty: one kind of boat
+    boat_type_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    boat_type_rated: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    boat_type_distress: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def dates(self) -> np.ndarray:
@@ -226,6 +231,18 @@ def compile_timeline(sc, world: World) -> Timeline:
         dismantle_multiplier=np.ones(n_days),
         sea_interception=np.zeros(n_days),
     )
+    types = getattr(sc, "boat_types", None) or []
+    if types:
+        sh = np.vstack([daily_series(b.share, sc.start, n_days, step=True, default=0.0) for b in types])
+        tot = sh.sum(axis=0)
+        tl.boat_type_share = np.where(tot > 0, sh / np.where(tot > 0, tot, 1.0), 1.0 / len(types))
+        tl.boat_type_rated = np.array([b.rated_capacity for b in types], dtype=np.float64)
+        tl.boat_type_distress = np.array([b.distress_multiplier for b in types], dtype=np.float64)
+        kit = np.array([b.kit_cost_eur for b in types], dtype=np.float64)
+        # the day's mix sets the gangs' boat cost and the capacity they load against (dated paths,
+        # so parameter_path policies on the same parameters, applied next, take precedence)
+        tl.parameter_paths["sea.kit_cost_eur"] = kit @ tl.boat_type_share
+        tl.parameter_paths["sea.rated_capacity"] = tl.boat_type_rated @ tl.boat_type_share
     for pol in sc.policies:
         pol.shape(tl)
         for d in pol.action_days(tl):

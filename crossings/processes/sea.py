@@ -30,6 +30,7 @@ N_OUTCOMES = 9
 K_WEATHER = 0  # market slot: marginal sea state today
 K_BOAT = 1000  # + 8 x boat number within the gang + draw
 K_DEATH, K_RESCUE_SIDE, K_CRUSH = 30, 31, 32
+K_TYPE = 1 << 40  # + boat number within the gang: the boat's type (apart from the K_BOAT draws)
 E_BEACH, E_SEA = (CHANNELS.index(c) for c in ("beach", "sea"))
 
 
@@ -183,14 +184,16 @@ def crush_probability(max_p, e_beach, load, max_load, exponent):
 @njit(cache=True)
 def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasion, scale, n_sites, beach_max,
                e_beach, congestion, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea,
-               crush_max, max_load, crush_exponent, act_intercept):
+               crush_max, max_load, crush_exponent, act_intercept, type_cdf, type_rated, type_distress):
     """One row per prepared boat (by gang, then boat number): its gang and fate (SEIZED at launch,
     stopped on the BEACH, stopped at SEA, in DISTRESS, or LANDED) and whether boarding it ended in a
     crush (``crush``), with draws ``K_BOAT + 8 x number + j`` on the gang's slot; each person's boat
     (-1 if not on one), the boats trying per site and the number of boats with each fate. A boat
     is stopped at sea by a ``sea_interception`` policy (chance ``p_sea``) or by one of today's
     sea actors (chances ``act_intercept``, independent); ``b_actor`` names the actor (-1: none or
-    the policy), drawn in proportion to the actors' chances."""
+    the policy), drawn in proportion to the actors' chances. With boat types (``type_cdf``: today's
+    cumulative shares), each boat draws its type, whose rated capacity and distress multiplier set
+    its distress chance; ``b_type`` is -1 without types."""
     n_g = n_boats.shape[0]
     n_b = 0
     offset = np.empty(n_g, np.int64)
@@ -220,6 +223,17 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
         b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion, rated, distress_base,
         overload_effect, bad, bad_multiplier,
     )
+    n_types = type_cdf.shape[0]
+    b_type = np.full(n_b, -1, np.int64)
+    if n_types:
+        for b in range(n_b):
+            u_t = uniform(key, b_gang[b], K_TYPE + b_num[b])
+            t = 0
+            while t < n_types - 1 and u_t >= type_cdf[t]:
+                t += 1
+            b_type[b] = t
+            p_dis[b] = distress_probability(b_people[b], type_rated[t], distress_base * type_distress[t],
+                                            overload_effect, bad, bad_multiplier)
     n_act = act_intercept.shape[0]
     p_stop = p_sea
     if n_act:
@@ -260,7 +274,7 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
     fate_counts = np.zeros(5, np.int64)
     for b in range(n_b):
         fate_counts[fate[b]] += 1
-    return b_gang, b_num, fate, crush, person_boat, launching, fate_counts, b_actor
+    return b_gang, b_num, fate, crush, person_boat, launching, fate_counts, b_actor, b_type
 
 
 @njit(cache=True)
@@ -526,11 +540,14 @@ class BoatCrossings:
         key = sim.streams.key("sea", day)
         bad = uniform(key, g.n, K_WEATHER) < s.marginal_weather_share
         act = actors_today(tl, day)
-        b_gang, b_num, fate, crush, person_boat, launching, n_fate, b_actor = boat_fates(
+        types = tl.boat_type_share.shape[0]
+        type_cdf = np.cumsum(tl.boat_type_share[:, day]) if types else np.zeros(0)
+        b_gang, b_num, fate, crush, person_boat, launching, n_fate, b_actor, b_type = boat_fates(
             key, gg, number, on, n_boats, g.home_coast, g.stock_seizure, g.evasion, scale, sim.world.n_sites,
             s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
             s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
-            s.launch_crush_max, s.max_load, s.launch_crush_load_exponent, act["interception"],
+            s.launch_crush_max, s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
+            tl.boat_type_rated, tl.boat_type_distress,
         )
         outcome, on_landed, person_actor = person_outcomes(
             h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),

@@ -400,6 +400,36 @@ class Detention(Strict):
     )
 
 
+class BoatType(Strict):
+    """A kind of boat (rubber dinghy, wooden boat...) with its capacity, cost and risk, and its share
+    of the boats launched over time.
+
+    With boat types declared, each day's mix sets the gangs' cost of a boat (``sea.kit_cost_eur``)
+    and the rated capacity they load against (``sea.rated_capacity``) as share-weighted means, so
+    loads and prices follow the mix; each boat that launches draws its type, whose rated capacity
+    and distress multiplier set its chance of distress."""
+
+    name: str = Field(min_length=1, description="Name of the boat type.")
+    share: list[tuple[dt.date, Annotated[float, Field(ge=0, le=1e6)]]] = Field(
+        description="Share of boats of this type, as [date, share] knots (step function, normalised across "
+        "types each day)."
+    )
+    rated_capacity: Annotated[float, Field(ge=1, le=1000)] = P(10.0, "People a boat of this type is built to carry.", "people/boat", "assumption")
+    kit_cost_eur: EurPerPerson = P(6_000.0, "Cost of a boat of this type with its engine.", "EUR/boat", "assumption")
+    distress_multiplier: Multiplier = P(1.0, "Multiplier of sea.distress_probability for this type (hull, engine, seaworthiness).", "dimensionless", "assumption")
+    source: str = Field("", description="Where the figures come from.")
+
+    @field_validator("share")
+    @classmethod
+    def _sorted(cls, v: list) -> list:
+        if not v:
+            raise ValueError("at least one [date, share] knot is required")
+        dates = [d for d, _ in v]
+        if dates != sorted(dates):
+            raise ValueError("knot dates must be in increasing order")
+        return v
+
+
 class Modes(Strict):
     """Which ways of crossing exist at this border (a sea route switches lorries off)."""
 
@@ -438,6 +468,10 @@ class Scenario(Strict):
     sea: Sea = Field(default_factory=Sea)
     modes: Modes = Field(default_factory=Modes, description="Which ways of crossing exist at this border.")
     detention: Detention = Field(default_factory=Detention)
+    boat_types: list[BoatType] = Field(
+        default_factory=list, max_length=16,
+        description="Kinds of boat with their capacity, cost, risk and share over time (none: one kind, set by [sea]).",
+    )
     lorry_traffic: list[tuple[dt.date, Multiplier]] = P(
         [], "Lorry-traffic multiplier knots [date, multiplier] (step function; 1 = normal).", "multiplier"
     )
@@ -470,6 +504,10 @@ class Scenario(Strict):
             for camp in nat.camp_network:
                 if camp not in seen:
                     raise ValueError(f"nationalities[{i}].camp_network: unknown site '{camp}'")
+        type_names = [b.name for b in self.boat_types]
+        for i, n in enumerate(type_names):
+            if n in type_names[:i]:
+                raise ValueError(f"boat_types[{i}].name: duplicate boat type '{n}'")
         if self.inflow.entry_site and self.inflow.entry_site not in seen:
             raise ValueError(f"inflow.entry_site: unknown site '{self.inflow.entry_site}'")
         _check_connected(self)
