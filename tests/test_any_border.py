@@ -380,3 +380,36 @@ def test_boat_types_set_costs_loads_and_risks_by_their_mix():
     assert ppb(a, after) > 1.25 * ppb(b, after)  # bigger boats carry more people (as many as wait)
     dpc = lambda m, s: m.deaths_boat[s].sum() / max(m.crossings_boat[s].sum(), 1)  # noqa: E731
     assert dpc(a, after) > dpc(b, after)  # and, riskier, kill more per crossing
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**31), capacity=st.integers(0, 80), interception=st.floats(0, 1),
+       detention=st.floats(0, 1), stay=st.floats(1, 60), deported=st.floats(0, 1), loss=st.floats(0, 1),
+       response=st.floats(0, 1))
+def test_detention_invariants(seed, capacity, interception, detention, stay, deported, loss, response):
+    """Every day: every person in one valid state, the population conserved, detention within its
+    places, funds never negative, and the active index holds exactly the people not finished."""
+    from crossings.engine.state import STATE_NAMES
+
+    d = sea_route(end=D(2020, 4, 30), seed=seed,
+                  detention={"stay_days_mean": stay, "deported_share": deported, "funds_loss_share": loss})
+    d["sites"][-1]["capacity"] = capacity
+    d["policies"] = [{"type": "sea_actor", "name": "x", "start": D(2020, 1, 15), "interception": interception,
+                      "landed_detention": detention, "detention_site": "Det", "capacity_people_per_day": 50.0,
+                      "response": response}]
+    sim = crossings.Sim(scenario(d))
+    p = sim.people
+    det = sim.world.site_names.index("Det")
+    arrivals = 0.0
+    for day in range(sim.n_days):
+        sim.step()
+        n = p.n
+        states = p.state[:n]
+        assert np.isin(states, sorted(STATE_NAMES)).all()
+        arrivals += sim.rec.values[day, 0]
+        assert sim.initial_people + arrivals == n
+        held = (states == 9) & (p.site[:n] == det)
+        assert held.sum() == (states == 9).sum() <= capacity
+        assert (p.funds[:n] >= 0).all() and (sim.rec.values[day] >= 0).all()
+        live = np.flatnonzero(np.isin(states, [1, 2, 3, 6, 9]))
+        assert np.array_equal(np.sort(p.active), live)
