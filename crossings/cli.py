@@ -8,6 +8,8 @@
     crossings reference                the parameter reference (Markdown, from the schema)
     crossings import-flee DIR          turn a Flee or FabFlee folder into a crossings scenario
     crossings run-sweep DIR            run each FabFlee SWEEP variant in turn
+    crossings report channel           an offline HTML report and its PNG figures
+    crossings serve                    the web app (page with policy levers, JSON API)
 
 User mistakes print one line (file, field, what was expected) and exit with
 status 2; nothing is written when the input is bad.
@@ -722,6 +724,57 @@ def sql(
         sys.stdout.write(df.to_csv(index=False))
     else:
         _print_table(df, f"{len(df)} rows", index=False)
+
+
+@app.command()
+@user_errors
+def report(
+    target: str = typer.Argument(..., help="Scenario (built-in name or TOML path), or the key (or its first digits) of a stored run."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="Policy file (TOML overlay): baseline and policy side by side, on the same seeds."),
+    seeds: int = typer.Option(3, min=1, help="Seeds 1..N (ignored for a stored run)."),
+    out: Optional[Path] = typer.Option(None, help="Folder for report.html and figures/ (default: results/report/<name>)."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local worker processes (default: one per core)."),
+    store: Optional[Path] = typer.Option(None, help="Results store folder (default: $CROSSINGS_STORE or results/store)."),
+    no_store: bool = typer.Option(False, "--no-store", help="Neither read nor write the results store."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+):
+    """Write an offline HTML report (figures embedded) and its PNG figures for a scenario, a comparison or a stored run."""
+    from crossings.report import gather, write
+
+    if out is not None and out.exists() and not out.is_dir():
+        raise ScenarioError("(command line)", "--out", f"a folder (not the file {out})")
+    st = _store_arg(store, no_store)
+    data = gather(target, policy=str(policy) if policy is not None else None, seeds=seeds, store=st,
+                  workers=workers, progress=progress)
+    dest = out if out is not None else Path("results") / "report" / _report_name(data)
+    written = write(data, dest)
+    console.print(f"wrote {written['html']} and {len(written) - 1} figures in {dest / 'figures'}/", markup=False)
+
+
+def _report_name(data) -> str:
+    names = [g.scenario.name for g in data.groups]
+    return "-vs-".join(reversed(names)) if len(names) > 1 else names[0]
+
+
+@app.command()
+@user_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (anything but loopback requires a token)."),
+    port: int = typer.Option(8000, min=0, max=65535, help="Port (0: any free port)."),
+    token: Optional[str] = typer.Option(None, envvar="CROSSINGS_TOKEN", help="Token every API call must carry (Authorization: Bearer ...); generated when listening beyond loopback without one."),
+    store: Optional[Path] = typer.Option(None, help="Results store folder (default: $CROSSINGS_STORE or results/store)."),
+    scenarios: Optional[Path] = typer.Option(None, help="A folder of extra scenario files (*.toml) offered besides the built-in ones."),
+    queue: int = typer.Option(8, min=1, max=1000, help="Jobs waiting at most; more are refused with 429."),
+    max_seeds: int = typer.Option(20, min=1, max=1000, help="Seeds per request at most."),
+    max_agent_days: float = typer.Option(2e9, min=1, help="Agents x days per scenario run at most."),
+):
+    """Start the web app (page and JSON API) under uvicorn."""
+    from crossings.web.server import serve as _serve
+
+    if scenarios is not None and not scenarios.is_dir():
+        raise ScenarioError("(command line)", "--scenarios", f"an existing folder of scenario files (*.toml), not {scenarios}")
+    _serve(host=host, port=port, token=token, store=store, scenarios=scenarios, queue=queue, max_seeds=max_seeds,
+           max_agent_days=max_agent_days, echo=lambda m: console.print(m, markup=False, soft_wrap=True))
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:

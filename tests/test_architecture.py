@@ -40,6 +40,8 @@ FLOORS: list[set[str]] = [
     {"store"},
     {"ensemble"},
     {"calibrate"},
+    {"report"},
+    {"web"},
     {"cli"},
     {"crossings"},
 ]

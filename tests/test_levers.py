@@ -48,8 +48,42 @@ def _detention_and_pull_backs(d: dict) -> None:
                           "landed_detention": 0.9, "detention_site": "Detention"})
 
 
+def _rescue_capacity_binds(d: dict) -> None:
+    """The world of :func:`_much_money_for_the_sea` with so few rescuers that their capacity binds."""
+    _much_money_for_the_sea(d)
+    d["sea"]["rescue_capacity_people_per_day"] = 1.0
+
+
+def _crowded_launches(d: dict) -> None:
+    """A world with heavy beach policing and small boats that fill to their largest load, where
+    crushes at launch happen."""
+    d["sea"]["max_load"] = 12.0
+    for s in d["enforcement"]["spending"]:
+        if s["channel"] == "beach":
+            s["eur_million"] *= 10
+
+
+def _scarce_guaranteed_places(d: dict) -> None:
+    """A world where the guaranteed lorry places are few enough to sell out (the default is no limit)."""
+    d.setdefault("market", {})["guaranteed_places_per_day"] = 5.0
+
+
+def _gangs_short_of_capital(d: dict) -> None:
+    """A world where people borrow much of their fare and gangs start with little capital, so the
+    debts repaid on arrival decide what gangs can buy and whether they last."""
+    d["market"]["initial_capital_eur"] = 3000.0
+    for n in d["nationalities"]:
+        n["funds_median_eur"] *= 0.3
+
+
 # parameters whose mechanism needs more of the world than the common one gives it
-WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea}
+WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
+             "sea.rescue_capacity_sea_effect": _rescue_capacity_binds,
+             "market.guaranteed_places_per_day": _scarce_guaranteed_places,
+             "market.guaranteed_places_enforcement_effect": _scarce_guaranteed_places,
+             "market.credit_repaid_share": _gangs_short_of_capital,
+             "sea.launch_crush_max": _crowded_launches,
+             "sea.launch_crush_load_exponent": _crowded_launches}
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
                   for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 
@@ -147,7 +181,10 @@ def test_every_lever_changes_some_output(section, name):
         tweak(d0)
         base_daily, base_sites = _outputs(d0)
     tried = []
-    for value in _perturbed(section, name, default, lever_world()):
+    world = lever_world()
+    if tweak is not None:
+        tweak(world)
+    for value in _perturbed(section, name, default, world):
         d = lever_world()
         if tweak is not None:
             tweak(d)

@@ -81,7 +81,7 @@ def test_sell_kernel_uses_credit_and_refuses_the_unaffordable():
     escrow = np.zeros(n, np.float32)
     holder, bought, cash, lent = mk.sell_kernel(
         idx, idx.copy(), funds, debt, gang, left, mode, BOAT, key, 40, prices, np.zeros(2), np.array([True, True]), 0.3, 3,
-        escrow, np.float32(0.0),
+        escrow, np.float32(0.0), np.full(2, np.inf), 1.0,
     )
     assert holder.tolist() == [True, True, False]  # 800 + 300 credit >= 1000; 100 + 300 < 1000
     assert cash[1] == pytest.approx(800.0) and lent[1] == pytest.approx(200.0)
@@ -104,7 +104,7 @@ def test_escrow_holds_the_payment_until_arrival_and_refunds_a_failed_contract():
     key = np.uint64(day_key(1, 2, 3))
     holder, bought, cash, lent = mk.sell_kernel(
         idx, idx.copy(), funds, debt, gang, left, mode, BOAT, key, 40, np.array([1000.0]), np.zeros(1),
-        np.array([True]), 0.3, 1, escrow, np.float32(0.8),
+        np.array([True]), 0.3, 1, escrow, np.float32(0.8), np.full(1, np.inf), 1.0,
     )
     assert holder.all() and np.allclose(cash, 200.0) and np.allclose(escrow, 800.0) and np.allclose(funds, 4000.0)
     cash_today = np.zeros(1)
@@ -123,7 +123,7 @@ def test_paid_utility_contract_is_free_and_unaffordable_is_excluded():
     V = mk.paid_utility_kernel(
         idx, np.zeros(3, np.int16), np.zeros(3, np.int16), np.array([0.0, 5000.0, 10.0]), np.zeros(3, bool),
         np.ones(3), gang, left, mode, np.zeros(3, np.float32), np.full(1, 0.5), BOAT, 3000.0, 3, 0.3, 1.0, 0.6,
-        6.0, 1.0, 400.0, 0.05, 0.0, 0.0,
+        6.0, 1.0, 400.0, 0.05, 0.0, 0.0, 1.0,
     )
     assert V[0] == pytest.approx(6.0 * 0.75)  # two attempts left, nothing to pay
     assert V[1] == pytest.approx(6.0 * 0.875 - 0.6 * 3.0)

@@ -47,6 +47,12 @@ SERIES: dict[str, tuple[str, tuple, str]] = {
     "deaths_small_boats": ("flow", ("deaths_boat",), "deaths at sea and at launch on the small-boat route"),
     "price_boat_eur": ("ratio", (("price_boat_x_sold",), ("places_sold_boat",)), "mean price paid for a boat place (EUR)"),
     "price_lorry_eur": ("ratio", (("price_lorry_x_sold",), ("places_sold_lorry",)), "mean price paid for a lorry place (EUR)"),
+    "price_lorry_access_eur": (
+        "ratio", (("price_lorry_access_x_sold",), ("places_sold_lorry_access",)),
+        "mean price paid for a lorry access place (a 'basic' or 'pot-luck' place: past the fences to a lorry) (EUR)"),
+    "price_lorry_guaranteed_eur": (
+        "ratio", (("price_lorry_guaranteed_x_sold",), ("places_sold_lorry_guaranteed",)),
+        "mean price paid for a guaranteed lorry place (a driver's complicity) (EUR)"),
     "prevented_people": ("flow", ("prevented_boat",), "people stopped at launch, on boats seized at launch, or at sea"),
     "prevented_share_attempts": (
         "ratio", (("prevented_boat",), ("prevented_boat", "crossings_boat")), "share of people on boat attempts who were stopped"),

@@ -8,7 +8,9 @@ family, informal work) to their funds, then draws incidents: at each camp, Poiss
 
 where density = pop / soft capacity (floored at 1 so incidents happen in any
 camp), and diversity = 1 - sum of squared nationality shares. Each incident
-may trigger a major clearance of that camp (``camps.clearance_hazard_per_incident``).
+may trigger a major clearance of that camp (``camps.clearance_hazard_per_incident``); money for
+camp operations (the camps channel's effectiveness E_camps) multiplies that chance and the buses
+sent by ``1 + clearances.camps_spending_effect x E_camps``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import poisson, uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER
+from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import camp_utilities
 
 
@@ -85,20 +88,23 @@ class Camps(Process):
             * (1.0 + cp.incident_mix_effect * diversity)
         )
         key = sim.streams.key("camps", day)
+        cl = sim.scenario.clearances
+        # money for camp operations: more capacity for a clearance, and more readiness to order one
+        boost = 1.0 + cl.camps_spending_effect * sim.timeline.effectiveness[CHANNELS.index("camps"), day]
         for j, c in enumerate(camps):
             n = poisson(key, int(c), 0, float(mean[j]))
             if n == 0:
                 continue
             sim.rec.add("incidents", n)
             sim.rec.add("people_in_incidents", n * cp.people_per_incident)
-            hazard = 1.0 - (1.0 - cp.clearance_hazard_per_incident) ** n
+            hazard = min(1.0 - (1.0 - cp.clearance_hazard_per_incident) ** n, 1.0) * boost
             if uniform(key, int(c), 1) < hazard:
-                cl = sim.scenario.clearances
+                buses = int(round(cl.triggered_buses * boost))
                 sim.today["clearance_orders"].append(
                     dict(
                         site=sim.world.site_names[c],
-                        places=int(cl.triggered_buses * cl.triggered_seats_per_bus),
-                        buses=int(cl.triggered_buses),
+                        places=int(buses * cl.triggered_seats_per_bus),
+                        buses=buses,
                         acceptance=cl.triggered_acceptance,
                         disperse_share=None,
                     )

@@ -1,6 +1,7 @@
 """Stage 5: routine evictions and major clearances.
 
-Routine evictions (a ``routine_evictions`` policy sets an interval per camp):
+Routine evictions (a ``routine_evictions`` policy sets an interval per camp, shortened by money for
+camp operations: divided by ``1 + clearances.camps_spending_effect x E_camps``):
 every resident of the camp (not the people waiting off-camp) loses belongings worth ``clearances.eviction_funds_loss_eur``
 (capped by their funds), their next decision is pushed back by
 ``clearances.eviction_delay_days``, a share ``clearances.eviction_off_camp_share`` of those who can
@@ -28,8 +29,11 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER, TRAVELLING
+from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import choose_camp, geometric_days, uniform_slots
 from crossings.processes.movement import OFF_CAMP_RESERVE_DAYS
+
+CAMPS = CHANNELS.index("camps")
 
 
 @njit(cache=True)
@@ -81,7 +85,9 @@ class Clearances(Process):
         sim = self.sim
         tl = sim.timeline
         cl = sim.scenario.clearances
-        interval = tl.eviction_interval_days[:, day]
+        # money for camp operations (the camps channel) makes routine evictions more frequent
+        boost = 1.0 + cl.camps_spending_effect * tl.effectiveness[CAMPS, day]
+        interval = tl.eviction_interval_days[:, day] / boost
         evict = np.zeros(sim.world.n_sites, dtype=np.bool_)
         for s in np.flatnonzero(interval > 0):
             if np.isnan(self.due[s]):

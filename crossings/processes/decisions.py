@@ -7,7 +7,7 @@ numbers): the choice is the arg-max of ``V[option] + Gumbel(u[household, option]
 
 Built-in options and their systematic utilities (MODEL §4, Klabunde & Willekens 2016):
 
-* wait: 0;
+* wait: ``-beta_wait_per_month x months in corridor`` (0 on arrival: waiting grows harder);
 * lorry alone: ``asc_lorry_alone + beta_success x belief x exp(-k x attempts)
   + beta_uk_ties x ties - beta_risk x death_risk / risk_tolerance``, where
   ``belief`` is the camp's remembered success rate of lorry attempts;
@@ -61,6 +61,25 @@ class Option:
 
     def utility(self, sim, ctx: Context, day: int) -> np.ndarray | None:
         return np.zeros(ctx.idx.size)
+
+    def latent_utility(self, sim, ctx: Context, day: int) -> np.ndarray | None:
+        """V if the option were on offer today although it is not (a product nobody sells yet), or
+        None: used to count the latent demand for it."""
+        return None
+
+    def observe_demand(self, people: float, day: int) -> None:
+        """Told, after each day's decisions, how many people chose the option (or would have chosen
+        it had it been on offer, see :meth:`latent_utility`)."""
+
+
+class Wait(Option):
+    code, name = WAIT, "wait"
+
+    def utility(self, sim, ctx, day):
+        b = sim.scenario.people.beta_wait_per_month
+        if b == 0:
+            return np.zeros(ctx.idx.size)
+        return -b * ctx.months_in_corridor
 
 
 class LorryAlone(Option):
@@ -203,6 +222,27 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
     return choice
 
 
+@njit(cache=True)
+def latent_count_kernel(V, household, key, code):
+    """Deciders whose Gumbel-max choice (the draws :func:`choose_kernel` uses) over ``V`` is ``code``."""
+    n, k = V.shape
+    count = 0
+    for r in range(n):
+        best = 0
+        best_v = -np.inf
+        for c in range(k):
+            v = V[r, c]
+            if v == -np.inf:
+                continue
+            v = v - np.log(-np.log(_u(key, household[r], 100 + c)))
+            if v > best_v:
+                best_v = v
+                best = c
+        if best == code:
+            count += 1
+    return count
+
+
 @njit(cache=True, inline="always")
 def _u(key, slot, k):
     u = uniform(key, slot, k)
@@ -219,7 +259,7 @@ class Decisions(Process):
 
     def __init__(self, sim):
         super().__init__(sim)
-        self.options: list[Option] = [Option(), LorryAlone(), LegalRoute(), Leave()]
+        self.options: list[Option] = [Wait(), LorryAlone(), LegalRoute(), Leave()]
 
     def add_option(self, option: Option) -> None:
         self.options = [o for o in self.options if o.code != option.code] + [option]
@@ -244,9 +284,19 @@ class Decisions(Process):
             if v is not None:
                 V[:, opt.code] = v
         key = sim.streams.key("decisions", day)
+        latent = {}
+        for opt in self.options:  # demand for products nobody offers yet, counted before choosing
+            lv = opt.latent_utility(sim, ctx, day) if not np.isfinite(V[:, opt.code]).any() else None
+            if lv is not None:
+                V2 = V.copy()
+                V2[:, opt.code] = lv
+                latent[opt.code] = latent_count_kernel(V2, ctx.household, key, opt.code)
         choice = choose_kernel(
             V, idx, ctx.household, p.next_day, key, day, float(sim.scenario.people.decision_interval_days)
         )
+        counts = np.bincount(choice, minlength=N_OPTIONS)
+        for opt in self.options:
+            opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * float(sim.scenario.scale), day)
         # group deciders by option, keeping their order within each option
         order = idx[np.argsort(choice, kind="stable")]
         ends = np.cumsum(np.bincount(choice, minlength=N_OPTIONS))

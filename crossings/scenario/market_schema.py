@@ -46,6 +46,14 @@ class Market(BaseModel):
     max_gangs: Annotated[int, Field(ge=1, le=250)] = P(60, "Most gangs that can be active at once (array size).", "gangs")
     initial_capital_eur: Eur = P(60_000.0, "Capital of a gang on the start date or on entry.", "EUR")
     initial_evasion: Prob = P(0.1, "Evasion skill (knowledge of the controls) of a new gang.", "share")
+    network_gangs: bool = P(
+        False, "Whether each gang serves one nationality network (market power from networks): a new gang serves the nationality with the most people waiting per gang serving it; people buy only from gangs of their network (from any gang if none serves it), and each gang's markup comes from the concentration (Herfindahl index of recent volume) among the gangs of its network, not of the whole market.", "switch",
+        "assumption; NCA-2020, EUROPOL-2024 (Kurdish, Afghan, Eritrean and other networks each serving their own communities)",
+    )
+    boat_lines_from_start: bool = P(
+        True, "Whether every gang with a stretch of coast sells boat places from its first day. If false, a gang opens a boat line when the boat places it expects to sell (the people in the corridor who would choose a boat at its price, shared with the gangs already selling boats) would earn more per day than a gang earns from lorry places; each day the condition holds it does so with chance entry_rate_per_day.", "switch",
+        "assumption; issue 7 (gangs moved into boats in late 2018 as lorries became harder, NCA-2020)",
+    )
     volume_memory_days: MemoryDays = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
 
     # -- costs ---------------------------------------------------------------------------------
@@ -102,6 +110,18 @@ class Market(BaseModel):
     )
     asc_lorry_access: Utility = P(
         0.0, "Alternative-specific constant of buying an access place, relative to hiding in a lorry alone (people.asc_lorry_alone applies too).", "utility",
+    )
+    guaranteed_places_per_day: Annotated[float, Field(gt=0, le=1e7)] = P(
+        1e7, "Guaranteed lorry places (a driver's complicity) the whole market can sell per day at normal lorry traffic: the complicit drivers and their trips, shared equally by the active gangs and scaled by the day's lorry traffic. When a gang sells out its share, its price rises day by day (time scale price_adjust_days) until demand fits; it falls back as places go unsold.", "people/day",
+        "assumption (default: no limit)",
+    )
+    guaranteed_places_enforcement_effect: Prob = P(
+        0.0, "Share of the complicit drivers' places (guaranteed_places_per_day) that port enforcement at full effectiveness removes: checks, scanners and fines deter drivers (places x (1 - effect x E_port)).", "share",
+        "assumption; MT-2023 (the civil penalty on hauliers raised from GBP 2,000 to 10,000 per person found)",
+    )
+    access_fence_share: Prob = P(
+        0.0, "Share of the access stage's obstacles (fences, secured parking, patrols: 1 - lorry reach alone) that also stop a gang's access place, before the gang's evasion skill (0: a paid access place always reaches a lorry).", "share",
+        "assumption",
     )
     lorry_success_unenforced: Prob = P(
         0.6, "Chance that a guaranteed lorry place (a driver's complicity) succeeds with no port enforcement and normal traffic.", "probability",

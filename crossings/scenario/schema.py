@@ -259,6 +259,10 @@ class People(Strict):
     beta_risk: Utility = P(400.0, "Disutility per unit of death probability, divided by risk tolerance.", "utility")
     asc_lorry_alone: Utility = P(-0.6, "Alternative-specific constant of hiding in a lorry alone.", "utility")
     asc_leave: Utility = P(-5.5, "Alternative-specific constant of leaving the corridor.", "utility")
+    beta_wait_per_month: Utility = P(
+        0.0, "Disutility of waiting one more time per month already spent in the corridor (hardship, evictions, money running out): waiting's utility is -beta_wait_per_month x months, so every way out becomes relatively more attractive as time passes.", "utility",
+        "assumption",
+    )
     beta_leave_per_month: Utility = P(0.08, "Extra utility of leaving per month spent in the corridor.", "utility")
     beta_leave_per_failed_attempt: Utility = P(0.03, "Extra utility of leaving per failed attempt.", "utility")
     beta_leave_hopeless: Utility = P(
@@ -317,6 +321,10 @@ class Clearances(Strict):
     triggered_buses: Annotated[int, Field(ge=0, le=10_000)] = P(25, "Buses in a clearance triggered by incidents.", "buses", "the Calais operation of Nov 2023 (RADIO6-2023)")
     triggered_seats_per_bus: Annotated[int, Field(ge=0, le=1_000)] = P(20, "Seats per bus in a triggered clearance.", "seats")
     triggered_acceptance: Prob = P(0.37, "Acceptance in a triggered clearance.", "share", "RADIO6-2023 (~300 of ~800)")
+    camps_spending_effect: Multiplier = P(
+        1.0, "What money for camp operations buys: routine evictions come (1 + effect x E_camps) times as often as a routine_evictions policy sets, and a clearance triggered by incidents has (1 + effect x E_camps) times the buses and is that much more likely (E_camps: the camps channel's effectiveness).", "multiplier",
+        "assumption",
+    )
 
 
 class Shelters(Strict):

@@ -150,6 +150,29 @@ class Store:
         if run_key(stored, manifest["seed"], manifest["code_version"]) != key:
             refuse("its scenario, seed and version do not hash to its key")
 
+    def find(self, prefix: str) -> list[str]:
+        """Keys of stored runs that start with ``prefix`` (hex digits)."""
+        prefix = prefix.lower()
+        if not re.fullmatch(r"[0-9a-f]{1,64}", prefix):
+            return []
+        base = self.root / "runs" / prefix[:2] if len(prefix) >= 2 else self.root / "runs"
+        pattern = "*" if len(prefix) >= 2 else "??/*"
+        return sorted(p.name for p in base.glob(pattern) if KEY_RE.match(p.name) and p.name.startswith(prefix) and p.is_dir())
+
+    def load(self, key: str) -> tuple["Run", dict]:
+        """A stored run by its key alone, with its manifest (checked against the folder and the key)."""
+        path = self.path_of(key) if KEY_RE.match(key) else None
+        if path is None or not path.is_dir():
+            raise StoreError(self.root, f"no stored run with key {key[:12]}")
+        try:
+            tables, manifest = read_run_dir(path)
+        except ResultsError as e:
+            raise StoreError(path, f"{e.problem}; refusing the stored run") from None
+        stored = manifest.get("scenario")
+        if not isinstance(stored, dict) or run_key(stored, manifest.get("seed", -1), str(manifest.get("code_version"))) != key:
+            raise StoreError(path, f"{MANIFEST} does not hash to the folder's key; refusing the stored run")
+        return _results(tables, manifest), manifest
+
     def put(self, key: str, payload: dict, seed: int, version: str, results) -> Path:
         """Store one run (atomically) and catalogue it; returns its folder."""
         if not isinstance(results, Run):

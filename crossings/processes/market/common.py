@@ -16,6 +16,7 @@ K_ENTRY = 2  # slot = max_gangs (the market's own slot)
 K_CHOOSE_GANG = 40  # + option code
 K_TAKEOVER = 60
 K_SAFE_HOUSE = 70  # slot = household head
+K_BOAT_LINE = 71  # slot = gang
 
 
 def enabled(scenario) -> bool:

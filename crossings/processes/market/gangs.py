@@ -19,13 +19,15 @@ class Gangs:
         "capital", "boats", "evasion", "volume", "profit", "price_boat", "price_lorry", "cost_boat",
         "cost_lorry", "markup_boat", "markup_lorry", "load", "success_boat", "success_lorry",
         "stock_seizure", "beach_interception", "waiting_days", "revenue_last", "cash_today", "costs_today", "revenue_today",
-        "attempts_today", "price_access", "cost_access", "markup_access", "success_access",
+        "attempts_today", "price_access", "cost_access", "markup_access", "success_access", "reach_access", "guaranteed_sold", "guaranteed_balance", "scarcity",
     )
 
     def __init__(self, n: int, n_sites: int):
         self.n = n
         self.active = np.zeros(n, bool)
         self.home_coast = np.full(n, -1, np.int64)
+        self.boat_line = np.zeros(n, bool)
+        self.network = np.full(n, -1, np.int64)  # nationality served (-1: everyone)  # sells boat places (a gang with a coast that opened a line)
         self.territory = np.zeros((n, n_sites), bool)  # departure points the gang uses
         self.entered_day = np.zeros(n, np.int64)
         for f in self.FIELDS:

@@ -72,20 +72,33 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_CREW, PAR_PHI, PAR_RATED, PAR_GAMMA, PAR_MAX_LOAD, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_LOG_BOAT,
  PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
  PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, PAR_CONTROLS_S0, PAR_CONTROLS_RED, PAR_ACCESS_COST,
- PAR_ASC_ACCESS, N_PAR) = range(41)
+ PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, N_PAR) = range(43)
 
 
 @njit(cache=True)
 def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, cost_boat, markup_lorry, markup_boat,
                  load, success_lorry, success_boat, stock_seiz, beach_int, par, price_access, cost_access,
-                 markup_access, success_access):
+                 markup_access, success_access, reach_access, scarcity_lorry, network):
     """Costs per customer, loads and posted prices of every active gang (arrays updated in place) for
     its three products: a guaranteed lorry place (mode 0), a boat place (mode 1) and a lorry access
-    place (mode 2: past the fences to a lorry; the controls are faced as alone, with the gang's
-    knowledge of them). Returns the Herfindahl index of recent volume."""
+    place (mode 2: to a lorry past the fences, which stop a share ``PAR_FENCE_SHARE`` of those that
+    stop people alone, lowered by the gang's evasion; then the controls, faced as alone with the
+    gang's knowledge of them). A guaranteed place's target price is multiplied by the gang's
+    scarcity factor (above 1 while it sells out its places). Each gang's markup uses the Herfindahl
+    index of recent volume among the active gangs of its ``network`` (all gangs when every network
+    is the same). Returns the Herfindahl index of the whole market."""
     n_fee = int(par[PAR_N_FEE])
     act = np.flatnonzero(active)
     h = hhi(volume[act])
+    h_g = np.full(volume.shape[0], h)
+    segmented = False
+    for j in act:
+        if network[j] != network[act[0]]:
+            segmented = True
+            break
+    if segmented:
+        for j in act:
+            h_g[j] = hhi(volume[act[network[act] == network[j]]])
     mean_sl = 0.0
     mean_sb = 0.0
     for j in act:
@@ -105,6 +118,9 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
         seat = seat_cost(L, fixed, par[PAR_PHI], par[PAR_RATED], par[PAR_GAMMA])
         cost_boat[j] = expected_attempts(sb, n_fee) * (seat + par[PAR_LOG_BOAT]) + par[PAR_PREMIUM]
         sa = par[PAR_CONTROLS_S0] * par[PAR_TRAFFIC] * (1.0 - par[PAR_CONTROLS_RED] * par[PAR_E_PORT] * (1.0 - ev))
+        ra = 1.0 - par[PAR_FENCE_SHARE] * (1.0 - par[PAR_REACH_ALONE]) * (1.0 - ev)
+        reach_access[j] = ra
+        sa = sa * ra
         success_access[j] = sa
         cost_access[j] = expected_attempts(sa, n_fee) * par[PAR_ACCESS_COST] + par[PAR_PREMIUM]
         mean_sl += sl / act.shape[0]
@@ -121,13 +137,14 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
             prices, costs, markups, succ_arr = price_access, cost_access, markup_access, success_access
             asc, risk, mean_s = par[PAR_ASC_ACCESS], par[PAR_DEATH_LORRY], mean_sl
         eps = demand_elasticity(par[PAR_ALONE], mean_s, par[PAR_ELAST], par[PAR_ELAST_FLOOR])
-        mu = markup(h, eps, par[PAR_MAX_LERNER])
         for j in act:
+            mu = markup(h_g[j], eps, par[PAR_MAX_LERNER])
             succ = succ_arr[j]
             cost = costs[j]
             v_paid = asc + par[PAR_BETA_S] * episode_success(succ, n_fee) - par[PAR_BETA_RISK] * risk / par[PAR_RISK_TOL]
             cap = (v_paid - par[PAR_OUTSIDE]) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
-            target = max(min(cost * mu, cap), cost)
+            scarce = scarcity_lorry[j] if mode == 0 else 1.0
+            target = max(min(cost * mu * scarce, cap), cost)
             old = prices[j]
             new = target if old <= 0.0 else old + a * (target - old)
             prices[j] = new

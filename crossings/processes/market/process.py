@@ -12,23 +12,25 @@ from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, TRAVELLING
 from crossings.engine.timeline import COAST, PORT
-from crossings.processes.crossings import lorry_alone_success
+from crossings.processes.crossings import lorry_access, lorry_alone_success
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
 from crossings.processes.draws import memory_weight, uniform_slots
-from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
+from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
 from crossings.processes.market.gangs import Gangs, book_kernel, relative_volume
 from crossings.processes.market.pricing import (
-    N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
+    N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
     PAR_E_PORT, PAR_ELAST, PAR_ELAST_FLOOR, PAR_GAMMA, PAR_KIT, PAR_LOG_BOAT, PAR_LOG_LORRY, PAR_LORRY_RED,
     PAR_LORRY_S0, PAR_MAX_LERNER, PAR_MAX_LOAD, PAR_N_FEE, PAR_OUTSIDE, PAR_P_SEA, PAR_PHI, PAR_PREMIUM, PAR_RATED,
     PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TRAFFIC, markup, offer_means, posted_price_kernel, price_kernel,
 )
-from crossings.processes.market.selling import PaidPlace, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
+from crossings.processes.market.selling import PaidPlace, detected_share_kernel, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
 from crossings.processes.market.supply import adapt_kernel, waiting_lists
 from crossings.processes.sea import BoatCrossings
 
+
+GUARANTEED_CARRY_DAYS = 7.0  # assumption: unused guaranteed places carry over for a week
 
 # -- the process ----------------------------------------------------------------------------------
 class Market(Process):
@@ -67,6 +69,7 @@ class Market(Process):
         self.last_price = 0.0  # last mean posted price and cost per customer, remembered for would-be
         self.last_cost = 0.0  # entrants when no gang is active
         self.kit_cost = s.kit_cost_eur
+        self.demand = np.zeros(7)  # people per day choosing (or who would choose) each paid option, recent mean
         self._par = np.zeros(N_PAR)
         self.hhi = 1.0
         for j in range(min(int(m.initial_gangs), self.g.n)):
@@ -74,6 +77,58 @@ class Market(Process):
         self.ensure_capacity()
 
     # -- helpers ------------------------------------------------------------------------------------
+    def _network_for_new_gang(self, others: np.ndarray) -> int:
+        """The nationality with the most people waiting in the corridor per gang already serving it
+        (ties: the first); before anyone waits, the nationality with the largest share of the inflow."""
+        sim = self.sim
+        waiting = sim.camp_counts.sum(axis=0) if sim.camp_counts.size else np.zeros(0)
+        if waiting.size == 0 or waiting.sum() <= 0:
+            waiting = sim.timeline.nationality_share[:, getattr(sim, "day", 0)].astype(float)
+        served = np.bincount(self.g.network[others][self.g.network[others] >= 0], minlength=waiting.size)[: waiting.size]
+        return int(np.argmax(waiting / (1.0 + served)))
+
+    def reachable(self, ok: np.ndarray, nationality: int) -> np.ndarray:
+        """Of the gangs in ``ok``, those a person of ``nationality`` can buy from: their network's
+        (or all of them when no gang serves that network, or networks are off)."""
+        net = self.g.network
+        mine = ok & ((net == nationality) | (net < 0))
+        return mine if mine.any() else ok
+
+    def boat_coast(self) -> np.ndarray:
+        """Each gang's stretch of coast if it sells boat places, else -1."""
+        g = self.g
+        return np.where(g.boat_line, g.home_coast, -1)
+
+    def guaranteed_share(self, day: int) -> float:
+        """Guaranteed lorry places each active gang can sell on ``day`` (people): the market's daily
+        places at that day's lorry traffic, less those port enforcement deters, shared equally."""
+        n = max(int(np.count_nonzero(self.g.active)), 1)
+        d = max(day, 0)
+        traffic = min(float(self.sim.timeline.lorry_traffic[d]), 1.5)
+        m = self.sim.scenario.market
+        deterred = m.guaranteed_places_enforcement_effect * float(self.enforcement(d)[E_PORT])
+        return m.guaranteed_places_per_day * traffic * (1.0 - deterred) / n
+
+    def availability(self, code: int, day: int) -> float:
+        """People's chance of getting a place of ``code`` they decide to buy: for guaranteed lorry
+        places, today's places over the recent number of people choosing them (at most 1; people
+        hear that places are scarce); 1 for the other products."""
+        if code != LORRY_PAID:
+            return 1.0
+        places = self.guaranteed_share(day) * max(int(np.count_nonzero(self.g.active)), 1)
+        demand = self.demand[LORRY_PAID]
+        return 1.0 if demand <= places else places / demand
+
+    def would_be_boat_price(self) -> float | None:
+        """The mean price the active gangs with a coast would ask for a boat place (None if none)."""
+        g = self.g
+        ok = g.active & (g.home_coast >= 0) & (g.price_boat > 0)
+        return float(g.price_boat[ok].mean()) if ok.any() else None
+
+    def observe_demand(self, code: int, people: float) -> None:
+        a = memory_weight(self.sim.scenario.market.volume_memory_days)
+        self.demand[code] += a * (people - self.demand[code])
+
     def ensure_capacity(self) -> None:
         cap = self.sim.people.capacity
         if self.contract_mode.size < cap:
@@ -96,13 +151,18 @@ class Market(Process):
         g.volume[j] = 0.0
         g.profit[j] = 0.0
         g.boats[j] = 0.0
+        g.scarcity[j] = 1.0
+        g.network[j] = self._network_for_new_gang(others) if m.network_gangs else -1
+        g.guaranteed_sold[j] = 0.0
+        g.guaranteed_balance[j] = 0.0
         g.territory[j, :] = False
         g.territory[j, self.ports] = True
         if self.coasts.size:
             taken = np.array([(g.home_coast[others] == c).sum() for c in self.coasts])
             g.home_coast[j] = int(self.coasts[int(np.argmin(taken))])
             g.territory[j, g.home_coast[j]] = True
-            g.boats[j] = 1.0
+            g.boat_line[j] = bool(m.boat_lines_from_start) or bool(g.boat_line[others].any())
+            g.boats[j] = 1.0 if g.boat_line[j] else 0.0
         else:
             g.home_coast[j] = -1
         if others.size:
@@ -116,6 +176,8 @@ class Market(Process):
         """Deactivate gangs; rivals (in proportion to recent volume) take over their customers."""
         g = self.g
         g.active[removed] = False
+        g.boat_line[removed] = False
+        g.network[removed] = -1
         g.boats[removed] = 0.0
         g.home_coast[removed] = -1
         g.territory[removed, :] = False
@@ -134,18 +196,22 @@ class Market(Process):
             self._close(gangs, day)
             self.sim.rec.add("gangs_dismantled", gangs.size)
 
-    def posted_price(self, code: int) -> float | None:
+    def posted_price(self, code: int, nationality: int | None = None) -> float | None:
         """The price people hear about in camps: the volume-weighted mean posted price of gangs
-        offering the mode, or None if nobody offers it."""
+        offering the mode (those of the person's network when networks are on), or None if nobody
+        offers it."""
         g = self.g
         price = self.prices(code)
-        n, mean = posted_price_kernel(g.active, g.home_coast, code == BOAT, self.ports.size > 0, price, g.volume)
+        active = g.active
+        if nationality is not None and self.sim.scenario.market.network_gangs:
+            active = self.reachable(self.offers(code), nationality)
+        n, mean = posted_price_kernel(active, self.boat_coast(), code == BOAT, self.ports.size > 0, price, g.volume)
         return float(mean) if n else None
 
     def offers(self, code: int) -> np.ndarray:
         g = self.g
         if code == BOAT:
-            return g.active & (g.home_coast >= 0)
+            return g.active & (self.boat_coast() >= 0)
         if self.ports.size == 0:
             return np.zeros(g.n, bool)
         return g.active.copy()
@@ -174,6 +240,7 @@ class Market(Process):
         self._book(day)
         self._dismantle_and_exit(day)
         self._entry(day)
+        self._open_boat_lines(day)
         self._adapt(day)
         self.price(day)
         self._record(day)
@@ -183,6 +250,16 @@ class Market(Process):
         g = self.g
         m = self.sim.scenario.market
         a = memory_weight(m.volume_memory_days)
+        # guaranteed lorry places: gangs that sold out their places yesterday raise their price,
+        # others ease it; each gang's balance of places grows by its share of today's places (unused
+        # places carry over for at most GUARANTEED_CARRY_DAYS; a sale may overdraw it by one agent)
+        step = memory_weight(m.price_adjust_days)
+        sold_out = g.guaranteed_sold > 0
+        g.scarcity[:] = np.where(sold_out & (g.guaranteed_balance <= 0), g.scarcity * (1.0 + step),
+                                 np.maximum(g.scarcity * (1.0 - step), 1.0))
+        g.guaranteed_sold[:] = 0.0
+        share = self.guaranteed_share(day)
+        g.guaranteed_balance[:] = np.where(g.active, np.minimum(g.guaranteed_balance + share, GUARANTEED_CARRY_DAYS * share), 0.0)
         n_act, cash_less_costs = book_kernel(
             g.active, g.capital, g.volume, g.profit, g.cash_today, g.costs_today, g.revenue_today, g.revenue_last,
             g.attempts_today, a,
@@ -232,6 +309,31 @@ class Market(Process):
             self._open(int(np.argmin(g.active)), day)  # the first free slot
             sim.rec.add("gangs_entered", 1)
 
+    def _open_boat_lines(self, day: int) -> None:
+        """Gangs with a coast but no boat line open one when a boat line is expected to earn more per
+        day than lorry places. Expected margin per day of each product: (price - cost per customer) x
+        the recent demand for it (people per day choosing it, or who would choose it at the price
+        asked if nobody sells it yet), shared among the gangs selling it (for boats, those with a
+        line and the gang itself); guaranteed places within the gangs' daily places."""
+        g = self.g
+        m = self.sim.scenario.market
+        cand = np.flatnonzero(g.active & (g.home_coast >= 0) & ~g.boat_line)
+        d = self.demand
+        if cand.size == 0 or d[BOAT] <= 0:
+            return
+        lines = int(np.count_nonzero(g.active & g.boat_line))
+        boat_gross = (g.price_boat[cand] - g.cost_boat[cand]) * d[BOAT] / (lines + 1)
+        n_act = int(np.count_nonzero(g.active))
+        paid = min(d[LORRY_PAID], self.guaranteed_share(day) * n_act)
+        lorry_gross = (np.mean(g.price_lorry[cand] - g.cost_lorry[cand]) * paid
+                       + np.mean(g.price_access[cand] - g.cost_access[cand]) * d[LORRY_ACCESS]) / max(n_act, 1)
+        key = self.sim.streams.key("market", day)
+        u = uniform_slots(key, cand.astype(np.int64), K_BOAT_LINE)
+        opened = cand[(boat_gross > lorry_gross) & (u < m.entry_rate_per_day)]
+        if opened.size:
+            g.boat_line[opened] = True
+            self.sim.rec.add("boat_lines_opened", opened.size)
+
     def untapped_margin(self) -> float:
         """Gross margin a gang entering an empty market could expect (EUR/day): the people in camps
         who could pay the last known price (with credit), deciding every
@@ -263,7 +365,7 @@ class Market(Process):
         self.kit_cost = s.kit_cost_eur * (1.0 + s.kit_cost_seizure_effect * self.seized_share)
         supply = s.supply_per_gang_per_day * (1.0 - s.supply_disruption * e[E_INTEL])
         adapt_kernel(
-            g.active, g.home_coast, g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
+            g.active, self.boat_coast(), g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
             g.boats, m.evasion_investment_share, m.fixed_cost_eur_per_day, m.evasion_max, m.evasion_decay_per_year,
             s.restock_days, supply, self.kit_cost, self.waiting_boat_people(),
         )
@@ -331,10 +433,13 @@ class Market(Process):
         par[PAR_CONTROLS_RED] = sc.lorry.max_reduction
         par[PAR_ACCESS_COST] = m.access_cost_eur
         par[PAR_ASC_ACCESS] = pp.asc_lorry_alone + m.asc_lorry_access
+        par[PAR_REACH_ALONE] = lorry_access(sim, day) if sim.has_ports else 1.0
+        par[PAR_FENCE_SHARE] = m.access_fence_share
         self.hhi = price_kernel(
             g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
             g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
-            g.price_access, g.cost_access, g.markup_access, g.success_access,
+            g.price_access, g.cost_access, g.markup_access, g.success_access, g.reach_access, g.scarcity,
+            g.network,
         )
 
     def _record(self, day: int) -> None:
@@ -347,7 +452,7 @@ class Market(Process):
             return
         rec.set("market_hhi", self.hhi)
         n_boat, n_lorry, price_boat, price_lorry, mean_markup, cost_boat, cost_lorry = offer_means(
-            g.active, g.home_coast, self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
+            g.active, self.boat_coast(), self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
             g.cost_boat, g.cost_lorry,
         )
         if n_boat:
@@ -372,15 +477,34 @@ class Market(Process):
         prices = self.prices(code)
         bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
         # gang weights: log(volume + 0.2 x mean volume of those offering + 1e-6) - bc x price
-        ok, log_x = sell_log_argument(g.active, g.home_coast, code == BOAT, self.ports.size > 0, g.volume)
+        ok, log_x = sell_log_argument(g.active, self.boat_coast(), code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
         had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
-        holder, n_sold, sold_eur = sell_and_book(
-            idx, p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code,
-            key, K_CHOOSE_GANG + 100 * code, prices, log_x, bc, ok, float(m.credit_share_max), int(m.attempts_per_fee),
-            float(sim.scenario.scale), g.cash_today, g.revenue_today, self.escrow, np.float32(m.escrow_share),
-        )
+        if code == LORRY_PAID:
+            capacity = g.guaranteed_balance.copy()
+        else:
+            capacity = np.full(g.n, np.inf)
+        left_before = capacity.copy()
+        args = (p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code, key,
+                K_CHOOSE_GANG + 100 * code, prices, log_x, bc)
+        tail = (float(m.credit_share_max), int(m.attempts_per_fee), float(sim.scenario.scale), g.cash_today,
+                g.revenue_today, self.escrow, np.float32(m.escrow_share), capacity)
+        if not m.network_gangs:
+            holder, n_sold, sold_eur = sell_and_book(idx, *args, ok, *tail)
+        else:  # each network's people buy from its gangs
+            holder = np.zeros(idx.size, bool)
+            n_sold, sold_eur = 0, 0.0
+            nat = p.nationality[idx]
+            for n in np.unique(nat):
+                rows = np.flatnonzero(nat == n)
+                h, k, e = sell_and_book(idx[rows], *args, self.reachable(ok, int(n)), *tail)
+                holder[rows] = h
+                n_sold += k
+                sold_eur += e
+        if code == LORRY_PAID:
+            g.guaranteed_sold += left_before - capacity
+            g.guaranteed_balance[:] = capacity
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
@@ -389,6 +513,10 @@ class Market(Process):
             rec.add(f"price_{tag}_x_sold", sold_eur)
             if code == LORRY_ACCESS:
                 rec.add("places_sold_lorry_access", n_sold)
+                rec.add("price_lorry_access_x_sold", sold_eur)
+            elif code == LORRY_PAID:
+                rec.add("places_sold_lorry_guaranteed", n_sold)
+                rec.add("price_lorry_guaranteed_x_sold", sold_eur)
             if code == BOAT and sim.scenario.sea.safe_house_share > 0:
                 self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
@@ -431,13 +559,16 @@ class Market(Process):
         """Crossings handler for access places: the gang gets the customer past the fences to a lorry
         (no access stage); the controls are faced as alone, lowered by the gang's knowledge of them."""
         m = self.sim.scenario.market
-        self._lorry_product(day, idx, LORRY_ACCESS, self.g.success_access, m.access_cost_eur, "lorry_access")
+        self._lorry_product(day, idx, LORRY_ACCESS, self.g.success_access, m.access_cost_eur, "lorry_access",
+                            self.g.reach_access)
 
     def _lorry_product(self, day: int, idx: np.ndarray, code: int, success_by_gang: np.ndarray,
-                       cost_per_attempt: float, tag: str) -> None:
+                       cost_per_attempt: float, tag: str, reach_by_gang: np.ndarray | None = None) -> None:
         """Sell places of one lorry product to today's customers without a contract, book the gangs'
-        attempts and costs, resolve the attempts and settle contracts. Both products put people in a
-        lorry, so every failure is a detection at the controls (no access stage)."""
+        attempts and costs, resolve the attempts and settle contracts. A guaranteed place always puts
+        people in a lorry, so its failures are detections at the controls; an access place reaches a
+        lorry with the gang's ``reach_by_gang`` chance, and its failures are split between people
+        stopped before a lorry and people detected at the controls."""
         if idx.size == 0:
             return
         sim = self.sim
@@ -452,14 +583,19 @@ class Market(Process):
             g.costs_today,
         )
         crossed, died = sim.loop["crossings"].resolve(day, users, code, success, lo.death_risk, lo.caught_return_days)
-        stopped = users[p.state[users] == TRAVELLING]  # detected at the controls: back to camp
+        stopped = users[p.state[users] == TRAVELLING]  # stopped or detected: back to camp
+        detected = stopped.size
+        if reach_by_gang is not None and stopped.size:  # before settling, which may end contracts
+            detected = detected_share_kernel(stopped, p.gang, p.household, reach_by_gang, success_by_gang,
+                                             sim.streams.key("crossings", day), 10 * code + 2)
         self.settle(crossed, stopped, died)
         rec = sim.rec
         rec.add(f"attempts_{tag}", users.size)
         rec.add(f"crossings_{tag}", crossed.size)
         rec.add("deaths_lorry", died.size)
         rec.add("intercepted_port", stopped.size)
-        rec.add("detected_port_controls", stopped.size)
+        rec.add("detected_port_controls", detected)
+        rec.add("stopped_access", stopped.size - detected)
         sim.today["irregular_crossers"].append(crossed)
 
 

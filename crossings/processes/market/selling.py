@@ -28,9 +28,32 @@ class PaidPlace(Option):
 
     def utility(self, sim, ctx, day):
         mk = self.market
-        price = mk.posted_price(self.code)
-        if price is None:
+        if not sim.scenario.market.network_gangs:
+            price = mk.posted_price(self.code)
+            return None if price is None else self._utility(sim, ctx, price)
+        # each network hears its own gangs' price
+        if mk.posted_price(self.code) is None:
             return None
+        V = np.full(ctx.idx.size, -np.inf)
+        for n in np.unique(ctx.nationality):
+            rows = np.flatnonzero(ctx.nationality == n)
+            price = mk.posted_price(self.code, int(n))
+            if price is not None:
+                V[rows] = self._utility(sim, _rows(ctx, rows), price)
+        return V
+
+    def latent_utility(self, sim, ctx, day):
+        """Boat places nobody sells yet, at the mean price the gangs with a coast would ask."""
+        if self.code != BOAT:
+            return None
+        price = self.market.would_be_boat_price()
+        return None if price is None else self._utility(sim, ctx, price)
+
+    def observe_demand(self, people, day):
+        self.market.observe_demand(self.code, people)
+
+    def _utility(self, sim, ctx, price):
+        mk = self.market
         pp = sim.scenario.people
         m = sim.scenario.market
         p = sim.people
@@ -46,8 +69,13 @@ class PaidPlace(Option):
             mk.contract_mode, p.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
             float(m.credit_share_max), float(m.credit_disutility), float(pp.beta_cost_per_1000_eur),
             float(pp.beta_success), float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
-            float(asc), float(mk.perceived_death_risk(self.code)),
+            float(asc), float(mk.perceived_death_risk(self.code)), float(mk.availability(self.code, sim.day)),
         )
+
+
+def _rows(ctx, rows):
+    """The deciders ``rows`` of a decisions context."""
+    return type(ctx)(**{f: getattr(ctx, f)[rows] for f in ctx.__dataclass_fields__})
 
 
 # -- kernels -------------------------------------------------------------------------------------
@@ -55,6 +83,7 @@ class PaidPlace(Option):
 def paid_utility_kernel(
     idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code, price,
     n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount, asc, risk,
+    availability,
 ):
     """Systematic utility of a paid place for each decider (see ``docs/ODD.md`` §7.6): expected success over
     the attempts the fee covers (or those left on a contract), ties, death risk against risk tolerance,
@@ -83,6 +112,8 @@ def paid_utility_kernel(
                 memo[site[r], a, n_left] = es
         else:
             es = episode_success(belief_row[site[r]] * np.exp(-own_discount * attempts[r]), n_left)
+        if not holds:
+            es *= availability  # the chance of getting one of the scarce places at all
         v = asc + beta_success * es - beta_risk * risk / risk_tol[r]
         if uk_ties[r]:
             v += beta_ties
@@ -102,10 +133,11 @@ def paid_utility_kernel(
 @njit(cache=True)
 def sell_kernel(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
-    credit_share, attempts_per_fee, escrow, escrow_share,
+    credit_share, attempts_per_fee, escrow, escrow_share, capacity, unit,
 ):
     """Customers without a contract for ``mode`` choose a gang (Gumbel-max over log weight - price
-    disutility, among gangs they can afford) and pay from funds, the rest on credit. A share
+    disutility, among gangs they can afford that have places left today: ``capacity`` people per
+    gang, each sale using ``unit`` people) and pay from funds, the rest on credit. A share
     ``escrow_share`` of what they pay from funds is deposited with a broker (``escrow``) and
     released to the gang only on arrival.
 
@@ -125,7 +157,7 @@ def sell_kernel(
         best = -1
         best_v = -np.inf
         for g in range(g_n):
-            if not ok[g]:
+            if not ok[g] or capacity[g] <= 0.0:
                 continue
             pr = prices[g]
             credit = credit_share * pr - debt[i]
@@ -151,6 +183,7 @@ def sell_kernel(
         cash[r] = pay - held
         lent[r] = pr - pay
         gang[i] = best
+        capacity[best] -= unit
         paid_left[i] = attempts_per_fee
         contract_mode[i] = mode
         holder[r] = True
@@ -174,7 +207,7 @@ def sell_log_argument(active, home_coast, boat, has_ports, volume):
 @njit(cache=True)
 def sell_and_book(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
-    credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share,
+    credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share, capacity,
 ):
     """:func:`sell_kernel` (``household``: everybody's household head) with weights
     ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
@@ -185,7 +218,7 @@ def sell_and_book(
         weights[j] = log_x[j] - beta_cost * prices[j]
     holder, bought, cash, lent = sell_kernel(
         idx, household[idx], funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
-        credit_share, attempts_per_fee, escrow, escrow_share,
+        credit_share, attempts_per_fee, escrow, escrow_share, capacity, scale,
     )
     cash_by = np.zeros(n_g)
     rev_by = np.zeros(n_g)
@@ -259,3 +292,25 @@ def lorry_book_kernel(users, gang, success_lorry, scale, cost_per_attempt, attem
         attempts_today[j] += per
         costs_today[j] += per * cost_per_attempt
     return p
+
+
+@njit(cache=True)
+def detected_share_kernel(failed, gang, household, reach, success, key, k):
+    """Of people whose paid access attempt failed, how many were detected at the controls (the rest
+    were stopped before a lorry). Given failure, a person reached the controls with chance
+    ``reach (1 - pass) / (1 - success)``, ``pass = success / reach`` (their gang's); one draw per
+    person on the household head's slot."""
+    n = 0
+    for r in range(failed.shape[0]):
+        i = failed[r]
+        g = gang[i]
+        if g < 0:
+            n += 1
+            continue
+        ra = reach[g]
+        s = success[g]
+        denom = 1.0 - s
+        q = (ra - s) / denom if denom > 0 and ra > 0 else 1.0
+        if uniform(key, household[i], k) < q:
+            n += 1
+    return n

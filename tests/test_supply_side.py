@@ -1,0 +1,223 @@
+"""Mechanism tests of the lorry stages, the guaranteed places, the supply side of boats, waiting
+and money for camp operations (issue 7), on small synthetic worlds built from the template.
+
+Each test states the direction the mechanism predicts and why; comparisons use common random
+numbers, so a difference comes from the mechanism, not from the draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crossings.engine.rng import day_key
+from crossings.processes.decisions import choose_kernel, latent_count_kernel
+from test_market_mechanisms import SEEDS, measure, second_year, world
+
+
+# -- the latent demand count uses the choice's own draws --------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    k=st.integers(2, 7),
+    seed=st.integers(0, 2**31 - 1),
+    code=st.integers(0, 6),
+)
+def test_latent_count_equals_the_choices_when_the_option_is_on_offer(n, k, seed, code):
+    """Counting who would choose an option with the choice's Gumbel draws gives exactly the number
+    who do choose it when it is on offer (the counterfactual differs only by the option's column)."""
+    code = code % k
+    rng = np.random.default_rng(seed)
+    V = rng.normal(0, 2, (n, k))
+    V[rng.random((n, k)) < 0.2] = -np.inf
+    V[:, 0] = 0.0  # waiting is always possible
+    household = np.sort(rng.integers(0, n, n)).astype(np.int32)
+    # distinct utilities per row so that household members do not share a reused choice
+    V[:, 0] = rng.normal(0, 1e-6, n)
+    key = np.uint64(day_key(seed % 1000, 7, 3))
+    choice = choose_kernel(V.copy(), np.arange(n, dtype=np.int32), household, np.zeros(n, np.int32), key, 0, 7.0)
+    assert latent_count_kernel(V, household, key, code) == int(np.count_nonzero(choice == code))
+
+
+# -- two-stage lorry crossings --------------------------------------------------------------------------
+def _access(y):
+    return np.array([y.crossings_lorry_access / max(y.attempts_lorry_access, 1.0), y.stopped_access])
+
+
+def test_fences_stop_access_places_when_they_apply_to_gangs():
+    """With ``market.access_fence_share`` = 1 a paid access place meets the fences that stop people
+    alone (less the gang's evasion), so its success per attempt is lower than when a gang always
+    reaches a lorry, and some failed access places end before the lorry (stopped, not detected)."""
+    free = measure(world(port=150.0), _access)
+    fenced = measure(world(port=150.0, market={"access_fence_share": 1.0}), _access)
+    assert (fenced[:, 0] < free[:, 0]).all(), (free, fenced)
+    assert (fenced[:, 1] > free[:, 1]).all(), (free, fenced)
+
+
+def test_crossing_alone_collapses_as_port_spending_grows():
+    """The former smuggler's account (GUARDIAN-2021): as the obstacle course grows, crossing alone
+    stops working. Expected: crossings alone (and with an access place) fall with port spending,
+    while the guaranteed places (a driver's complicity beats much of the controls) fall less."""
+    mk = {"access_fence_share": 1.0, "lorry_max_reduction": 0.3}
+
+    def f(y):
+        return np.array([y.crossings_lorry_alone + y.crossings_lorry_access, y.crossings_lorry_paid])
+
+    low = measure(world(port=5.0, market=mk), f)
+    high = measure(world(port=150.0, market=mk), f)
+    alone_ratio = high[:, 0].sum() / low[:, 0].sum()
+    paid_ratio = high[:, 1].sum() / low[:, 1].sum()
+    assert alone_ratio < 0.5 and alone_ratio < paid_ratio, (low, high)
+
+
+# -- guaranteed places: scarce, and dearer when scarce ---------------------------------------------------
+def test_scarce_guaranteed_places_are_dearer_and_capped():
+    """The market sells at most ``guaranteed_places_per_day`` guaranteed places a day (complicit
+    drivers), shared by the gangs; a gang that sells out its share raises its price until demand
+    fits. Expected: with one place a day, fewer guaranteed places are sold than with no limit,
+    and their posted price is higher."""
+
+    def f(y):
+        return np.array([y.attempts_lorry_paid, y.price_lorry_eur])
+
+    free = measure(world(port=40.0), f)
+    scarce = measure(world(port=40.0, market={"guaranteed_places_per_day": 1.0}), f)
+    assert (scarce[:, 0] < free[:, 0]).all(), (free, scarce)
+    assert (scarce[:, 1] > free[:, 1]).all(), (free, scarce)
+
+
+def test_guaranteed_sales_never_exceed_the_gangs_places():
+    """Guaranteed places sold in a day are at most the market's places that day (plus one agent per
+    gang: the sale of a gang's last place may overshoot its share)."""
+    cap = 3.0
+    sc = world(port=40.0, market={"guaranteed_places_per_day": cap})
+    import crossings
+
+    for seed in SEEDS[:2]:
+        d = crossings.Sim(sc, seed=seed).run().daily
+        sold_guaranteed = d.places_sold_lorry - d.places_sold_lorry_access
+        assert (sold_guaranteed <= cap * 1.5 + sc.scale * d.gangs_active + 1e-9).all()
+
+
+# -- boats from the supply side -----------------------------------------------------------------------
+def _boats(y):
+    return np.array([y.boat_lines_opened, y.crossings_boat])
+
+
+def test_gangs_open_boat_lines_when_boats_pay_more_than_lorries():
+    """With boat lines not open from the start, gangs move into boats when a boat line is expected
+    to earn more than their lorry places. Expected: where the lorries are nearly shut (very high port
+    spending) gangs open boat lines and people cross by boat; where lorries are easy and a boat is
+    seen as deadly, no gang opens one and nobody crosses by boat."""
+    closed = {"boat_lines_from_start": False}
+    shut = np.array([_boats(second_year(world(port=400.0, market=closed, sea={"perceived_death_risk_prior": 0.01}), s))
+                     for s in SEEDS])
+    easy = np.array([_boats(second_year(world(port=0.0, market=closed, sea={"perceived_death_risk_prior": 0.3}), s))
+                     for s in SEEDS])
+    assert (shut[:, 1] > 0).all(), shut
+    assert (easy[:, 1] == 0).all(), easy
+
+
+def test_no_boat_crosses_before_a_gang_opens_a_line():
+    """Boat places are sold only by gangs with a boat line: the first boat crossing comes after the
+    first boat line opens."""
+    import crossings
+
+    sc = world(port=400.0, market={"boat_lines_from_start": False}, sea={"perceived_death_risk_prior": 0.01})
+    d = crossings.Sim(sc, seed=1).run().daily
+    opened = np.flatnonzero(d.boat_lines_opened.to_numpy() > 0)
+    crossed = np.flatnonzero(d.crossings_boat.to_numpy() > 0)
+    assert opened.size and crossed.size
+    assert crossed[0] > opened[0]
+
+
+# -- waiting grows harder ------------------------------------------------------------------------------
+def test_harder_waiting_shortens_the_time_in_the_corridor():
+    """With ``people.beta_wait_per_month`` > 0 waiting loses utility with every month spent, so
+    people take a way out sooner. Expected: fewer people in the camps and a shorter mean time from
+    arrival to crossing."""
+
+    def f(y):
+        return np.array([y.in_camps, y.mean_days_to_cross])
+
+    base = measure(world(), f)
+    hard = measure(world(people={"beta_wait_per_month": 1.0}), f)
+    assert (hard[:, 0] < base[:, 0]).all(), (base, hard)
+    assert hard[:, 1].mean() < base[:, 1].mean(), (base, hard)
+
+
+# -- money for camp operations -------------------------------------------------------------------------
+def test_money_for_camp_operations_buys_evictions():
+    """Spending on camp operations makes routine evictions more frequent (``camps_spending_effect``).
+    Expected: more eviction operations with camp spending than without, under the same policy."""
+    policy = [{"type": "routine_evictions", "sites": ["North camp", "South camp"], "start": "2020-01-01", "interval_days": 7}]
+
+    def f(y):
+        return y.evictions
+
+    def with_camps(eur):
+        sc = world(policies=policy)
+        d = sc.model_dump()
+        if eur:
+            d["enforcement"]["spending"].append({"channel": "camps", "start": d["start"], "end": d["end"], "eur_million": eur})
+        from crossings.scenario.schema import Scenario
+
+        return Scenario.model_validate(d)
+
+    none = measure(with_camps(0.0), f)
+    funded = measure(with_camps(60.0), f)
+    assert (funded > none).all(), (none, funded)
+
+
+# -- market power from nationality networks ------------------------------------------------------------
+def test_networks_raise_markups_over_a_market_wide_index():
+    """With ``market.network_gangs`` each gang's markup comes from the concentration among the gangs
+    of its nationality network, which is higher than the market-wide concentration (fewer rivals).
+    Expected: higher mean posted boat prices and markups than without networks, same world."""
+
+    def f(y):
+        return np.array([y.price_boat_eur, y.markup])
+
+    wide = measure(world(inflow=60.0), f)
+    nets = measure(world(inflow=60.0, market={"network_gangs": True, "initial_gangs": 8}), f)
+    wide8 = measure(world(inflow=60.0, market={"initial_gangs": 8}), f)
+    assert (nets[:, 1] > wide8[:, 1]).all(), (wide8, nets)
+    assert nets[:, 0].mean() > wide8[:, 0].mean() and nets[:, 0].mean() > wide[:, 0].mean(), (wide, wide8, nets)
+
+
+def test_network_customers_buy_from_their_own_network():
+    """Whenever a gang of a person's network sells a product, the person's contract is with such a
+    gang (sales are restricted to the network; rivals taking over the customers of a dismantled gang
+    are the exception, so the check runs before any gang is dismantled)."""
+    import crossings
+
+    sc = world(inflow=60.0, market={"network_gangs": True, "initial_gangs": 8, "dismantle_rate_per_year": 0.0,
+                                    "dismantle_rate_intelligence_per_year": 0.0})
+    sim = crossings.Sim(sc, seed=3)
+    sim.run(days=200)
+    p = sim.people
+    g = sim.loop["market"].g
+    act = p.active
+    buyers = act[p.gang[act] >= 0]
+    assert buyers.size > 0
+    served = np.zeros(len(sim.world.nat_names), bool)
+    served[g.network[g.active & (g.network >= 0)]] = True
+    own = served[p.nationality[buyers]]
+    assert own.any()
+    assert (g.network[p.gang[buyers[own]]] == p.nationality[buyers[own]]).all()
+
+
+def test_scarce_places_are_less_attractive_when_everyone_wants_them():
+    """People hear that guaranteed places are scarce: their chance of getting one is today's places
+    over the recent number choosing them (at most 1), and it scales the expected success of buying."""
+    import crossings
+    from crossings.processes.decisions import LORRY_PAID
+
+    sim = crossings.Sim(world(market={"guaranteed_places_per_day": 4.0}), seed=1)
+    mk = sim.loop["market"]
+    mk.demand[LORRY_PAID] = 2.0
+    assert mk.availability(LORRY_PAID, 0) == 1.0
+    mk.demand[LORRY_PAID] = 40.0
+    traffic = min(float(sim.timeline.lorry_traffic[0]), 1.5)
+    assert np.isclose(mk.availability(LORRY_PAID, 0), 4.0 * traffic / 40.0)
