@@ -120,6 +120,9 @@ SHORT = {
     "evictions": "evictions",
     "people_bused": "bused",
     "left_corridor": "left",
+    "pulled_back": "pulled back",
+    "people_detained": "detained",
+    "in_detention": "in detention (mean)",
     "public_spending_eur": "public EUR",
 }
 
@@ -292,17 +295,33 @@ def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = Non
 @app.command()
 @user_errors
 def check(
-    scenario: str = typer.Argument("channel", help="Scenario name or path (its outputs are compared with the Channel data)."),
+    scenario: str = typer.Argument("channel", help="Scenario name or path (its outputs are compared with its folder's observed.csv, or its parent's)."),
     seeds: int = typer.Option(3, min=1, help="Number of seeds (1, 2, ...)."),
     out: Optional[Path] = typer.Option(None, help="Also write the table to this CSV file."),
 ):
-    """Compare runs with the observed Channel figures (observed value and spread, model mean and range)."""
+    """Compare runs with the scenario's observed figures (observed value and spread, model mean and range)."""
     from crossings.calibrate import by_series, compare, distance, score
+    from crossings.data import OBSERVED_COLUMNS, observed
     from crossings.ensemble import Ensemble
+    from crossings.scenario.loader import observed_file, resolve
 
+    obs_path = observed_file(scenario)
+    if obs_path is None:
+        raise ScenarioError(resolve(scenario), "observed.csv", "a file observed.csv next to the scenario (or its parent's), "
+                            "with columns " + ",".join(OBSERVED_COLUMNS))
+    try:
+        obs = observed(obs_path)
+    except Exception as e:  # noqa: BLE001 - any unreadable CSV is a user error
+        raise ScenarioError(obs_path, "(file)", f"a CSV file ({e.__class__.__name__})") from None
+    missing = [c for c in ("series", "period", "value", "low", "high", "source") if c not in obs.columns]
+    if missing:
+        raise ScenarioError(obs_path, missing[0], "a column of observed.csv (" + ",".join(OBSERVED_COLUMNS) + ")")
     # seeds run in parallel with a progress bar (runs done, runs/s, time left); not stored
     runs = Ensemble(scenario, seeds=seeds).run(store=None, progress=True).runs
-    table = compare(runs)
+    table = compare(runs, obs)
+    if table.empty:
+        raise ScenarioError(obs_path, "series", "at least one row whose series the model produces over the simulated "
+                            "period (a named series, an output column or site:NAME; docs/calibration.md)")
     show = table[["series", "period", "observed", "model_mean", "model_min", "model_max", "source"]].set_index("series")
     _print_table(show, f"{runs[0].scenario_name}: model ({seeds} seeds) against observed figures")
     _print_table(by_series(table), "per series: mean |log(model / observed)| and distance outside the sources' spread")
@@ -350,16 +369,23 @@ def new_scenario(
     name: str = typer.Argument(..., help="Name of the new scenario (also its folder name)."),
     directory: Path = typer.Option(Path("."), "--dir", help="Where to create the folder."),
     inherit: Optional[str] = typer.Option(None, help="Start from a built-in scenario and override it (e.g. channel)."),
+    template: str = typer.Option("generic", help="generic (camps, a port and a coast), sea-route (boats, rescue, detention, "
+                                 "a third country's coastguard) or land-border (lorries at crossing points)."),
 ):
-    """Create a scenario folder from the documented template (or inheriting a built-in)."""
+    """Create a scenario folder from a documented template (or inheriting a built-in)."""
     import os
 
     import tomli_w
 
-    from crossings.scenario.loader import BUILTIN, TEMPLATE, load_scenario, resolve
+    from crossings.scenario.loader import BUILTIN, TEMPLATE, TEMPLATES, load_scenario, resolve
 
     if not name.replace("-", "").replace("_", "").isalnum() or not name.isascii():
         raise ScenarioError("(command line)", "NAME", "letters, digits, '-' or '_'")
+    templates = {"generic": TEMPLATE, "sea-route": TEMPLATES / "sea-route", "land-border": TEMPLATES / "land-border"}
+    if template not in templates:
+        raise ScenarioError("(command line)", "--template", f"one of {', '.join(templates)} (got '{template}')")
+    if inherit is not None and template != "generic":
+        raise ScenarioError("(command line)", "--template", "no template together with --inherit (the parent is the template)")
     dest = directory / name
     if dest.exists():
         raise ScenarioError(str(dest), "(folder)", "a folder that does not exist yet (refusing to overwrite)")
@@ -380,7 +406,7 @@ def new_scenario(
             "# buses = 25\n# seats_per_bus = 20\n# acceptance = 0.37\n"
         )
     else:
-        shutil.copytree(TEMPLATE, dest)
+        shutil.copytree(templates[template], dest)
         p = dest / "scenario.toml"
         p.write_text(p.read_text().replace('name = "template"', f'name = "{name}"', 1))
     console.print(f"created {dest}/scenario.toml; run it with: crossings run {dest}", markup=False)
@@ -751,7 +777,15 @@ def serve(
            max_agent_days=max_agent_days, echo=lambda m: console.print(m, markup=False, soft_wrap=True))
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings for users (deprecated parameter names) as one line, without the source line."""
+    return f"warning: {message}\n"
+
+
 def main() -> None:
+    import warnings
+
+    warnings.formatwarning = _one_line_warning
     app()
 
 

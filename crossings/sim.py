@@ -23,11 +23,12 @@ from crossings.engine.loop import Loop
 from crossings.engine.results import Record, Recorder, Results
 from crossings.engine.rng import Streams
 from crossings.engine.state import IN_CAMP, MAX_DAYS, People
-from crossings.engine.timeline import CAMP, PORT, compile_timeline, compile_world
+from crossings.engine.timeline import CAMP, COAST, PORT, compile_timeline, compile_world
 from crossings.errors import ScenarioError
 from crossings.processes import market as market_mod
 from crossings.processes.camps import Camps, count_kernel
 from crossings.processes.clearances import Clearances
+from crossings.processes.detention import Detention
 from crossings.processes.crossings import Crossings, lorry_alone_success
 from crossings.processes.decisions import LORRY_ALONE, N_OPTIONS, Decisions
 from crossings.processes.draws import camp_utilities
@@ -86,6 +87,10 @@ class Sim:
             raise ScenarioError(str(scenario), "model", "a corridor scenario (use crossings.flee for Flee scenarios)")
         if seed is not None:
             scenario = scenario.model_copy(update={"seed": check_seed(seed)})
+        self.declared = scenario
+        if scenario.boat_types or any(getattr(p, "type", "") == "parameter_path" for p in scenario.policies):
+            # dated parameter paths edit the run's own copy, never the caller's scenario
+            scenario = scenario.model_copy(deep=True)
         self.scenario = scenario
         n_days = (scenario.end - scenario.start).days + 1
         if n_days > MAX_DAYS:
@@ -94,7 +99,9 @@ class Sim:
         self.timeline = compile_timeline(scenario, self.world)
         self.streams = Streams(scenario.seed, n_days)
         self.camp_sites = np.flatnonzero(self.world.site_kind == CAMP).astype(np.int64)
-        self.has_ports = bool((self.world.site_kind == PORT).any())
+        # modes switched off (modes.lorry / modes.boat) leave their sites without a crossing
+        self.has_ports = bool((self.world.site_kind == PORT).any()) and scenario.modes.lorry
+        self.has_coasts = bool((self.world.site_kind == COAST).any()) and scenario.modes.boat
         self.rec = Recorder(n_days, self.world.n_sites)
         self.notes: list[str] = []
         self.warnings: list[str] = scale_warnings(scenario)
@@ -109,6 +116,8 @@ class Sim:
         self.belief[LORRY_ALONE, :] = lorry_alone_success(self, 0)
         self.today: dict = {}
         processes = [Policies(self), Inflow(self), Movement(self), Camps(self), Clearances(self)]
+        if any(s.kind == "detention" for s in scenario.sites):
+            processes.append(Detention(self))
         self.market_on = market_mod.enabled(scenario) if market is None else bool(market)
         if self.market_on:
             processes.append(market_mod.Market(self))
@@ -179,7 +188,7 @@ class Sim:
 
     def scenario_as_run(self) -> Scenario:
         """The scenario as it runs: a market switched on or off by ``Sim(market=...)`` is recorded."""
-        sc = self.scenario
+        sc = self.declared if self.scenario is not self.declared else self.scenario
         if sc.market.enabled != self.market_on:
             sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": self.market_on})})
         return sc

@@ -39,6 +39,15 @@ def _much_money_for_the_sea(d: dict) -> None:
     d["sea"].update(distress_probability=0.3, rescue_share=0.2, perceived_death_risk_prior=0.001)
 
 
+def _detention_and_pull_backs(d: dict) -> None:
+    """A detention site behind the first camp and a third country's coastguard that intercepts boats
+    from March and lands most people it stops there (sea_actor), so detention parameters apply."""
+    d["sites"].append({"name": "Detention", "kind": "detention", "lat": 50.5, "lon": 2.0, "capacity": 200})
+    d["routes"].append({"a": "Detention", "b": "North camp", "days": 1})
+    d["policies"].append({"type": "sea_actor", "name": "Coastguard", "start": D(2020, 3, 1), "interception": 0.5,
+                          "landed_detention": 0.9, "detention_site": "Detention"})
+
+
 def _rescue_capacity_binds(d: dict) -> None:
     """The world of :func:`_much_money_for_the_sea` with so few rescuers that their capacity binds."""
     _much_money_for_the_sea(d)
@@ -75,6 +84,8 @@ WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "market.credit_repaid_share": _gangs_short_of_capital,
              "sea.launch_crush_max": _crowded_launches,
              "sea.launch_crush_load_exponent": _crowded_launches}
+WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
+                  for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 
 
 def lever_world() -> dict:

@@ -1,14 +1,16 @@
 """Calibration and validation: the model against the observed Channel series.
 
 ``compare(results)`` lines up one or more runs (e.g. several seeds) with every
-observed figure in ``crossings/data/channel_observed.csv`` that the model
-produces, over the period each figure covers: a year (``2022``), a month
+observed figure in a scenario folder's ``observed.csv`` (the Channel's is
+``crossings/scenario/builtin/channel/observed.csv``) that the model produces, over the period each figure covers: a year (``2022``), a month
 (``2022-08``), a quarter (``2020-Q1``), a half (``2021-H1``) or a date range
 (``2020-07/2023-09``, ``2018/2024``). Each series says what it measures
 (:data:`SERIES`): flows are summed over the period, stocks averaged, ratios are
 ratios of sums (never means of daily ratios), and a "largest day" takes the
 maximum of the daily flow. Rows the model does not produce (and why) are listed
-in :data:`NOT_MODELLED`.
+in :data:`NOT_MODELLED`. Any other border names its series the same way or directly by an output
+column of the daily results (``crossings_boat``, ``deaths_boat``...: flows summed, stocks
+averaged, ratios as ratios of sums) or by ``site:NAME`` (the mean population of a named site).
 
 Two summaries (``crossings check channel --seeds 5`` prints both):
 
@@ -62,6 +64,11 @@ SERIES: dict[str, tuple[str, tuple, str]] = {
     "clearance_relocated": ("flow", ("people_bused",), "people taken by bus to shelters in a clearance"),
     "camp_population_calais": ("site", ("Calais camps",), "people living in the Calais camps"),
     "camp_population_dunkirk": ("site", ("Grande-Synthe camps",), "people living in the Grande-Synthe (Dunkirk) camps"),
+    # the Aegean (crossings/scenario/builtin/aegean/observed.csv)
+    "sea_arrivals_greece": ("flow", ("crossings_boat",), "people landing on the Greek islands from Turkey"),
+    "dead_missing_eastern_med": ("flow", ("deaths_boat",), "dead and missing at sea on the route"),
+    "tcg_apprehended_aegean": ("flow", ("pulled_back", "rescued_by_actors"), "people intercepted or rescued by the Turkish coastguard (a sea_actor)"),
+    "tcg_apprehended_sea": ("flow", ("pulled_back", "rescued_by_actors"), "people intercepted or rescued by the Turkish coastguard (a sea_actor; observed: all Turkish seas)"),
 }
 
 # observed series the model does not produce, and why (documented in docs/calibration.md)
@@ -99,9 +106,31 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     raise ValueError(f"unrecognised period {period!r}")
 
 
+def series_spec(series: str) -> tuple[str, tuple, str] | None:
+    """How the model measures an observed series: a named series (:data:`SERIES`), an output
+    column of the daily results (flows summed, stocks averaged, ratios as ratios of sums), or
+    ``site:NAME`` (the mean population of a site); None if the model does not produce it."""
+    from crossings.engine.results import METRICS, RATIOS
+
+    if series in SERIES:
+        return SERIES[series]
+    if series in NOT_MODELLED:  # measured differently from the output of the same name (e.g. evictions)
+        return None
+    if series.startswith("site:") and len(series) > 5:
+        return ("site", (series[5:],), f"people at {series[5:]}")
+    kinds = {m[0]: (m[1], m[3]) for m in METRICS}
+    if series in kinds:
+        kind, what = kinds[series]
+        return ("stock" if kind == "stock" else "flow", (series,), what)
+    for name, num, den, what in RATIOS:
+        if name == series and num in kinds and den in kinds:
+            return ("ratio", ((num,), (den,)), what)
+    return None
+
+
 def model_value(res, series: str, period: str) -> float:
     """What one run gives for an observed row; NaN when the run does not cover the period."""
-    kind, cols, _ = SERIES[series]
+    kind, cols, _ = series_spec(series)
     start, end = period_bounds(period)
     daily = res.daily
     if daily.index.min() > start or daily.index.max() < end:
@@ -118,6 +147,8 @@ def model_value(res, series: str, period: str) -> float:
 
     if kind == "flow":
         return total(cols)
+    if kind == "stock":
+        return float(d[cols[0]].mean()) if cols[0] in d.columns else np.nan
     if kind == "max_day":
         return float(d[cols[0]].max())
     num, den = cols
@@ -125,14 +156,16 @@ def model_value(res, series: str, period: str) -> float:
     return total(num) / den_v if den_v > 0 else np.nan
 
 
-def compare(results) -> pd.DataFrame:
-    """Observed vs modelled, one row per observed figure the model produces."""
+def compare(results, observed_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Observed vs modelled, one row per observed figure the model produces (the Channel's
+    observed figures unless ``observed_table`` gives a scenario's own)."""
     if not isinstance(results, (list, tuple)):
         results = [results]
-    obs = observed()
+    obs = observed() if observed_table is None else observed_table
     rows = []
     for _, o in obs.iterrows():
-        if o.series not in SERIES:
+        spec = series_spec(str(o.series))
+        if spec is None:
             continue
         period = str(o.period)
         vals = np.array([model_value(r, o.series, period) for r in results], dtype=float)
@@ -142,7 +175,7 @@ def compare(results) -> pd.DataFrame:
         low = o.low if pd.notna(o.low) else o.value
         high = o.high if pd.notna(o.high) else o.value
         rows.append({
-            "series": o.series, "period": period, "what": SERIES[o.series][2], "observed": o.value,
+            "series": o.series, "period": period, "what": spec[2], "observed": o.value,
             "observed_low": low, "observed_high": high, "source": o.source,
             "model_mean": vals.mean(), "model_min": vals.min(), "model_max": vals.max(),
             "ratio": vals.mean() / o.value if o.value else np.nan,

@@ -7,11 +7,15 @@ from pathlib import Path
 import pandas as pd
 
 HERE = Path(__file__).parent
+# The Channel's observed outcomes live in its scenario folder, like any scenario's (observed.csv)
+CHANNEL_OBSERVED = HERE.parent / "scenario" / "builtin" / "channel" / "observed.csv"
+OBSERVED_COLUMNS = ("series", "period", "value", "low", "high", "unit", "scope", "source", "note")
 
 
-def observed() -> pd.DataFrame:
-    """Observed Channel outcomes: series, period, value, low, high, unit, scope, source, note."""
-    return pd.read_csv(HERE / "channel_observed.csv")
+def observed(path: str | Path | None = None) -> pd.DataFrame:
+    """Observed outcomes (series, period, value, low, high, unit, scope, source, note) from a
+    scenario folder's ``observed.csv``; the Channel's by default."""
+    return pd.read_csv(CHANNEL_OBSERVED if path is None else path)
 
 
 def nationalities() -> pd.DataFrame:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crossings.engine.loop import Process
-from crossings.engine.state import IN_CAMP, IN_SHELTER, RETURNED, TRAVELLING
+from crossings.engine.state import DETAINED, IN_CAMP, IN_SHELTER, RETURNED, TRAVELLING
 
 # name, kind, scaled-by-people, description
 METRICS: list[tuple[str, str, bool, str]] = [
@@ -46,6 +46,14 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("prevented_boat", "flow", True, "People on prevented boat crossings: stopped at launch, on the beach or at sea (as the French figures count)."),
     ("attempts_boat_all", "flow", True, "People on boat attempts, including those stopped at launch."),
     ("rescued_sea", "flow", True, "People rescued at sea and brought back."),
+    ("pulled_back", "flow", True, "People on boats intercepted at sea by an actor of a sea_actor policy (a third country's coastguard: pull-backs), wherever they were landed."),
+    ("rescued_by_actors", "flow", True, "People on boats in distress reached by an actor of a sea_actor policy (not the standing rescue service of sea.*)."),
+    ("landed_detention", "flow", True, "People landed from the sea at a detention site (pull-backs and rescues by actors that detain), whether or not it had room."),
+    ("people_detained", "flow", True, "People admitted to a detention site."),
+    ("detention_full", "flow", True, "People landed for detention who found no place (sent back to the waiting areas)."),
+    ("released_detention", "flow", True, "People released from detention back to the waiting areas."),
+    ("deported_detention", "flow", True, "People deported from detention (they leave the corridor)."),
+    ("funds_lost_detention_eur", "flow", True, "Funds taken from people in detention (extortion, ransom, fees) (EUR)."),
     ("deaths", "flow", True, "People who died trying to cross."),
     ("deaths_boat", "flow", True, "Deaths on the small-boat route (at sea and at launch)."),
     ("deaths_sea", "flow", True, "Deaths at sea (boats in distress)."),
@@ -80,6 +88,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("travelling", "stock", True, "People travelling to a camp."),
     ("in_shelters", "stock", True, "People in shelters."),
     ("returned_waiting", "stock", True, "People returned under a returns agreement, not yet back."),
+    ("in_detention", "stock", True, "People held at detention sites."),
     ("evictions", "flow", False, "Routine eviction operations."),
     ("people_evicted", "flow", True, "People evicted (person-evictions)."),
     ("funds_lost_eur", "flow", True, "Belongings lost in evictions (EUR)."),
@@ -224,6 +233,9 @@ class Results:
             "evictions",
             "people_bused",
             "left_corridor",
+            "pulled_back",
+            "people_detained",
+            "in_detention",
             "public_spending_eur",
         ]
         cols = [c for c in cols if c in y.columns and (y[c].abs().sum() > 0 or c.startswith("crossings_total"))]
@@ -312,9 +324,10 @@ class Record(Process):
 
 # stocks recorded by the results stage, and the states they count
 _STOCKS = np.array([INDEX[m] for m in (
-    "in_camps", "travelling", "in_shelters", "returned_waiting", "person_days_in_camp", "waiting_off_camp")])
+    "in_camps", "travelling", "in_shelters", "returned_waiting", "person_days_in_camp", "waiting_off_camp",
+    "in_detention")])
 _OFF_CAMP = 8  # count slot of people in IN_CAMP state who wait off-camp
-_STOCK_STATES = np.array([IN_CAMP, TRAVELLING, IN_SHELTER, RETURNED, IN_CAMP, _OFF_CAMP])
+_STOCK_STATES = np.array([IN_CAMP, TRAVELLING, IN_SHELTER, RETURNED, IN_CAMP, _OFF_CAMP, DETAINED])
 
 
 def _derive_totals(values: np.ndarray) -> None:
@@ -340,8 +353,8 @@ from numba import njit  # noqa: E402
 @njit(cache=True)
 def _count_and_compact(active, state, site, off_camp, n_sites):
     """People per state (camp residents and those waiting off-camp apart), people living at each
-    camp or shelter site, and the active index without finished people."""
-    counts = np.zeros(9, np.int64)
+    camp, shelter or detention site, and the active index without finished people."""
+    counts = np.zeros(10, np.int64)
     site_pop = np.zeros(n_sites, np.float64)
     keep = np.empty(active.shape[0], np.int32)
     m = 0
@@ -352,8 +365,8 @@ def _count_and_compact(active, state, site, off_camp, n_sites):
             counts[_OFF_CAMP] += 1
         else:
             counts[s] += 1
-        if s == 1 or s == 2 or s == 3 or s == 6:
-            if (s == 2 and not off_camp[i]) or s == 3:
+        if s == 1 or s == 2 or s == 3 or s == 6 or s == 9:
+            if (s == 2 and not off_camp[i]) or s == 3 or s == 9:
                 site_pop[site[i]] += 1.0
             keep[m] = i
             m += 1

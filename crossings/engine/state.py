@@ -21,6 +21,7 @@ CROSSED = 4  # reached the destination (terminal, unless returned)
 LEFT = 5  # left the corridor: asylum in the transit country or moved on (terminal)
 RETURNED = 6  # returned from the destination under a returns agreement
 DEAD = 7  # died on the way (terminal)
+DETAINED = 9  # held at a detention site (8 is the results' count slot of people waiting off-camp)
 STATE_NAMES = {
     TRAVELLING: "travelling",
     IN_CAMP: "in_camp",
@@ -29,6 +30,7 @@ STATE_NAMES = {
     LEFT: "left",
     RETURNED: "returned",
     DEAD: "dead",
+    DETAINED: "detained",
 }
 TERMINAL = (CROSSED, LEFT, DEAD)
 NO_GANG = -1

@@ -25,10 +25,10 @@ from crossings.engine import rng
 
 # The site kinds and enforcement channels the engine codes by position (the scenario schema
 # declares the same names; tests/test_architecture.py checks that they agree).
-SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere")
+SITE_KINDS = ("camp", "port", "coast", "shelter", "destination", "elsewhere", "detention")
 CHANNELS = ("port", "beach", "sea", "intelligence", "camps")
 KIND = {k: i for i, k in enumerate(SITE_KINDS)}
-CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE = (KIND[k] for k in SITE_KINDS)
+CAMP, PORT, COAST, SHELTER, DESTINATION, ELSEWHERE, DETENTION = (KIND[k] for k in SITE_KINDS)
 UNREACHABLE = 1 << 29  # days: never arrives (the schema refuses sites no route reaches)
 
 
@@ -88,6 +88,17 @@ class Timeline:
     effectiveness: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [channel, day]
     inflow_multiplier: np.ndarray = field(default_factory=lambda: np.zeros(0))
     actions: dict[int, list] = field(default_factory=dict)
+    # dated values of scenario parameters by dotted name ("sea.rescue_share"): one value per day,
+    # NaN where the scenario's own value holds (set by parameter_path policies)
+    parameter_paths: dict[str, np.ndarray] = field(default_factory=dict)
+    # actors at sea by period (sea_actor policies): one dict each with an ``active`` [day] mask,
+    # rescue capacity and response, interception, landing shares and a detention site index
+    sea_actors: list[dict] = field(default_factory=list)
+    # boat types (scenario boat_types): share of each type per day [type, day] (rows sum to 1),
+    # and each type's rated capacity and distress multiplier; empty: one kind of boat
+    boat_type_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    boat_type_rated: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    boat_type_distress: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def dates(self) -> np.ndarray:
@@ -137,7 +148,7 @@ def compile_world(sc) -> World:
         nat_funds_sigma=np.array([n.funds_sigma for n in nats]),
         nat_family_share=np.array([n.family_share for n in nats]),
         nat_uam_share=np.array([n.unaccompanied_minor_share for n in nats]),
-        nat_ties_share=np.array([n.uk_ties_share for n in nats]),
+        nat_ties_share=np.array([n.ties_share for n in nats]),
         nat_legal_flag=np.array([n.legal_route_eligible for n in nats], dtype=bool),
         nat_camp_network=network,
         entry_site=entry,
@@ -159,6 +170,10 @@ def _weather(sc, start: dt.date, n_days: int, seed: int) -> np.ndarray:
     share = w.viable_share_winter + (w.viable_share_summer - w.viable_share_winter) * 0.5 * (
         1 - np.cos(2 * np.pi * (doy - 15) / 365.25)
     )
+    by_month = getattr(w, "viable_share_by_month", None)
+    if by_month:  # a share per calendar month replaces the cosine
+        month = (dates.astype("datetime64[M]") - dates.astype("datetime64[Y]")).astype(np.int64)
+        share = np.asarray(by_month, dtype=np.float64)[month]
     key = np.uint64(rng.day_key(seed, rng.stream_id("weather"), 0))
     u = rng.uniforms(key, n_days, 0)
     out = np.zeros(n_days, dtype=bool)
@@ -216,6 +231,18 @@ def compile_timeline(sc, world: World) -> Timeline:
         dismantle_multiplier=np.ones(n_days),
         sea_interception=np.zeros(n_days),
     )
+    types = getattr(sc, "boat_types", None) or []
+    if types:
+        sh = np.vstack([daily_series(b.share, sc.start, n_days, step=True, default=0.0) for b in types])
+        tot = sh.sum(axis=0)
+        tl.boat_type_share = np.where(tot > 0, sh / np.where(tot > 0, tot, 1.0), 1.0 / len(types))
+        tl.boat_type_rated = np.array([b.rated_capacity for b in types], dtype=np.float64)
+        tl.boat_type_distress = np.array([b.distress_multiplier for b in types], dtype=np.float64)
+        kit = np.array([b.kit_cost_eur for b in types], dtype=np.float64)
+        # the day's mix sets the gangs' boat cost and the capacity they load against (dated paths,
+        # so parameter_path policies on the same parameters, applied next, take precedence)
+        tl.parameter_paths["sea.kit_cost_eur"] = kit @ tl.boat_type_share
+        tl.parameter_paths["sea.rated_capacity"] = tl.boat_type_rated @ tl.boat_type_share
     for pol in sc.policies:
         pol.shape(tl)
         for d in pol.action_days(tl):

@@ -17,8 +17,10 @@ so it leaves every result bit-identical (common random numbers).
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from typing import Annotated, Literal, Union
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crossings.engine.state import MAX_DAYS as _MAX_DAYS  # the longest horizon (day counters)
@@ -192,7 +194,19 @@ class LegalRoute(_Dated):
     type: Literal["legal_route"] = "legal_route"
     quota_per_week: float = Field(ge=0, le=1e7, description="Places per week. Unit: people/week.")
     nationalities: list[str] = Field(default_factory=list, description="Eligible nationalities (empty = those flagged legal_route_eligible).")
-    requires_uk_ties: bool = Field(False, description="Only people with ties at the destination qualify.")
+    requires_ties: bool = Field(False, description="Only people with ties at the destination qualify (was requires_uk_ties, a deprecated alias for one release).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        import warnings
+
+        if isinstance(data, dict) and "requires_uk_ties" in data:
+            if "requires_ties" in data:
+                raise ValueError("requires_uk_ties: deprecated name of requires_ties; give only requires_ties")
+            warnings.warn("'requires_uk_ties' is deprecated (kept for one release); use 'requires_ties'", FutureWarning, stacklevel=2)
+            data = {k if k != "requires_uk_ties" else "requires_ties": v for k, v in data.items()}
+        return data
 
     def check(self, scenario, path):
         known = {n.name for n in scenario.nationalities}
@@ -208,7 +222,7 @@ class LegalRoute(_Dated):
                 tl.legal_eligible[tl.nationality_index[n], w] = True
         else:
             tl.legal_eligible[:, w] |= tl.nationality_legal_flag[:, None]
-        if self.requires_uk_ties:
+        if self.requires_ties:
             tl.legal_requires_ties[w] = True
 
 
@@ -274,6 +288,168 @@ class TrafficShock(_Dated):
         tl.lorry_traffic[w] *= self.multiplier
 
 
+class SeaActor(_Dated):
+    """An actor at sea for a period: a state rescue operation, NGO ships, or a third country's
+    coastguard that intercepts boats (pull-backs), with where it lands the people it takes aboard.
+
+    Rescue: a boat in distress is reached in time by this actor with chance ``response x min(1,
+    capacity_people_per_day / people in distress today)``; actors (and the standing rescue service
+    of ``sea.*``) act independently, so a boat is reached with chance ``1 - prod(1 - p_a)``, and by
+    the actor drawn in proportion to the ``p_a``. Interception: a boat that launched is stopped at
+    sea by this actor with chance ``interception`` (independently of other actors and of a
+    ``sea_interception`` policy). People taken aboard are landed at the destination with chance
+    ``landed_destination``, at the detention site ``detention_site`` with chance
+    ``landed_detention`` (if it has room), and otherwise back on the departure side (their camp).
+
+    Represents, e.g., the Turkish coastguard's interceptions in the Aegean after the EU-Turkey
+    Statement (March 2016), Frontex's operation Poseidon, NGO rescue ships, or the Libyan
+    coastguard's pull-backs to detention centres."""
+
+    type: Literal["sea_actor"] = "sea_actor"
+    name: str = Field(min_length=1, description="Who acts (shown in outputs), e.g. 'Turkish coastguard'.")
+    capacity_people_per_day: float = Field(0.0, ge=0, le=1e8, description="People in distress this actor can reach in a day. Unit: people/day.")
+    response: float = Field(0.0, ge=0, le=1, description="Chance of reaching a boat in distress in time when capacity suffices.")
+    interception: float = Field(0.0, ge=0, le=1, description="Chance that a launched boat is intercepted at sea by this actor.")
+    landed_destination: float = Field(0.0, ge=0, le=1, description="Share of people taken aboard who are landed at the destination.")
+    landed_detention: float = Field(0.0, ge=0, le=1, description="Share landed at the detention site (the rest go back to the departure side).")
+    detention_site: str = Field("", description="Detention site (kind detention) for landed_detention.")
+
+    @model_validator(mode="after")
+    def _shares(self):
+        if self.landed_destination + self.landed_detention > 1 + 1e-9:
+            raise ValueError("landed_detention: landed_destination + landed_detention must be at most 1")
+        return self
+
+    def check(self, scenario, path):
+        if self.landed_detention > 0 or self.detention_site:
+            if not self.detention_site:
+                raise ValueError(f"{path}.detention_site: a site of kind detention (landed_detention is above 0)")
+            for s in scenario.sites:
+                if s.name == self.detention_site:
+                    if s.kind != "detention":
+                        raise ValueError(f"{path}.detention_site: '{s.name}' is a {s.kind}; expected a site of kind detention")
+                    return
+            raise ValueError(f"{path}.detention_site: unknown site '{self.detention_site}'; expected one of the declared sites")
+
+    def shape(self, tl):
+        active = np.zeros(tl.n_days, dtype=bool)
+        active[_window(tl, self.start, self.end)] = True
+        tl.sea_actors.append(dict(
+            name=self.name, active=active, capacity=float(self.capacity_people_per_day), response=float(self.response),
+            interception=float(self.interception), destination=float(self.landed_destination),
+            detention=float(self.landed_detention),
+            site=tl.site_index[self.detention_site] if self.detention_site else -1,
+        ))
+
+
+# Parameters compiled into the timeline or the world before the first day (a dated path cannot
+# change them while a run goes on): their sections, and single parameters read only at set-up.
+STATIC_SECTIONS = {
+    "inflow": "the inflow is compiled before the first day; give it knots instead",
+    "enforcement": "enforcement is compiled before the first day; use security_funding policies",
+    "weather": "the weather is drawn before the first day",
+}
+STATIC_PARAMETERS = {
+    "market.enabled": "switches the market on or off for the whole run",
+    "market.initial_gangs": "read on the first day only",
+    "market.max_gangs": "sets the size of the gang arrays",
+    "market.initial_capital_eur": "read when a gang opens; give the path on market.entry_cost_eur instead",
+    "sea.prior_weight_attempts": "read at set-up",
+    "sea.risk_memory_days": "read at set-up",
+    "sea.perceived_death_risk_prior": "read at set-up",
+    "sea.initial_success_belief": "read at set-up",
+    "modes.lorry": "switches a mode for the whole run",
+    "modes.boat": "switches a mode for the whole run",
+}
+
+
+def _numeric_field(scenario, dotted: str):
+    """The section object, parameter name and pydantic field of ``section.name`` (numeric only),
+    or a ValueError naming what is expected."""
+    from pydantic import BaseModel as _BM
+
+    section, _, name = dotted.partition(".")
+    fields = type(scenario).model_fields
+    sections = sorted(k for k, f in fields.items() if isinstance(f.annotation, type) and issubclass(f.annotation, _BM))
+    if section not in sections or not name or "." in name:
+        raise ValueError(f"a dotted name section.parameter with section one of {', '.join(sections)} (got '{dotted}')")
+    if section in STATIC_SECTIONS:
+        raise ValueError(f"a parameter that is read while the run goes on; {STATIC_SECTIONS[section]} (got '{dotted}')")
+    sub = getattr(scenario, section)
+    sub_fields = type(sub).model_fields
+    if name not in sub_fields:
+        raise ValueError(f"a parameter of [{section}] (see docs/reference.md); no parameter '{name}'")
+    if dotted in STATIC_PARAMETERS:
+        raise ValueError(f"a parameter that is read while the run goes on; '{dotted}' {STATIC_PARAMETERS[dotted]}")
+    f = sub_fields[name]
+    base = typing.get_args(f.annotation) or (f.annotation,)
+    kinds = {a for a in base if a is not type(None)}
+    if not kinds or not kinds <= {int, float} or bool in kinds:
+        # Annotated[float, ...] resolves to float in model_fields; anything else is not a number
+        raise ValueError(f"a numeric parameter; '{dotted}' is not a number")
+    return sub, name, f
+
+
+class ParameterPath(_Base):
+    """Any numeric parameter of the scenario over time: a value from a date, a step, or a piecewise-linear path.
+
+    ``parameter`` is a dotted name ``section.parameter`` (as in docs/reference.md, e.g.
+    ``sea.rescue_capacity_people_per_day``); ``path`` gives ``[date, value]`` knots. Before the first
+    knot the scenario's own value holds; with ``interpolation = "step"`` each knot's value holds
+    until the next knot, with ``"linear"`` values are interpolated day by day between knots and the
+    last one holds. Every value is validated against the parameter's bounds. Several paths on the
+    same parameter apply in the order given, a later one winning where it is set. Parameters
+    compiled before the first day (the inflow, enforcement spending, the weather) have their own
+    series and policies and are refused here.
+    """
+
+    type: Literal["parameter_path"] = "parameter_path"
+    parameter: str = Field(description="Dotted name section.parameter of a numeric parameter (docs/reference.md).")
+    path: list[tuple[dt.date, float]] = Field(min_length=1, description="[date, value] knots in increasing date order.")
+    interpolation: Literal["step", "linear"] = Field("step", description="step: hold each value until the next knot; linear: interpolate between knots.")
+
+    @model_validator(mode="after")
+    def _sorted(self):
+        dates = [d for d, _ in self.path]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("path: knot dates must be in strictly increasing order")
+        return self
+
+    def check(self, scenario, path):
+        from pydantic import TypeAdapter, ValidationError
+
+        try:
+            _, name, f = _numeric_field(scenario, self.parameter)
+        except ValueError as e:
+            raise ValueError(f"{path}.parameter: {e}") from None
+        adapter = TypeAdapter(Annotated[(f.annotation, *f.metadata)])
+        for k, (_, v) in enumerate(self.path):
+            try:
+                adapter.validate_python(v)
+            except ValidationError as e:
+                msg = e.errors()[0].get("msg", "invalid value")
+                raise ValueError(f"{path}.path[{k}]: a value valid for {self.parameter} ({msg}; got {v!r})") from None
+
+    def values(self, tl: "Timeline"):
+        """The parameter's value on each simulated day (NaN before the first knot)."""
+        x = np.array([(d - tl.start).days for d, _ in self.path], dtype=np.float64)
+        y = np.array([v for _, v in self.path], dtype=np.float64)
+        days = np.arange(tl.n_days, dtype=np.float64)
+        idx = np.searchsorted(x, days, side="right") - 1
+        if self.interpolation == "step":
+            out = np.where(idx >= 0, y[np.clip(idx, 0, None)], np.nan)
+        else:
+            out = np.where(days >= x[0], np.interp(days, x, y), np.nan)
+        return out
+
+    def shape(self, tl):
+        vals = self.values(tl)
+        old = tl.parameter_paths.get(self.parameter)
+        if old is not None:
+            vals = np.where(np.isnan(vals), old, vals)
+        tl.parameter_paths[self.parameter] = vals
+
+
 Intervention = Annotated[
     Union[
         SecurityFunding,
@@ -285,6 +461,8 @@ Intervention = Annotated[
         GangCrackdown,
         SeaInterception,
         TrafficShock,
+        ParameterPath,
+        SeaActor,
     ],
     Field(discriminator="type"),
 ]
@@ -299,4 +477,6 @@ ALL = (
     GangCrackdown,
     SeaInterception,
     TrafficShock,
+    ParameterPath,
+    SeaActor,
 )

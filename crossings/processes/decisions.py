@@ -114,17 +114,34 @@ class LegalRoute(Option):
         return np.where(ok, v, -np.inf)
 
 
+def expected_success(sim, ctx) -> np.ndarray:
+    """Each decider's best expected success per attempt over the crossing options that exist at
+    this border (the camp's shared belief, discounted by the person's own failures)."""
+    options = []
+    if sim.has_ports:
+        options += [LORRY_ALONE] + ([LORRY_PAID, LORRY_ACCESS] if sim.market_on else [])
+    if getattr(sim, "has_coasts", False) and sim.market_on:
+        options.append(BOAT)
+    if not options:
+        return np.zeros(ctx.idx.size)
+    best = sim.belief[options][:, ctx.site].max(axis=0)
+    return best * np.exp(-sim.scenario.people.own_failure_discount * ctx.attempts)
+
+
 class Leave(Option):
     code, name = LEAVE, "leave"
 
     def utility(self, sim, ctx, day):
         pp = sim.scenario.people
-        return (
+        v = (
             pp.asc_leave
             + pp.beta_leave_per_month * ctx.months_in_corridor
             + pp.beta_leave_per_failed_attempt * ctx.attempts
             - pp.beta_uk_ties * ctx.uk_ties
         )
+        if pp.beta_leave_hopeless:  # giving up as crossing looks hopeless (0 for the Channel)
+            v = v + pp.beta_leave_hopeless * (1.0 - expected_success(sim, ctx))
+        return v
 
 
 @njit(cache=True)

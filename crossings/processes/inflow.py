@@ -18,6 +18,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import normal, poisson, uniform
 from crossings.engine.state import IN_CAMP, NO_GANG, TRAVELLING
+from crossings.processes.expectations import inflow_response
 from crossings.processes.draws import choose_camp, geometric_days
 
 CHILDREN_EXTRA_MEAN = 0.7  # assumption: families have 1 + Poisson(0.7) children
@@ -129,6 +130,7 @@ class Inflow(Process):
         sim = self.sim
         tl = sim.timeline
         lam = tl.inflow_per_day[day] * tl.inflow_multiplier[day] / sim.scenario.scale
+        lam *= inflow_response(sim, day)  # 1 unless the inflow answers expectations (inflow.*_elasticity)
         if lam <= 0:
             return
         key = sim.streams.key("inflow", day)

@@ -25,11 +25,12 @@ from crossings.processes.decisions import BOAT
 from crossings.processes.draws import memory_weight
 
 # person outcomes
-WAIT, STOPPED_BEACH, STOPPED_SEA, RESCUED_BACK, DIED, ARRIVED, STOPPED_LAUNCH, DIED_LAUNCH = range(8)
-N_OUTCOMES = 8
+WAIT, STOPPED_BEACH, STOPPED_SEA, RESCUED_BACK, DIED, ARRIVED, STOPPED_LAUNCH, DIED_LAUNCH, TO_DETENTION = range(9)
+N_OUTCOMES = 9
 K_WEATHER = 0  # market slot: marginal sea state today
 K_BOAT = 1000  # + 8 x boat number within the gang + draw
 K_DEATH, K_RESCUE_SIDE, K_CRUSH = 30, 31, 32
+K_TYPE = 1 << 40  # + boat number within the gang: the boat's type (apart from the K_BOAT draws)
 E_BEACH, E_SEA = (CHANNELS.index(c) for c in ("beach", "sea"))
 
 
@@ -183,11 +184,16 @@ def crush_probability(max_p, e_beach, load, max_load, exponent):
 @njit(cache=True)
 def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasion, scale, n_sites, beach_max,
                e_beach, congestion, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea,
-               crush_max, max_load, crush_exponent):
+               crush_max, max_load, crush_exponent, act_intercept, type_cdf, type_rated, type_distress):
     """One row per prepared boat (by gang, then boat number): its gang and fate (SEIZED at launch,
     stopped on the BEACH, stopped at SEA, in DISTRESS, or LANDED) and whether boarding it ended in a
     crush (``crush``), with draws ``K_BOAT + 8 x number + j`` on the gang's slot; each person's boat
-    (-1 if not on one), the boats trying per site and the number of boats with each fate."""
+    (-1 if not on one), the boats trying per site and the number of boats with each fate. A boat
+    is stopped at sea by a ``sea_interception`` policy (chance ``p_sea``) or by one of today's
+    sea actors (chances ``act_intercept``, independent); ``b_actor`` names the actor (-1: none or
+    the policy), drawn in proportion to the actors' chances. With boat types (``type_cdf``: today's
+    cumulative shares), each boat draws its type, whose rated capacity and distress multiplier set
+    its distress chance; ``b_type`` is -1 without types."""
     n_g = n_boats.shape[0]
     n_b = 0
     offset = np.empty(n_g, np.int64)
@@ -217,8 +223,27 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
         b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion, rated, distress_base,
         overload_effect, bad, bad_multiplier,
     )
+    n_types = type_cdf.shape[0]
+    b_type = np.full(n_b, -1, np.int64)
+    if n_types:
+        for b in range(n_b):
+            u_t = uniform(key, b_gang[b], K_TYPE + b_num[b])
+            t = 0
+            while t < n_types - 1 and u_t >= type_cdf[t]:
+                t += 1
+            b_type[b] = t
+            p_dis[b] = distress_probability(b_people[b], type_rated[t], distress_base * type_distress[t],
+                                            overload_effect, bad, bad_multiplier)
+    n_act = act_intercept.shape[0]
+    p_stop = p_sea
+    if n_act:
+        keep = 1.0 - p_sea
+        for a in range(n_act):
+            keep *= 1.0 - act_intercept[a]
+        p_stop = 1.0 - keep
     fate = np.empty(n_b, np.int8)
     crush = np.zeros(n_b, np.bool_)
+    b_actor = np.full(n_b, -1, np.int64)
     for b in range(n_b):
         k = K_BOAT + 8 * b_num[b]
         if not trying[b]:
@@ -229,8 +254,19 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
             continue
         crush[b] = uniform(key, b_gang[b], k + 4) < crush_probability(crush_max, e_beach, b_people[b], max_load,
                                                                       crush_exponent)
-        if uniform(key, b_gang[b], k + 2) < p_sea:
+        u_sea = uniform(key, b_gang[b], k + 2)
+        if u_sea < p_stop:
             fate[b] = SEA
+            if u_sea >= p_sea and n_act:  # stopped by an actor: which one, in proportion to its chance
+                tot = 0.0
+                for a in range(n_act):
+                    tot += act_intercept[a]
+                x = uniform(key, b_gang[b], k + 7) * tot
+                a = 0
+                while a < n_act - 1 and x >= act_intercept[a]:
+                    x -= act_intercept[a]
+                    a += 1
+                b_actor[b] = a
         elif uniform(key, b_gang[b], k + 3) < p_dis[b]:
             fate[b] = DISTRESS
         else:
@@ -238,18 +274,24 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
     fate_counts = np.zeros(5, np.int64)
     for b in range(n_b):
         fate_counts[fate[b]] += 1
-    return b_gang, b_num, fate, crush, person_boat, launching, fate_counts
+    return b_gang, b_num, fate, crush, person_boat, launching, fate_counts, b_actor, b_type
 
 
 @njit(cache=True)
 def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, scale, rescue_share, rescue_capacity,
-                    to_destination_share, death_reached, death_unreached, crush_death):
+                    to_destination_share, death_reached, death_unreached, crush_death, b_actor, act_response,
+                    act_capacity, act_destination, act_detention):
     """Each customer's outcome from their boat's fate. A boat in distress is reached by rescuers in
     time with chance ``rescue_share x min(1, capacity / people in distress today)`` (one draw per
     boat, so deaths come in events); aboard, each person dies with chance ``death_reached`` if it was
     reached, ``death_unreached`` if not, and survivors are landed on either side. On a boat whose
     boarding ended in a crush, each person dies with chance ``crush_death`` (a death at launch).
-    Returns the outcomes and the number of people on boats that landed."""
+    Sea actors of the day add their own chances ``response_a x min(1, capacity_a / people in
+    distress)``, independently (a boat is reached with chance ``1 - prod(1 - p)``, by an actor
+    drawn in proportion to the chances); the people an actor takes aboard (rescued, or on a boat
+    it intercepted) are landed at the destination, in detention or back by the actor's shares.
+    Returns the outcomes, the number of people on boats that landed, and the actor that took each
+    person aboard (-1: none, or the standing rescue service of ``sea.*``)."""
     n = h.shape[0]
     outcome = np.zeros(n, np.int8)  # WAIT unless on a boat
     n_distress = 0
@@ -257,13 +299,33 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
         if person_boat[r] >= 0 and fate[person_boat[r]] == DISTRESS:
             n_distress += 1
     reach = 0.0
+    n_act = act_response.shape[0]
+    p_act = np.zeros(n_act)
+    reach_all = 0.0
     if n_distress:
         reach = rescue_share * min(1.0, rescue_capacity / (n_distress * scale))
+        reach_all = reach
+        if n_act:
+            miss = 1.0 - reach
+            for a in range(n_act):
+                p_act[a] = act_response[a] * min(1.0, act_capacity[a] / (n_distress * scale))
+                miss *= 1.0 - p_act[a]
+            reach_all = 1.0 - miss
     n_b = fate.shape[0]
     reached = np.zeros(n_b, np.bool_)
     for b in range(n_b):
         if fate[b] == DISTRESS:
-            reached[b] = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 5) < reach
+            reached[b] = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 5) < reach_all
+            if reached[b] and n_act:  # who reached it: the standing service or an actor, by their chances
+                x = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 6) * (reach + p_act.sum())
+                if x >= reach:
+                    x -= reach
+                    a = 0
+                    while a < n_act - 1 and x >= p_act[a]:
+                        x -= p_act[a]
+                        a += 1
+                    b_actor[b] = a
+    person_actor = np.full(n, -1, np.int64)
     on_landed = 0
     for r in range(n):
         b = person_boat[r]
@@ -280,8 +342,16 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
         if crush[b] and uniform(key, hh, K_CRUSH) < crush_death:
             outcome[r] = DIED_LAUNCH
             continue
+        a = b_actor[b]
         if f == SEA:
             outcome[r] = STOPPED_SEA
+            if a >= 0:
+                person_actor[r] = a
+                u = uniform(key, hh, K_RESCUE_SIDE)
+                if u < act_destination[a]:
+                    outcome[r] = ARRIVED
+                elif u < act_destination[a] + act_detention[a]:
+                    outcome[r] = TO_DETENTION
         elif f == LANDED:
             outcome[r] = ARRIVED
             on_landed += 1
@@ -289,11 +359,21 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
             d = death_reached if reached[b] else death_unreached
             if uniform(key, hh, K_DEATH) < d:
                 outcome[r] = DIED
-            elif uniform(key, hh, K_RESCUE_SIDE) < to_destination_share:
-                outcome[r] = ARRIVED
+            elif a < 0:
+                if uniform(key, hh, K_RESCUE_SIDE) < to_destination_share:
+                    outcome[r] = ARRIVED
+                else:
+                    outcome[r] = RESCUED_BACK
             else:
-                outcome[r] = RESCUED_BACK
-    return outcome, on_landed
+                person_actor[r] = a
+                u = uniform(key, hh, K_RESCUE_SIDE)
+                if u < act_destination[a]:
+                    outcome[r] = ARRIVED
+                elif u < act_destination[a] + act_detention[a]:
+                    outcome[r] = TO_DETENTION
+                else:
+                    outcome[r] = RESCUED_BACK
+    return outcome, on_landed, person_actor
 
 
 @njit(cache=True)
@@ -381,6 +461,16 @@ def rescue_reach(sea, e_sea: float) -> float:
     return float(1.0 - (1.0 - sea.rescue_share) * (1.0 - sea.rescue_reach_sea_effect * e_sea))
 
 
+def actors_today(tl, day: int) -> dict[str, np.ndarray]:
+    """Today's sea actors (``sea_actor`` policies in force) as arrays: interception, response,
+    capacity, landing shares and detention site."""
+    live = [a for a in tl.sea_actors if a["active"][day]]
+    cols = ("interception", "response", "capacity", "destination", "detention")
+    out = {c: np.array([a[c] for a in live], dtype=np.float64) for c in cols}
+    out["site"] = np.array([a["site"] for a in live], dtype=np.int64)
+    return out
+
+
 class BoatCrossings:
     """The crossings-stage handler for boat customers (bound to the market)."""
 
@@ -416,6 +506,21 @@ class BoatCrossings:
             float(sc.sea.max_wait_days),
         )
 
+    def book_actors(self, day, h, outcome, person_boat, fate, person_actor, act) -> None:
+        """Pull-backs and rescues by sea actors: people landed in detention are admitted (within
+        places); the others are already on their way back or across."""
+        from crossings.processes.detention import admit
+
+        rec = self.sim.rec
+        by_actor = person_actor >= 0
+        on_boat = person_boat >= 0
+        stopped = by_actor & on_boat & (fate[np.where(on_boat, person_boat, 0)] == SEA)
+        rec.add("pulled_back", int(stopped.sum()))
+        rec.add("rescued_by_actors", int((by_actor & ~stopped & (outcome != DIED)).sum()))
+        to_det = np.flatnonzero(outcome == TO_DETENTION)
+        if to_det.size:
+            admit(self.sim, day, h[to_det], act["site"][person_actor[to_det]])
+
     def launch(self, day: int, holders: np.ndarray) -> None:
         mk = self.market
         g = mk.g
@@ -434,16 +539,21 @@ class BoatCrossings:
             return
         key = sim.streams.key("sea", day)
         bad = uniform(key, g.n, K_WEATHER) < s.marginal_weather_share
-        b_gang, b_num, fate, crush, person_boat, launching, n_fate = boat_fates(
+        act = actors_today(tl, day)
+        types = tl.boat_type_share.shape[0]
+        type_cdf = np.cumsum(tl.boat_type_share[:, day]) if types else np.zeros(0)
+        b_gang, b_num, fate, crush, person_boat, launching, n_fate, b_actor, b_type = boat_fates(
             key, gg, number, on, n_boats, g.home_coast, g.stock_seizure, g.evasion, scale, sim.world.n_sites,
             s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
             s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
-            s.launch_crush_max, s.max_load, s.launch_crush_load_exponent,
+            s.launch_crush_max, s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
+            tl.boat_type_rated, tl.boat_type_distress,
         )
-        outcome, on_landed = person_outcomes(
+        outcome, on_landed, person_actor = person_outcomes(
             h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
             rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
-            s.distress_death_share_unreached, s.launch_crush_death_share,
+            s.distress_death_share_unreached, s.launch_crush_death_share, b_actor, act["response"],
+            act["capacity"], act["destination"], act["detention"],
         )
         # people
         crossed, stopped_people, dead, n_out, days_to_cross = apply_outcomes(
@@ -453,6 +563,8 @@ class BoatCrossings:
         )
         if crossed.size:
             rec.add("days_to_cross_sum", float(days_to_cross))
+        if act["interception"].size:
+            self.book_actors(day, h, outcome, person_boat, fate, person_actor, act)
         mk.settle(crossed, stopped_people, dead)
         sim.today["irregular_crossers"].append(crossed)
         # gangs: stock, costs, volume

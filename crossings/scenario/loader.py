@@ -24,6 +24,7 @@ from crossings.errors import ScenarioError
 
 BUILTIN = Path(__file__).parent / "builtin"
 TEMPLATE = Path(__file__).parent / "template"
+TEMPLATES = Path(__file__).parent / "templates"  # sea-route, land-border
 MAX_INHERITANCE_DEPTH = 64
 MAX_TOML_NESTING = 64  # tables and arrays nested deeper are refused (no scenario needs more than ~4)
 
@@ -137,6 +138,24 @@ def _load(name_or_path, relative_to: Path | None, chain: list[Path]) -> tuple[di
     if "replace_policies" in data:
         raise ScenarioError(path, "replace_policies", "only allowed together with inherits")
     return data, path, origins
+
+
+def observed_file(name_or_path: str | Path) -> Path | None:
+    """The ``observed.csv`` a scenario is checked against: the one in its own folder, else the
+    nearest one up its inheritance chain (a what-if of the Channel uses the Channel's); None if
+    no scenario in the chain carries one."""
+    path = resolve(name_or_path)
+    seen: set[Path] = set()
+    while path.is_file() and path.resolve() not in seen:
+        seen.add(path.resolve())
+        here = path.parent / "observed.csv"
+        if here.is_file():
+            return here
+        parent = read_toml(path).get("inherits")
+        if not isinstance(parent, str):
+            return None
+        path = resolve(parent, path.parent)
+    return None
 
 
 def _field(loc: tuple) -> str:

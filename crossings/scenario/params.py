@@ -52,3 +52,23 @@ PeopleCount = Annotated[float, Field(ge=0, le=1e8)]
 PerYear = Annotated[float, Field(ge=0, le=365.25)]
 Exponent = Annotated[float, Field(ge=0, le=10)]
 
+
+
+def renamed(names: dict[str, str]):
+    """A before-validator that accepts deprecated parameter names (old -> new) for one release,
+    with a FutureWarning naming the new key; giving both is an error."""
+    import warnings
+
+    def _rename(cls, data):
+        if not isinstance(data, dict):
+            return data
+        for old, new in names.items():
+            if old in data:
+                if new in data:
+                    raise ValueError(f"{old}: deprecated name of {new}; give only {new}")
+                warnings.warn(f"'{old}' is deprecated (kept for one release); use '{new}'", FutureWarning, stacklevel=2)
+                data = {**data, new: data[old]}
+                del data[old]
+        return data
+
+    return classmethod(_rename)

@@ -79,6 +79,9 @@ def render() -> str:
         ("[weather]", schema.Weather),
         ("[market]", market_schema.Market),
         ("[sea]", market_schema.Sea),
+        ("[[boat_types]]", schema.BoatType),
+        ("[modes]", schema.Modes),
+        ("[detention]", schema.Detention),
     ]
     for name, model in sections:
         lines += _model_table(model, f"`{name}`")

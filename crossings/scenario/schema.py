@@ -30,6 +30,7 @@ from crossings.scenario.params import (
     PosDays,
     Prob,
     Utility,
+    renamed,
 )
 from crossings.engine.rundir import check_name
 
@@ -42,17 +43,18 @@ class Site(Strict):
     """A place in the world: a camp, a departure point, a shelter, the destination, elsewhere."""
 
     name: str = Field(description="Unique name of the site.", min_length=1)
-    kind: Literal["camp", "port", "coast", "shelter", "destination", "elsewhere"] = Field(
+    kind: Literal["camp", "port", "coast", "shelter", "destination", "elsewhere", "detention"] = Field(
         description="camp: informal living site; port: lorry departure point (port, tunnel "
         "terminal); coast: small-boat departure stretch; shelter: reception centre away from the "
-        "border; destination: the country people try to reach; elsewhere: the rest of the world."
+        "border; destination: the country people try to reach; elsewhere: the rest of the world; "
+        "detention: a detention centre that people landed by a sea_actor are taken to (places = capacity)."
     )
     lat: float = Field(description="Latitude (WGS84 degrees).", ge=-90, le=90)
     lon: float = Field(description="Longitude (WGS84 degrees).", ge=-180, le=180)
     capacity: PeopleCount = P(
         0.0,
-        "Camps: soft capacity above which density raises tension and crowding; shelters: places "
-        "(hard). Ignored for other kinds.",
+        "Camps: soft capacity above which density raises tension and crowding; shelters and detention "
+        "sites: places (hard). Ignored for other kinds.",
         "people",
     )
     attractiveness: Utility = P(
@@ -88,12 +90,19 @@ class Nationality(Strict):
     funds_sigma: Annotated[float, Field(ge=0, le=5)] = P(0.8, "Log-scale spread of funds on arrival.", "log EUR")
     family_share: Prob = P(0.1, "Share of arriving groups who are families with children.", "share")
     unaccompanied_minor_share: Prob = P(0.05, "Share of arriving groups who are unaccompanied minors.", "share")
-    uk_ties_share: Prob = P(0.3, "Share with family or community at the destination.", "share")
+    ties_share: Prob = P(0.3, "Share with family or community at the destination (was uk_ties_share, a deprecated alias for one release).", "share")
     legal_route_eligible: bool = P(False, "Whether this nationality qualifies for a legal route when one exists.")
     camp_network: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = P(
         {}, "Extra utility of settling at named camps (nationality networks).", "utility units"
     )
     source: str = Field("", description="Where the shares and funds come from.")
+
+    _renamed = model_validator(mode="before")(renamed({"uk_ties_share": "ties_share"}))
+
+    @property
+    def uk_ties_share(self) -> float:
+        """Deprecated name of :attr:`ties_share` (kept for one release)."""
+        return self.ties_share
 
     @field_validator("share")
     @classmethod
@@ -119,6 +128,17 @@ class Inflow(Strict):
         "start). 0 switches the response off.",
         "dimensionless",
         "Gathmann 2008; Angelucci 2012 (about -0.1)",
+    )
+    success_elasticity: Annotated[float, Field(ge=-3, le=3)] = P(
+        0.0, "Elasticity of the inflow with respect to the expected success of crossing (the best option's "
+        "success belief averaged over camps, plus 0.05, relative to the first day): people stop coming when "
+        "crossing looks hopeless. Read each day.", "dimensionless",
+        "assumption (0 = off: no estimate for the Channel; deterrence studies find small elasticities, Gathmann 2008)",
+    )
+    price_elasticity: Annotated[float, Field(ge=-3, le=3)] = P(
+        0.0, "Elasticity of the inflow with respect to the cheapest mean posted price of a paid crossing "
+        "(yesterday's, relative to the first day a price was posted; negative: fewer people come as prices rise). Read each day.", "dimensionless",
+        "assumption (0 = off; Gathmann 2008 finds a small negative elasticity of crossings to smuggling prices)",
     )
     seasonal_amplitude: Prob = P(
         0.0, "Relative seasonal swing of arrivals around the knots (the knots give the mean): arrivals x (1 + amplitude x cos(2 pi (day of year - peak) / 365.25)).",
@@ -245,12 +265,23 @@ class People(Strict):
     )
     beta_leave_per_month: Utility = P(0.08, "Extra utility of leaving per month spent in the corridor.", "utility")
     beta_leave_per_failed_attempt: Utility = P(0.03, "Extra utility of leaving per failed attempt.", "utility")
-    beta_uk_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination.", "utility")
+    beta_leave_hopeless: Utility = P(
+        0.0, "Extra utility of leaving (going home, a voluntary-return programme, another route) per unit of hopelessness, 1 - the best expected success per attempt of the crossing options at this border (the camp's belief, discounted by the person's own failures).", "utility",
+        "assumption (0 = off; the Channel's data give no estimate, so its results do not use it)",
+    )
+    beta_ties: Utility = P(1.0, "Utility of crossing options (and disutility of leaving) for people with ties at the destination (was beta_uk_ties, a deprecated alias for one release).", "utility")
     asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
     own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
     belief_memory_days: MemoryDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
     risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
     income_eur_per_day: EurPerPerson = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
+
+    _renamed = model_validator(mode="before")(renamed({"beta_uk_ties": "beta_ties"}))
+
+    @property
+    def beta_uk_ties(self) -> float:
+        """Deprecated name of :attr:`beta_ties` (kept for one release)."""
+        return self.beta_ties
 
 
 class Camps(Strict):
@@ -337,7 +368,81 @@ class Weather(Strict):
     viable_share_summer: Prob = P(0.6, "Share of days in July with weather viable for small boats.", "share", "assumption; arrivals peak in Aug-Oct (HO-YEMAR2023)")
     viable_share_winter: Prob = P(0.15, "Share of days in January with weather viable for small boats.", "share", "assumption")
     persistence: Prob = P(0.6, "Chance that tomorrow's viability equals today's (weather spells).", "probability")
+    viable_share_by_month: list[Prob] = P(
+        [], "Optional share of viable days for each month, January to December (12 values); replaces the "
+        "cosine between viable_share_winter and viable_share_summer.", "share",
+        "assumption (empty = the cosine)",
+    )
     series: list[tuple[dt.date, bool]] = P([], "Optional observed daily viability; overrides the seasonal model on those dates.")
+
+    @field_validator("viable_share_by_month")
+    @classmethod
+    def _twelve(cls, v: list) -> list:
+        if v and len(v) != 12:
+            raise ValueError(f"12 shares, January to December (got {len(v)})")
+        return v
+
+
+class Detention(Strict):
+    """Detention sites (sites of kind ``detention``): length of stay, release, deportation, funds lost.
+
+    People landed at a detention site by a ``sea_actor`` (pull-backs by a third country's coastguard,
+    or rescues landed in detention) are admitted while it has places; the rest go back to the
+    waiting areas. Each stay lasts a geometric time; then a share is deported (leaves the corridor)
+    and the rest are released back to a camp."""
+
+    stay_days_mean: PosDays = P(
+        30.0, "Mean days held in detention before release or deportation (geometric).", "days",
+        "assumption; detention after interception at sea lasts from days to months (assumption for a generic border)",
+    )
+    deported_share: Prob = P(
+        0.1, "Share of people leaving detention who are deported (they leave the corridor); the rest are released back to a camp.", "share",
+        "assumption",
+    )
+    funds_loss_share: Prob = P(
+        0.0, "Share of a detained person's funds taken on admission (extortion, ransom, fees).", "share",
+        "assumption (0: none unless the border's sources report it)",
+    )
+    cost_per_place_day_eur: EurPerPerson = P(
+        0.0, "Public cost per occupied detention place per day (booked as camps spending).", "EUR", "assumption",
+    )
+
+
+class BoatType(Strict):
+    """A kind of boat (rubber dinghy, wooden boat...) with its capacity, cost and risk, and its share
+    of the boats launched over time.
+
+    With boat types declared, each day's mix sets the gangs' cost of a boat (``sea.kit_cost_eur``)
+    and the rated capacity they load against (``sea.rated_capacity``) as share-weighted means, so
+    loads and prices follow the mix; each boat that launches draws its type, whose rated capacity
+    and distress multiplier set its chance of distress."""
+
+    name: str = Field(min_length=1, description="Name of the boat type.")
+    share: list[tuple[dt.date, Annotated[float, Field(ge=0, le=1e6)]]] = Field(
+        description="Share of boats of this type, as [date, share] knots (step function, normalised across "
+        "types each day)."
+    )
+    rated_capacity: Annotated[float, Field(ge=1, le=1000)] = P(10.0, "People a boat of this type is built to carry.", "people/boat", "assumption")
+    kit_cost_eur: EurPerPerson = P(6_000.0, "Cost of a boat of this type with its engine.", "EUR/boat", "assumption")
+    distress_multiplier: Multiplier = P(1.0, "Multiplier of sea.distress_probability for this type (hull, engine, seaworthiness).", "dimensionless", "assumption")
+    source: str = Field("", description="Where the figures come from.")
+
+    @field_validator("share")
+    @classmethod
+    def _sorted(cls, v: list) -> list:
+        if not v:
+            raise ValueError("at least one [date, share] knot is required")
+        dates = [d for d, _ in v]
+        if dates != sorted(dates):
+            raise ValueError("knot dates must be in increasing order")
+        return v
+
+
+class Modes(Strict):
+    """Which ways of crossing exist at this border (a sea route switches lorries off)."""
+
+    lorry: bool = P(True, "Hiding in lorries at port sites, alone or in a place bought from a gang; off: port sites offer no crossing and every lorry output stays zero.", "", "assumption (a property of the border)")
+    boat: bool = P(True, "Small boats from coast sites (needs the market); off: coast sites offer no crossing and every boat output stays zero.", "", "assumption (a property of the border)")
 
 
 class Scenario(Strict):
@@ -369,6 +474,12 @@ class Scenario(Strict):
     weather: Weather = Field(default_factory=Weather)
     market: Market = Field(default_factory=Market)
     sea: Sea = Field(default_factory=Sea)
+    modes: Modes = Field(default_factory=Modes, description="Which ways of crossing exist at this border.")
+    detention: Detention = Field(default_factory=Detention)
+    boat_types: list[BoatType] = Field(
+        default_factory=list, max_length=16,
+        description="Kinds of boat with their capacity, cost, risk and share over time (none: one kind, set by [sea]).",
+    )
     lorry_traffic: list[tuple[dt.date, Multiplier]] = P(
         [], "Lorry-traffic multiplier knots [date, multiplier] (step function; 1 = normal).", "multiplier"
     )
@@ -401,6 +512,10 @@ class Scenario(Strict):
             for camp in nat.camp_network:
                 if camp not in seen:
                     raise ValueError(f"nationalities[{i}].camp_network: unknown site '{camp}'")
+        type_names = [b.name for b in self.boat_types]
+        for i, n in enumerate(type_names):
+            if n in type_names[:i]:
+                raise ValueError(f"boat_types[{i}].name: duplicate boat type '{n}'")
         if self.inflow.entry_site and self.inflow.entry_site not in seen:
             raise ValueError(f"inflow.entry_site: unknown site '{self.inflow.entry_site}'")
         _check_connected(self)

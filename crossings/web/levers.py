@@ -29,7 +29,7 @@ EXAMPLES = [
        "interval_days": NEVER_DAYS}]),
     ("legal-route-quota", "A legal route for high-grant-rate nationalities, 100 places a week from 2024.",
      [{"type": "legal_route", "start": "2024-01-01", "quota_per_week": 100.0,
-       "nationalities": ["Afghanistan", "Iran", "Eritrea", "Sudan", "Syria"], "requires_uk_ties": False}]),
+       "nationalities": ["Afghanistan", "Iran", "Eritrea", "Sudan", "Syria"], "requires_ties": False}]),
     ("returns-agreement", "The 'one in, one out' returns (about 50 a week) from January 2024 instead of August 2025.",
      [{"type": "returns_agreement", "start": "2024-01-01", "end": "2025-08-03", "returns_per_week": 50.0}]),
     ("sea-interception", "Boats may be stopped at sea (taxi-boat interceptions) from 2024.",

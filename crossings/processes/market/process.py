@@ -48,8 +48,8 @@ class Market(Process):
         m = sc.market
         w = sim.world
         self.g = Gangs(int(m.max_gangs), w.n_sites)
-        self.coasts = np.flatnonzero(w.site_kind == COAST)
-        self.ports = np.flatnonzero(w.site_kind == PORT)
+        self.coasts = np.flatnonzero(w.site_kind == COAST) if sim.has_coasts else np.zeros(0, np.int64)
+        self.ports = np.flatnonzero(w.site_kind == PORT) if sim.has_ports else np.zeros(0, np.int64)
         self.contract_mode = np.zeros(0, np.int8)
         self.escrow = np.zeros(0, np.float32)  # EUR held by a broker for each customer until arrival
         # market-level memories (exponentially weighted)
