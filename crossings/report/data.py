@@ -8,6 +8,8 @@ so a comparison shows the baseline and the policy side by side on the same axes.
 
 from __future__ import annotations
 
+import functools
+
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -82,6 +84,12 @@ class ReportData:
         return self.groups[0].scenario
 
     @property
+    def observed(self) -> pd.DataFrame | None:
+        """The observed figures of the report's scenario (its folder's ``observed.csv``, or its
+        parent's), or None when it has none."""
+        return scenario_observed(self.scenario.name)
+
+    @property
     def start(self) -> pd.Timestamp:
         return pd.Timestamp(self.scenario.start)
 
@@ -90,12 +98,28 @@ class ReportData:
         return pd.Timestamp(self.scenario.end)
 
 
-def observed_points(series: str, start: pd.Timestamp, end: pd.Timestamp, per_month: bool) -> pd.DataFrame:
-    """Observed rows of ``series`` inside ``[start, end]``: period bounds, value and source spread.
+@functools.lru_cache(maxsize=16)
+def scenario_observed(name: str) -> pd.DataFrame | None:
+    """The observed figures a scenario (by name or file) is checked against, or None."""
+    from crossings.scenario.loader import observed_file
+
+    try:
+        path = observed_file(name)
+    except Exception:  # a scenario known only in memory (no file): no observed points
+        return None
+    return observed(path) if path is not None else None
+
+
+def observed_points(series: str, start: pd.Timestamp, end: pd.Timestamp, per_month: bool,
+                    obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Observed rows of ``series`` inside ``[start, end]`` of the table ``obs`` (a scenario's
+    observed figures; none if None): period bounds, value and source spread.
 
     With ``per_month`` a flow is divided by the months its period covers, so that a yearly
     figure sits on a monthly chart as the mean month of that year."""
-    obs = observed()
+    cols = ["start", "end", "value", "low", "high", "source", "period"]
+    if obs is None:
+        return pd.DataFrame(columns=cols)
     obs = obs[obs["series"] == series]
     kind = SERIES[series][0] if series in SERIES else "flow"
     rows = []
@@ -111,7 +135,7 @@ def observed_points(series: str, start: pd.Timestamp, end: pd.Timestamp, per_mon
         high = o.high if pd.notna(o.high) else o.value
         rows.append({"start": a, "end": b, "value": o.value / months, "low": low / months, "high": high / months,
                      "source": o.source, "period": str(o.period)})
-    return pd.DataFrame(rows, columns=["start", "end", "value", "low", "high", "source", "period"])
+    return pd.DataFrame(rows, columns=cols)
 
 
 def key_figures(group: Group) -> pd.DataFrame:

@@ -59,7 +59,7 @@ def bands(ax, groups: list[Group], table: str, metric: str, title: str | None = 
 
 
 def observed(ax, data: ReportData, series: str, per_month: bool = True) -> None:
-    pts = observed_points(series, data.start, data.end, per_month)
+    pts = observed_points(series, data.start, data.end, per_month, data.observed)
     for k, (_, p) in enumerate(pts.iterrows()):
         mid = p["start"] + (p["end"] - p["start"]) / 2
         ax.hlines(p["value"], p["start"], p["end"], color=OBSERVED, lw=2,

@@ -339,7 +339,7 @@ def comparison_of(base, pol, runs: dict, seeds: list[int]):
 def result_json(base, pol, runs: dict, seeds: list[int]) -> dict:
     """What the page draws: monthly medians and 90% bands, observed points, summary numbers."""
     from crossings.report import Group
-    from crossings.report.data import LABELS, observed_points
+    from crossings.report.data import LABELS, observed_points, scenario_observed
 
     import pandas as pd
 
@@ -356,10 +356,11 @@ def result_json(base, pol, runs: dict, seeds: list[int]) -> dict:
             if band is not None:
                 entry["series"][m] = {"median": band["median"].tolist(), "low": band["low"].tolist(), "high": band["high"].tolist()}
         out["groups"].append(entry)
+    obs = scenario_observed(base.name)
     for m, series in CHART.items():
         if series:
             per_month = m not in ("people_per_boat", "mean_price_boat_paid_eur")
-            pts = observed_points(series, pd.Timestamp(base.start), pd.Timestamp(base.end), per_month)
+            pts = observed_points(series, pd.Timestamp(base.start), pd.Timestamp(base.end), per_month, obs)
             out["observed"][m] = [{"start": r.start.date().isoformat(), "end": r.end.date().isoformat(), "value": r.value,
                                    "low": r.low, "high": r.high, "source": r.source} for r in pts.itertuples()]
     if pol is None:
