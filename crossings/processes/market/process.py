@@ -390,7 +390,8 @@ class Market(Process):
         alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
         # the buyer whose willingness to pay caps prices: risk tolerance is exponential, so the
         # q-quantile buyer has risk tolerance -mean x ln(1 - q) (q = 1 - 1/e gives the mean)
-        risk_t = pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile)
+        # (floored at 1e-3, as people's own risk tolerance is in the decisions stage)
+        risk_t = max(pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
         v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
