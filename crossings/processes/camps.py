@@ -24,6 +24,8 @@ from crossings.engine.state import IN_CAMP, IN_SHELTER
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import camp_utilities
 
+CAMPS = CHANNELS.index("camps")
+
 
 @njit(cache=True)
 def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income, off_camp, off_camp_cost):
@@ -90,7 +92,7 @@ class Camps(Process):
         key = sim.streams.key("camps", day)
         cl = sim.scenario.clearances
         # money for camp operations: more capacity for a clearance, and more readiness to order one
-        boost = 1.0 + cl.camps_spending_effect * sim.timeline.effectiveness[CHANNELS.index("camps"), day]
+        boost = 1.0 + cl.camps_spending_effect * sim.timeline.effectiveness[CAMPS, day]
         for j, c in enumerate(camps):
             n = poisson(key, int(c), 0, float(mean[j]))
             if n == 0:

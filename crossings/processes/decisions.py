@@ -205,18 +205,7 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
                 choice[r] = choice[r - 1]
                 next_day[idx[r]] = prev_nd
                 continue
-        best = 0
-        best_v = -np.inf
-        for c in range(k):
-            v = V[r, c]
-            if v == -np.inf:
-                continue
-            u = _u(key, hh, 100 + c)
-            v = v - np.log(-np.log(u))
-            if v > best_v:
-                best_v = v
-                best = c
-        choice[r] = best
+        choice[r] = _gumbel_best(V, r, key, hh)
         prev_nd = day + geometric_days(key, hh, 200, decision_mean)
         next_day[idx[r]] = prev_nd
     return choice
@@ -225,22 +214,27 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
 @njit(cache=True)
 def latent_count_kernel(V, household, key, code):
     """Deciders whose Gumbel-max choice (the draws :func:`choose_kernel` uses) over ``V`` is ``code``."""
-    n, k = V.shape
     count = 0
-    for r in range(n):
-        best = 0
-        best_v = -np.inf
-        for c in range(k):
-            v = V[r, c]
-            if v == -np.inf:
-                continue
-            v = v - np.log(-np.log(_u(key, household[r], 100 + c)))
-            if v > best_v:
-                best_v = v
-                best = c
-        if best == code:
+    for r in range(V.shape[0]):
+        if _gumbel_best(V, r, key, household[r]) == code:
             count += 1
     return count
+
+
+@njit(cache=True, inline="always")
+def _gumbel_best(V, r, key, hh):
+    """The option of row ``r`` with the largest ``V + Gumbel`` on the household's draws (-inf: unavailable)."""
+    best = 0
+    best_v = -np.inf
+    for c in range(V.shape[1]):
+        v = V[r, c]
+        if v == -np.inf:
+            continue
+        v = v - np.log(-np.log(_u(key, hh, 100 + c)))
+        if v > best_v:
+            best_v = v
+            best = c
+    return best
 
 
 @njit(cache=True, inline="always")
