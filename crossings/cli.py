@@ -9,6 +9,10 @@
     crossings import-flee DIR          turn a Flee or FabFlee folder into a crossings scenario
     crossings run-sweep DIR            run each FabFlee SWEEP variant in turn
     crossings report channel           an offline HTML report and its PNG figures
+    crossings screen channel           Morris screening of the priors (which parameters to calibrate)
+    crossings calibrate channel        ABC-SMC (pyabc): a posterior file the scenario names
+    crossings backtest channel         calibrate to a year, forecast the rest, errors and coverage
+    crossings validation channel       the validation report (docs/validation.md)
     crossings serve                    the web app (page with policy levers, JSON API)
 
 User mistakes print one line (file, field, what was expected) and exit with
@@ -151,11 +155,14 @@ def run(
     dask: Optional[str] = typer.Option(None, help="Ensembles: run on the Dask scheduler at this address (or set CROSSINGS_DASK)."),
     store: Optional[Path] = typer.Option(None, help="Ensembles: results store folder (default: $CROSSINGS_STORE or results/store)."),
     no_store: bool = typer.Option(False, "--no-store", help="Ensembles: neither read nor write the results store."),
+    posterior: bool = typer.Option(False, "--posterior", help="Run draws from the posterior the scenario names (medians and 50%/90% bands)."),
+    draws: int = typer.Option(50, min=1, help="With --posterior: parameter sets drawn by weight (draw k runs with seed --seed + k)."),
 ):
     """Simulate a scenario day by day; print yearly figures and save daily/monthly/yearly tables.
 
     With --seeds N, run N replicates (each stored once in the results store), print the yearly
-    medians with 90% bands and save the reduced tables."""
+    medians with 90% bands and save the reduced tables. With --posterior, run --draws parameter
+    sets from the scenario's posterior, each with its own seed, and report the same bands."""
     from crossings.scenario.loader import load_scenario
 
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
@@ -167,12 +174,20 @@ def run(
     if out is not None and not no_save:
         check_run_dir(out, fmts)  # a bad --out is reported before the run, not after it
     sc = load_scenario(scenario, seed=seed)
+    if posterior:
+        from crossings.calibrate.posterior import scenario_posterior
+
+        scenario_posterior(scenario)  # a scenario that names no posterior is refused before anything runs
     if not no_save and out is None:
-        check_run_dir(_default_out(sc) if seeds is None else _ensemble_out(sc), fmts)
+        check_run_dir(_default_out(sc) if seeds is None and not posterior else _ensemble_out(sc), fmts)
     if getattr(sc, "model", "corridor") == "flee":
         if seeds is not None:
             raise ScenarioError(scenario, "model", "a corridor scenario for --seeds (Flee scenarios run one seed)")
         return _run_flee(sc, scenario, seed, out, fmts, progress, no_save)
+    if posterior:
+        if seeds is not None:
+            raise ScenarioError("(command line)", "--seeds", "not with --posterior (each draw runs with its own seed; set --draws)")
+        return _run_ensemble(sc, draws, seed, out, fmts, progress, market, no_save, workers, dask, store, no_store, scenario)
     if seeds is not None:
         return _run_ensemble(sc, seeds, seed, out, fmts, progress, market, no_save, workers, dask, store, no_store)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -301,21 +316,10 @@ def check(
 ):
     """Compare runs with the scenario's observed figures (observed value and spread, model mean and range)."""
     from crossings.calibrate import by_series, compare, distance, score
-    from crossings.data import OBSERVED_COLUMNS, observed
+    from crossings.calibrate.targets import load_observed
     from crossings.ensemble import Ensemble
-    from crossings.scenario.loader import observed_file, resolve
 
-    obs_path = observed_file(scenario)
-    if obs_path is None:
-        raise ScenarioError(resolve(scenario), "observed.csv", "a file observed.csv next to the scenario (or its parent's), "
-                            "with columns " + ",".join(OBSERVED_COLUMNS))
-    try:
-        obs = observed(obs_path)
-    except Exception as e:  # noqa: BLE001 - any unreadable CSV is a user error
-        raise ScenarioError(obs_path, "(file)", f"a CSV file ({e.__class__.__name__})") from None
-    missing = [c for c in ("series", "period", "value", "low", "high", "source") if c not in obs.columns]
-    if missing:
-        raise ScenarioError(obs_path, missing[0], "a column of observed.csv (" + ",".join(OBSERVED_COLUMNS) + ")")
+    obs, obs_path = load_observed(scenario)
     # seeds run in parallel with a progress bar (runs done, runs/s, time left); not stored
     runs = Ensemble(scenario, seeds=seeds).run(store=None, progress=True).runs
     table = compare(runs, obs)
@@ -520,7 +524,8 @@ def _batch_line(batch, store) -> str:
             f"{batch.from_store} from the store{where}, {batch.seconds:.1f} s")
 
 
-def _run_ensemble(sc, n_seeds, first_seed, out, fmts, progress, market, no_save, workers, dask, store, no_store):
+def _run_ensemble(sc, n_seeds, first_seed, out, fmts, progress, market, no_save, workers, dask, store, no_store,
+                  posterior_of=None):
     from crossings.ensemble import Ensemble
     from crossings.ensemble.reductions import tidy
     from crossings.ensemble.replicates import seed_list
@@ -530,10 +535,20 @@ def _run_ensemble(sc, n_seeds, first_seed, out, fmts, progress, market, no_save,
         sc = sc.model_copy(update={"market": sc.market.model_copy(update={"enabled": bool(market)})})
     seeds = seed_list(n_seeds, first=first_seed if first_seed is not None else 1)
     st = _store_arg(store, no_store)
-    res = Ensemble(sc, seeds=seeds).run(store=st, workers=workers, dask=dask, progress=progress)
+    if posterior_of is not None:
+        from crossings.calibrate.posterior import draws as posterior_draws
+        from crossings.calibrate.posterior import scenario_posterior
+
+        path = scenario_posterior(posterior_of)
+        ens = Ensemble(sc, seeds=seeds, draws=posterior_draws(sc, path, len(seeds), seeds[0]), paired=True)
+        what = f"{len(seeds)} posterior draws ({path.name}, draw k with seed {seeds[0]}+k)"
+    else:
+        ens = Ensemble(sc, seeds=seeds)
+        what = f"{len(seeds)} seeds ({seeds[0]}-{seeds[-1]})"
+    res = ens.run(store=st, workers=workers, dask=dask, progress=progress)
     summary = res.summary()
-    t = Table(title=f"{sc.name}: {sc.start} to {sc.end}, {len(seeds)} seeds ({seeds[0]}-{seeds[-1]}), "
-              "median and 90% band (5th-95th percentile across seeds)", header_style="bold", show_lines=True)
+    t = Table(title=f"{sc.name}: {sc.start} to {sc.end}, {what}, "
+              "median and 90% band (5th-95th percentile across runs)", header_style="bold", show_lines=True)
     t.add_column("per year", justify="left")
     years = list(summary.index)
     for y in years:
@@ -581,6 +596,7 @@ def compare(
     no_store: bool = typer.Option(False, "--no-store", help="Neither read nor write the results store."),
     out: Optional[Path] = typer.Option(None, help="Also write each comparison table (CSV) into this folder."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    posterior: bool = typer.Option(False, "--posterior", help="Draw one parameter set per seed from the baseline's posterior (applied to baseline and policy alike)."),
 ):
     """Compare policies with a baseline on the same seeds (common random numbers): differences with bands."""
     from crossings.ensemble.compare import compare as run_compare
@@ -590,8 +606,15 @@ def compare(
     if out is not None:
         check_run_dir(out, ("csv",))
     st = _store_arg(store, no_store)
+    ds = None
+    if posterior:
+        from crossings.calibrate.posterior import draws as posterior_draws
+        from crossings.calibrate.posterior import scenario_posterior
+        from crossings.scenario.loader import load_scenario
+
+        ds = posterior_draws(load_scenario(scenario), scenario_posterior(scenario), seeds, 1)
     comps = run_compare(scenario, [str(p) for p in policy], seeds=seeds, start=start, end=end, store=st,
-                        workers=workers, dask=dask, progress=progress)
+                        workers=workers, dask=dask, progress=progress, draws=ds)
     tables = {}
     for c in comps:
         tab = c.table()
@@ -679,6 +702,151 @@ def sweep(
         write_run_dir(out, tables, ("csv",), {"kind": "crossings sweep", "scenario": scenario, "design": design,
                                             "params": list(param), "seeds": res.seeds, "output": output, "year": year})
         console.print(f"saved the sweep tables to {out}/", markup=False)
+
+
+def _calib_dir(name: str) -> Path:
+    return Path("results") / "calibration" / name
+
+
+def _check_csv_out(path: Optional[Path], option: str) -> None:
+    if path is not None and path.suffix != ".csv":
+        raise ScenarioError("(command line)", option, f"a file name ending in .csv (got {path})")
+    if path is not None and path.exists() and path.is_dir():
+        raise ScenarioError("(command line)", option, f"a file, not a folder ({path})")
+
+
+@app.command()
+@user_errors
+def screen(
+    scenario: str = typer.Argument("channel", help="Scenario name or path (its priors.toml and observed.csv)."),
+    trajectories: int = typer.Option(4, min=2, help="Morris trajectories (trajectories x (parameters + 1) points)."),
+    scale: Optional[float] = typer.Option(None, min=1, help="People per agent for the screening runs (default: the scenario's)."),
+    seeds: int = typer.Option(1, min=1, help="Seeds 1..K at every point (common random numbers)."),
+    levels: int = typer.Option(4, min=2, help="Morris grid levels."),
+    priors: Optional[Path] = typer.Option(None, help="Priors file (default: priors.toml beside the scenario)."),
+    out: Optional[Path] = typer.Option(None, help="Folder for screening.csv/.md (default: results/calibration/<name>/)."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local worker processes (default: one per core)."),
+    dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+):
+    """Morris screening of every prior against the calibration distance: mu*, sigma, and the parameters kept."""
+    from crossings.calibrate.model import Target
+    from crossings.calibrate.priors import priors_for
+    from crossings.calibrate.screening import screen as run_screen
+    from crossings.calibrate.targets import load_observed
+    from crossings.scenario.loader import load_scenario
+
+    sc = load_scenario(scenario)
+    pri = priors_for(scenario, sc, priors)
+    obs, _ = load_observed(scenario)
+    target = Target.build(sc, pri, obs, scale=scale)
+    res = run_screen(target, trajectories, list(range(1, seeds + 1)), levels, workers=workers, dask=dask, progress=progress)
+    dest = out if out is not None else _calib_dir(sc.name)
+    res.save(dest)
+    _print_table(res.table[["mu_star", "mu_star_conf", "mu", "sigma", "kept"]],
+                 f"Morris screening, {res.runs} runs at scale {res.scale:g}: mu* of the calibration distance")
+    console.print(f"kept {len(res.kept)} of {len(res.table)}: {', '.join(res.kept)}", markup=False, soft_wrap=True)
+    console.print(f"saved screening.csv, screening.md, screening_per_series.csv and screening_points.csv to {dest}/ "
+                  f"({res.seconds:.0f} s)", markup=False)
+
+
+@app.command()
+@user_errors
+def calibrate(
+    scenario: str = typer.Argument("channel", help="Scenario name or path (its priors.toml, screening.csv and observed.csv)."),
+    budget: int = typer.Option(..., min=1, help="Simulations in all (every generation, every resumed session)."),
+    scale: Optional[float] = typer.Option(None, min=1, help="People per agent for the calibration runs (default: the scenario's)."),
+    population: int = typer.Option(50, min=2, help="Particles per generation."),
+    db: Optional[Path] = typer.Option(None, help="pyabc history (SQLite); rerun with the same --db to continue (default: results/calibration/<name>/calibration.db)."),
+    dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address (pyabc's DaskDistributedSampler)."),
+    local_cluster: bool = typer.Option(False, "--local-cluster", help="Start a distributed.LocalCluster on 127.0.0.1 and run on it."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)."),
+    out: Optional[Path] = typer.Option(None, help="Posterior CSV (and its .json sidecar) (default: results/calibration/<name>/posterior.csv)."),
+    priors: Optional[Path] = typer.Option(None, help="Priors file (default: priors.toml beside the scenario)."),
+    screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free (default: screening.csv beside the scenario)."),
+    all_free: bool = typer.Option(False, "--all-free", help="Free every prior, whatever the screening kept."),
+    until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
+):
+    """ABC-SMC (pyabc) of the scenario's free parameters against its observed series; writes a posterior file."""
+    from crossings.calibrate.abc import calibrate as run_abc
+    from crossings.calibrate.model import Target
+    from crossings.calibrate.posterior import write_posterior
+    from crossings.calibrate.screening import free_priors
+    from crossings.calibrate.targets import load_observed, rows_until
+    from crossings.scenario.loader import load_scenario
+
+    if dask is not None and local_cluster:
+        raise ScenarioError("(command line)", "--dask", "either --dask ADDRESS or --local-cluster, not both")
+    _check_csv_out(out, "--out")
+    sc = load_scenario(scenario)
+    pri = free_priors(scenario, sc, priors, screening, all_free)
+    obs, _ = load_observed(scenario)
+    target = Target.build(sc, pri, rows_until(obs, until), scale=scale, until=until)
+    dest = out if out is not None else _calib_dir(sc.name) / "posterior.csv"
+    db = db if db is not None else _calib_dir(sc.name) / "calibration.db"
+    console.print(f"calibrating {len(pri.names)} free parameters against {len(target.series)} series "
+                  f"({len(target.observed)} rows) at scale {target.scenario.scale:g}, budget {budget}; history in {db}",
+                  markup=False, soft_wrap=True)
+    cal = run_abc(target, budget, population, db, workers, dask, local_cluster, label="crossings calibrate")
+    write_posterior(cal.particles, cal.weights, cal.meta, dest)
+    from crossings.calibrate.posterior import marginals
+
+    _print_table(marginals(cal.particles, cal.weights.to_numpy()), "posterior (prior space): weighted 5%, 50%, 95% and mean")
+    m = cal.meta
+    console.print(f"{m['simulations']} simulations, {m['generations']} generations, final epsilon {m['final_epsilon']:.3f}, "
+                  f"{m['wall_seconds'] / 60:.1f} min; posterior written to {dest} (and {dest.with_suffix('.json')})",
+                  markup=False, soft_wrap=True)
+
+
+@app.command()
+@user_errors
+def backtest(
+    scenario: str = typer.Argument("channel", help="Scenario name or path."),
+    until: int = typer.Option(2022, help="Calibrate on rows ending by 31 December of this year; forecast the rest."),
+    budget: int = typer.Option(..., min=1, help="Simulations for the calibration."),
+    scale: Optional[float] = typer.Option(None, min=1, help="People per agent (default: the scenario's)."),
+    population: int = typer.Option(50, min=2, help="Particles per generation."),
+    draws: int = typer.Option(40, min=1, help="Posterior draws for the forecast."),
+    db: Optional[Path] = typer.Option(None, help="pyabc history (default: in --out)."),
+    out: Optional[Path] = typer.Option(None, help="Folder for backtest.csv, backtest_rows.csv, backtest.json and the posterior (default: results/calibration/<name>/backtest-<until>)."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)."),
+    dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address."),
+    screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+):
+    """Calibrate on the data up to a year, forecast the years after with the known policy inputs, report errors and coverage."""
+    from crossings.calibrate.backtest import run_backtest
+
+    bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
+                      progress=progress)
+    if bt.per_series.empty:
+        raise ScenarioError("(command line)", "--until", "a year before the last observed rows (nothing is held out)")
+    _print_table(bt.per_series, f"backtest: calibrated to {until}, forecast after it ({draws} draws)")
+    for s, errs in bt.meta.get("headline", {}).items():
+        if errs:
+            console.print(f"{s}: " + ", ".join(f"{p} {e:+.0%}" for p, e in errs.items()), markup=False)
+
+
+@app.command()
+@user_errors
+def validation(
+    scenario: str = typer.Argument("channel", help="Scenario name or path (must name a posterior)."),
+    draws: int = typer.Option(40, min=1, help="Posterior draws (draw k with seed k)."),
+    scale: Optional[float] = typer.Option(None, min=1, help="People per agent (default: the posterior's)."),
+    out: Path = typer.Option(Path("docs/validation.md"), help="The report (its PNGs go in a folder of the same name)."),
+    backtest_dir: Optional[Path] = typer.Option(None, "--backtest", help="A saved backtest folder (default: backtest/ beside the scenario)."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+):
+    """Regenerate the validation report: posterior-predictive bands against every observed series."""
+    from crossings.calibrate.validation import validate_posterior
+
+    if out.suffix != ".md":
+        raise ScenarioError("(command line)", "--out", f"a Markdown file name ending in .md (got {out})")
+    r = validate_posterior(scenario, draws, scale, out, backtest_dir, workers=workers, progress=progress)
+    console.print(f"90% band coverage: {r['coverage_90_annual']:.0%} of annual rows, {r['coverage_90_all']:.0%} of all "
+                  f"{r['rows']} rows; posterior median's mean |log(model / observed)| = {r['mean_abs_log_ratio']:.2f}; "
+                  f"written to {out}", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -1,219 +1,36 @@
-"""Calibration and validation: the model against the observed Channel series.
+"""Calibration and validation: the model against a scenario's observed series.
 
-``compare(results)`` lines up one or more runs (e.g. several seeds) with every
-observed figure in a scenario folder's ``observed.csv`` (the Channel's is
-``crossings/scenario/builtin/channel/observed.csv``) that the model produces, over the period each figure covers: a year (``2022``), a month
-(``2022-08``), a quarter (``2020-Q1``), a half (``2021-H1``) or a date range
-(``2020-07/2023-09``, ``2018/2024``). Each series says what it measures
-(:data:`SERIES`): flows are summed over the period, stocks averaged, ratios are
-ratios of sums (never means of daily ratios), and a "largest day" takes the
-maximum of the daily flow. Rows the model does not produce (and why) are listed
-in :data:`NOT_MODELLED`. Any other border names its series the same way or directly by an output
-column of the daily results (``crossings_boat``, ``deaths_boat``...: flows summed, stocks
-averaged, ratios as ratios of sums) or by ``site:NAME`` (the mean population of a named site).
+One module per concern:
 
-Two summaries (``crossings check channel --seeds 5`` prints both):
+* :mod:`~crossings.calibrate.targets`: observed rows aligned with the model output by period
+  (year, month, quarter, half, date range), ``compare``, ``score``, ``distance`` (``crossings check``);
+* :mod:`~crossings.calibrate.priors`: the free parameters and their priors (``priors.toml``);
+* :mod:`~crossings.calibrate.model`: one simulation as the calibration sees it (parameters in,
+  per-series distances out);
+* :mod:`~crossings.calibrate.screening`: Morris screening of every prior (``crossings screen``);
+* :mod:`~crossings.calibrate.abc`: ABC-SMC with pyabc (``crossings calibrate``);
+* :mod:`~crossings.calibrate.posterior`: the posterior file a scenario names, and draws from it;
+* :mod:`~crossings.calibrate.backtest`: calibrate up to a year, forecast the rest (``crossings backtest``);
+* :mod:`~crossings.calibrate.validation`: the validation report (``crossings validation``).
 
-* ``score``: the mean |log(model / observed)| over every row (0 is a perfect
-  fit; 0.69 is a factor of 2). Simple, but a series with many rows (monthly
-  arrivals, camp counts) weighs more than one with few.
-* ``distance``: each row's distance is how far the model mean lies outside the
-  observed spread between sources, on the log scale (0 inside [low, high]); rows
-  are weighted by 1 / (rows in their series), so every series counts equally,
-  and the weighted mean is returned. This is the distance of the calibration.
+The names below are those of :mod:`~crossings.calibrate.targets` (the comparison of
+``crossings check``), kept here for callers of ``crossings.calibrate``.
 """
 
-from __future__ import annotations
+from crossings.calibrate.targets import (
+    NOT_MODELLED,
+    SERIES,
+    _log_ratio,
+    by_series,
+    compare,
+    distance,
+    model_value,
+    period_bounds,
+    row_distance,
+    score,
+    series_distances,
+    series_spec,
+)
 
-import re
-
-import numpy as np
-import pandas as pd
-
-from crossings.data import observed
-
-# series -> (kind, columns, what the model counts)
-#   flow: sum of the daily column(s) over the period
-#   ratio: sum(numerator columns) / sum(denominator columns) over the period
-#   site: mean over the period of the daily population of the named camp site
-#   max_day: the largest daily value of the column in the period
-SERIES: dict[str, tuple[str, tuple, str]] = {
-    "small_boat_arrivals": ("flow", ("crossings_boat",), "people reaching the UK by small boat"),
-    "small_boats": ("flow", ("boats_arrived",), "boats reaching the UK"),
-    "people_per_boat": ("ratio", (("people_on_arrived_boats",), ("boats_arrived",)), "people per arrived boat"),
-    "small_boat_arrivals_max_day": ("max_day", ("crossings_boat",), "largest number of boat arrivals in one day"),
-    "lorry_detections_france": ("flow", ("detected_port_controls",), "people detected in lorries at the UK controls in France"),
-    "lorry_arrivals_uk": ("flow", ("crossings_lorry_alone", "crossings_lorry_paid", "crossings_lorry_access"), "people reaching the UK by lorry"),
-    "deaths_small_boats": ("flow", ("deaths_boat",), "deaths at sea and at launch on the small-boat route"),
-    "price_boat_eur": ("ratio", (("price_boat_x_sold",), ("places_sold_boat",)), "mean price paid for a boat place (EUR)"),
-    "price_lorry_eur": ("ratio", (("price_lorry_x_sold",), ("places_sold_lorry",)), "mean price paid for a lorry place (EUR)"),
-    "price_lorry_access_eur": (
-        "ratio", (("price_lorry_access_x_sold",), ("places_sold_lorry_access",)),
-        "mean price paid for a lorry access place (a 'basic' or 'pot-luck' place: past the fences to a lorry) (EUR)"),
-    "price_lorry_guaranteed_eur": (
-        "ratio", (("price_lorry_guaranteed_x_sold",), ("places_sold_lorry_guaranteed",)),
-        "mean price paid for a guaranteed lorry place (a driver's complicity) (EUR)"),
-    "prevented_people": ("flow", ("prevented_boat",), "people stopped at launch, on boats seized at launch, or at sea"),
-    "prevented_share_attempts": (
-        "ratio", (("prevented_boat",), ("prevented_boat", "crossings_boat")), "share of people on boat attempts who were stopped"),
-    "prevented_share_boats": (
-        "ratio", (("boats_prevented",), ("boats_prevented", "boats_arrived")), "share of boats stopped"),
-    "sea_attempts_people": ("flow", ("attempts_boat_all",), "people on boats that tried to launch, including those stopped at launch"),
-    "attempts_total": ("flow", ("attempts_boat_all",), "people on boats that tried to launch, including those stopped at launch"),
-    "gangs_dismantled": ("flow", ("gangs_dismantled",), "smuggling groups dismantled"),
-    "clearance_relocated": ("flow", ("people_bused",), "people taken by bus to shelters in a clearance"),
-    "camp_population_calais": ("site", ("Calais camps",), "people living in the Calais camps"),
-    "camp_population_dunkirk": ("site", ("Grande-Synthe camps",), "people living in the Grande-Synthe (Dunkirk) camps"),
-    # the Aegean (crossings/scenario/builtin/aegean/observed.csv)
-    "sea_arrivals_greece": ("flow", ("crossings_boat",), "people landing on the Greek islands from Turkey"),
-    "dead_missing_eastern_med": ("flow", ("deaths_boat",), "dead and missing at sea on the route"),
-    "tcg_apprehended_aegean": ("flow", ("pulled_back", "rescued_by_actors"), "people intercepted or rescued by the Turkish coastguard (a sea_actor)"),
-    "tcg_apprehended_sea": ("flow", ("pulled_back", "rescued_by_actors"), "people intercepted or rescued by the Turkish coastguard (a sea_actor; observed: all Turkish seas)"),
-}
-
-# observed series the model does not produce, and why (documented in docs/calibration.md)
-NOT_MODELLED = {
-    "stowaways_uk_ports": "people found at UK ports after passing the controls in France: the model does not split lorry arrivals by where they were found",
-    "evictions": "counted per living site evicted; the model evicts each camp site as one operation",
-    "clearance_accept_share": "an input of the clearance policies, not an outcome",
-    "clearance_return_share": "an input (shelters.return_share), not an outcome",
-    "smuggler_arrests": "the model counts groups, not individual arrests",
-    "asylum_claim_share": "the model does not represent asylum claims at the destination",
-}
-
-
-def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day covered by an observed period (year, month, quarter, half, or a range a/b)."""
-    p = str(period).strip()
-    if "/" in p:
-        a, b = p.split("/", 1)
-        return period_bounds(a)[0], period_bounds(b)[1]
-    if re.fullmatch(r"\d{4}", p):
-        y = int(p)
-        return pd.Timestamp(y, 1, 1), pd.Timestamp(y, 12, 31)
-    m = re.fullmatch(r"(\d{4})-(\d{2})", p)
-    if m:
-        start = pd.Timestamp(int(m[1]), int(m[2]), 1)
-        return start, start + pd.offsets.MonthEnd(0)
-    m = re.fullmatch(r"(\d{4})-Q([1-4])", p)
-    if m:
-        start = pd.Timestamp(int(m[1]), 3 * int(m[2]) - 2, 1)
-        return start, start + pd.offsets.QuarterEnd(0)
-    m = re.fullmatch(r"(\d{4})-H([12])", p)
-    if m:
-        start = pd.Timestamp(int(m[1]), 6 * int(m[2]) - 5, 1)
-        return start, start + pd.DateOffset(months=6) - pd.Timedelta(days=1)
-    raise ValueError(f"unrecognised period {period!r}")
-
-
-def series_spec(series: str) -> tuple[str, tuple, str] | None:
-    """How the model measures an observed series: a named series (:data:`SERIES`), an output
-    column of the daily results (flows summed, stocks averaged, ratios as ratios of sums), or
-    ``site:NAME`` (the mean population of a site); None if the model does not produce it."""
-    from crossings.engine.results import METRICS, RATIOS
-
-    if series in SERIES:
-        return SERIES[series]
-    if series in NOT_MODELLED:  # measured differently from the output of the same name (e.g. evictions)
-        return None
-    if series.startswith("site:") and len(series) > 5:
-        return ("site", (series[5:],), f"people at {series[5:]}")
-    kinds = {m[0]: (m[1], m[3]) for m in METRICS}
-    if series in kinds:
-        kind, what = kinds[series]
-        return ("stock" if kind == "stock" else "flow", (series,), what)
-    for name, num, den, what in RATIOS:
-        if name == series and num in kinds and den in kinds:
-            return ("ratio", ((num,), (den,)), what)
-    return None
-
-
-def model_value(res, series: str, period: str) -> float:
-    """What one run gives for an observed row; NaN when the run does not cover the period."""
-    kind, cols, _ = series_spec(series)
-    start, end = period_bounds(period)
-    daily = res.daily
-    if daily.index.min() > start or daily.index.max() < end:
-        return np.nan
-    if kind == "site":
-        sites = res.sites
-        if cols[0] not in sites.columns:
-            return np.nan
-        return float(sites.loc[start:end, cols[0]].mean())
-    d = daily.loc[start:end]
-
-    def total(names):
-        return float(sum(d[c].sum() for c in names if c in d.columns))
-
-    if kind == "flow":
-        return total(cols)
-    if kind == "stock":
-        return float(d[cols[0]].mean()) if cols[0] in d.columns else np.nan
-    if kind == "max_day":
-        return float(d[cols[0]].max())
-    num, den = cols
-    den_v = total(den)
-    return total(num) / den_v if den_v > 0 else np.nan
-
-
-def compare(results, observed_table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Observed vs modelled, one row per observed figure the model produces (the Channel's
-    observed figures unless ``observed_table`` gives a scenario's own)."""
-    if not isinstance(results, (list, tuple)):
-        results = [results]
-    obs = observed() if observed_table is None else observed_table
-    rows = []
-    for _, o in obs.iterrows():
-        spec = series_spec(str(o.series))
-        if spec is None:
-            continue
-        period = str(o.period)
-        vals = np.array([model_value(r, o.series, period) for r in results], dtype=float)
-        vals = vals[np.isfinite(vals)]
-        if vals.size == 0:
-            continue
-        low = o.low if pd.notna(o.low) else o.value
-        high = o.high if pd.notna(o.high) else o.value
-        rows.append({
-            "series": o.series, "period": period, "what": spec[2], "observed": o.value,
-            "observed_low": low, "observed_high": high, "source": o.source,
-            "model_mean": vals.mean(), "model_min": vals.min(), "model_max": vals.max(),
-            "ratio": vals.mean() / o.value if o.value else np.nan,
-        })
-    return pd.DataFrame(rows)
-
-
-def _log_ratio(table: pd.DataFrame) -> pd.Series:
-    r = table["ratio"].where(table["ratio"] > 0)
-    # a model value of 0 against a positive observation counts as a factor of 100 (not infinite)
-    return np.abs(np.log(r)).fillna(np.log(100.0)).where(table["observed"] > 0)
-
-
-def score(table: pd.DataFrame) -> float:
-    """Mean absolute log ratio of model to observed over every row (0 is a perfect fit)."""
-    return float(_log_ratio(table).dropna().mean())
-
-
-def row_distance(table: pd.DataFrame) -> pd.Series:
-    """Log distance of the model mean from the observed [low, high] spread (0 inside it)."""
-    m = table["model_mean"].clip(lower=1e-9)
-    low = table["observed_low"].clip(lower=1e-9)
-    high = table["observed_high"].clip(lower=1e-9)
-    d = np.maximum(0.0, np.maximum(np.log(m / high), np.log(low / m)))
-    return np.minimum(d, np.log(100.0))  # a model value of 0 counts as a factor of 100, as in score
-
-
-def distance(table: pd.DataFrame) -> float:
-    """Weighted mean of :func:`row_distance`, each series weighing the same (1 / rows per series)."""
-    d = row_distance(table)
-    w = 1.0 / table.groupby("series")["series"].transform("size")
-    return float((d * w).sum() / w.sum())
-
-
-def by_series(table: pd.DataFrame) -> pd.DataFrame:
-    """Per series: rows, mean |log ratio|, mean distance outside the observed spread, and its weight."""
-    t = table.assign(abs_log=_log_ratio(table), outside=row_distance(table))
-    out = t.groupby("series", sort=False).agg(rows=("period", "size"), mean_abs_log=("abs_log", "mean"),
-                                               mean_outside_spread=("outside", "mean"))
-    out["weight"] = 1.0 / len(out)
-    return out
+__all__ = ["NOT_MODELLED", "SERIES", "_log_ratio", "by_series", "compare", "distance", "model_value", "period_bounds",
+           "row_distance", "score", "series_distances", "series_spec"]

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crossings.ensemble import reductions
+from crossings.ensemble.params import set_params
 from crossings.ensemble.replicates import _scenario, replicate, run_replicates, seed_list
 from crossings.errors import CrossingsError, ScenarioError
 
@@ -212,10 +213,14 @@ def compare(
     workers: int | None = None,
     dask=None,
     progress: bool = False,
+    draws: Sequence[dict[str, Any]] | None = None,
 ) -> list[Comparison]:
     """Compare each policy (a policy file path, or a Scenario) with ``baseline`` on the same seeds.
 
-    Runs every (scenario, seed) once (from the store when there) in one batch."""
+    ``draws`` (parameter sets by dotted name, one per seed: posterior draws) are applied to the
+    baseline and to every policy alike, draw k with seed k, so a difference is the policy's
+    effect under that parameter set. Runs every (scenario, seed) once (from the store when
+    there) in one batch."""
     base = _scenario(baseline)
     ref = baseline if isinstance(baseline, (str, Path)) else None
     seeds_ = seed_list(seeds)
@@ -244,9 +249,17 @@ def compare(
             raise ScenarioError(src, "policies", f"a policy in force by the last compared day ({hi}); the first starts on {w0} "
                                 "(move it earlier, or compare a later scenario end)")
         windows.append(w0)
-    reps = [replicate(base, s) for s in seeds_]
+    if draws is not None and len(draws) != len(seeds_):
+        raise CrossingsError(f"draws: one parameter set per seed ({len(seeds_)} seeds, {len(draws)} draws)")
+
+    def reps_of(sc):
+        if draws is None:
+            return [replicate(sc, s) for s in seeds_]
+        return [replicate(set_params(sc, d, source=f"draws[{k}]"), s, k) for k, (d, s) in enumerate(zip(draws, seeds_, strict=True))]
+
+    reps = reps_of(base)
     for sc, _, _ in alts:
-        reps += [replicate(sc, s) for s in seeds_]
+        reps += reps_of(sc)
     batch = run_replicates(reps, store, backend, workers, dask, progress, label=f"compare {base.name}")
     n = len(seeds_)
     camps = [s.name for s in base.sites if s.kind == "camp"]

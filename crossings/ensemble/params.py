@@ -3,7 +3,9 @@
 Sweeps and posterior draws change a scenario through these names. A name is a path into
 the resolved scenario: table keys separated by dots, list items by ``[index]`` or, for
 lists of named tables (sites, nationalities), by ``[name]``; dictionary parameters take
-their key as the last part (``enforcement.half_saturation_eur_million.port``). The changed
+their key as the last part (``enforcement.half_saturation_eur_million.port``); a dated knot
+(``inflow.knots[3]``, a ``[date, value]`` pair) takes a number, which replaces its value and
+keeps its date. The changed
 scenario is validated again, so a value out of range is reported like a bad scenario file.
 """
 
@@ -100,9 +102,12 @@ def set_params(scenario, values: dict[str, Any], source: str = "(parameters)"):
         last = parts[-1]
         if isinstance(last, (int, _Named)):
             target = _step(node, last, name, source)
-            if isinstance(target, (dict, list)):
-                raise ScenarioError(source, name, "a single value, not a table or list")
             idx = node.index(target) if isinstance(last, _Named) else last
+            if is_knot(target) and not isinstance(value, (dict, list, tuple)):
+                node[idx] = (target[0], value)  # a dated knot: its value changes, its date stays
+                continue
+            if isinstance(target, (dict, list, tuple)):
+                raise ScenarioError(source, name, "a single value, not a table or list")
             node[idx] = value
             continue
         if isinstance(node, dict) and last not in node:
@@ -117,6 +122,13 @@ def set_params(scenario, values: dict[str, Any], source: str = "(parameters)"):
                 raise ScenarioError(source, name, "a single value, not a table or list (name a parameter inside it)")
         node[last] = value
     return validate(data, source)
+
+
+def is_knot(x: Any) -> bool:
+    """A dated knot ``(date, value)`` of a time series parameter (inflow knots, shares)."""
+    import datetime as dt
+
+    return isinstance(x, (list, tuple)) and len(x) == 2 and isinstance(x[0], dt.date) and isinstance(x[1], (int, float))
 
 
 def _parts(name: str, source: str) -> list:

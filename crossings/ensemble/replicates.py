@@ -160,15 +160,23 @@ class Ensemble:
     """Replicates of one scenario over ``seeds`` (a count, from 1, or a list) and optional ``draws``.
 
     ``draws`` is a list of parameter sets by dotted name (e.g. posterior draws from a
-    calibration: ``[{"people.beta_success": 11.2}, ...]``); every draw runs with every seed.
+    calibration: ``[{"people.beta_success": 11.2}, ...]``); every draw runs with every seed,
+    or, with ``paired=True``, draw k runs with seed k only (as many seeds as draws: posterior
+    predictive ensembles, ``crossings.calibrate.posterior``).
     """
 
-    def __init__(self, scenario, seeds: int | Iterable[int] = 10, draws: Sequence[dict[str, Any]] | None = None):
+    def __init__(self, scenario, seeds: int | Iterable[int] = 10, draws: Sequence[dict[str, Any]] | None = None,
+                 paired: bool = False):
         self.scenario = _scenario(scenario)
         self.seeds = seed_list(seeds)
         self.draws = list(draws) if draws else [{}]
         scenarios = [set_params(self.scenario, d, source=f"draws[{k}]") for k, d in enumerate(self.draws)]
-        self.replicates = [replicate(sc, s, k) for k, sc in enumerate(scenarios) for s in self.seeds]
+        if paired:
+            if len(self.seeds) != len(scenarios):
+                raise CrossingsError(f"paired draws and seeds: as many seeds as draws ({len(self.seeds)} seeds, {len(scenarios)} draws)")
+            self.replicates = [replicate(sc, s, k) for k, (sc, s) in enumerate(zip(scenarios, self.seeds, strict=True))]
+        else:
+            self.replicates = [replicate(sc, s, k) for k, sc in enumerate(scenarios) for s in self.seeds]
 
     def run(self, store=None, backend: str | Backend | None = None, workers: int | None = None, dask=None,
             progress: bool = False) -> "EnsembleResult":

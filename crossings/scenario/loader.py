@@ -102,6 +102,7 @@ def _load(name_or_path, relative_to: Path | None, chain: list[Path]) -> tuple[di
     """Merged dictionary, path, and for each merged policy the file and index that declared it."""
     path = resolve(name_or_path, relative_to)
     data = read_toml(path)
+    _check_posterior(path, data)
     policies = data.get("policies")
     origins = [(path, i) for i in range(len(policies))] if isinstance(policies, list) else []
     parent_ref = data.get("inherits")
@@ -144,11 +145,17 @@ def observed_file(name_or_path: str | Path) -> Path | None:
     """The ``observed.csv`` a scenario is checked against: the one in its own folder, else the
     nearest one up its inheritance chain (a what-if of the Channel uses the Channel's); None if
     no scenario in the chain carries one."""
+    return folder_file(name_or_path, "observed.csv")
+
+
+def folder_file(name_or_path: str | Path, filename: str) -> Path | None:
+    """A file beside the scenario (``observed.csv``, ``priors.toml``), else beside the nearest
+    scenario up its inheritance chain that has one; None if none has."""
     path = resolve(name_or_path)
     seen: set[Path] = set()
     while path.is_file() and path.resolve() not in seen:
         seen.add(path.resolve())
-        here = path.parent / "observed.csv"
+        here = path.parent / filename
         if here.is_file():
             return here
         parent = read_toml(path).get("inherits")
@@ -156,6 +163,34 @@ def observed_file(name_or_path: str | Path) -> Path | None:
             return None
         path = resolve(parent, path.parent)
     return None
+
+
+def posterior_file(name_or_path: str | Path) -> Path | None:
+    """The posterior a scenario names (``posterior = "posterior.csv"``, relative to the file that
+    says it), or its nearest parent's; None if no scenario in the chain names one."""
+    path = resolve(name_or_path)
+    seen: set[Path] = set()
+    while path.is_file() and path.resolve() not in seen:
+        seen.add(path.resolve())
+        data = read_toml(path)
+        if isinstance(data.get("posterior"), str):
+            return path.parent / data["posterior"]
+        parent = data.get("inherits")
+        if not isinstance(parent, str):
+            return None
+        path = resolve(parent, path.parent)
+    return None
+
+
+def _check_posterior(path: Path, data: dict) -> None:
+    """A ``posterior`` a file names must exist beside it (checked before anything runs)."""
+    post = data.get("posterior")
+    if post is None:
+        return
+    if not isinstance(post, str) or not post.strip() or not post.endswith(".csv"):
+        raise ScenarioError(path, "posterior", f"a CSV file written by crossings calibrate, relative to this file (got {post!r})")
+    if not (path.parent / post).is_file():
+        raise ScenarioError(path, "posterior", f"an existing posterior file relative to this scenario file; {path.parent / post} not found")
 
 
 def _field(loc: tuple) -> str:
@@ -250,6 +285,7 @@ def load_scenario(name_or_path: str | Path, **overrides: Any):
 def dump_toml(scenario) -> str:
     """Serialise a scenario (policies included) back to TOML."""
     data = scenario.model_dump(mode="python", exclude_none=True)
+    data.pop("posterior", None)  # relative to the file that names it: not carried to another file
     return tomli_w.dumps(_tomlable(data))
 
 

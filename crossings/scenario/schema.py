@@ -484,6 +484,12 @@ class Scenario(Strict):
         [], "Lorry-traffic multiplier knots [date, multiplier] (step function; 1 = normal).", "multiplier"
     )
     policies: list[Intervention] = Field(default_factory=list, description="Interventions on the timeline.")
+    posterior: str | None = Field(
+        None, pattern=r"^[^\x00]*\.csv$",
+        description="Posterior of the calibrated parameters (a CSV file written by crossings calibrate, with its "
+        "JSON sidecar), relative to the scenario file that names it; crossings run --posterior draws from it. "
+        "A scenario that inherits one uses its parent's; crossings show does not write it.",
+    )
 
     _name = field_validator("name")(classmethod(lambda cls, v: check_name(v)))
 

@@ -50,7 +50,7 @@ def package_version() -> str:
 
 # Provenance text that does not change a simulation: a scenario written as a file that
 # inherits the Channel and the same scenario built in Python share their stored runs.
-NOT_KEYED = ("inherits", "description")
+NOT_KEYED = ("inherits", "description", "posterior")
 
 
 def scenario_payload(scenario: Any) -> dict:

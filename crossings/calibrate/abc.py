@@ -1,0 +1,226 @@
+"""ABC-SMC calibration with pyabc (Klinger, Rickert & Hasenauer 2018; Schälte et al. 2022).
+
+``calibrate(target, budget=N)`` fits the free priors of a :class:`~crossings.calibrate.model.Target`:
+
+* **Model output**: each particle is one run (one seed, drawn per run) summarised by the
+  distance of every observed series from its sources' spread (0 inside it); the observed
+  summary is 0 for every series.
+* **Distance**: pyabc's ``AdaptivePNormDistance`` with p = 1 (Prangle 2017): each series is
+  scaled in each generation by the root mean square of its distances over the last
+  population (``root_mean_square_deviation``: series that are far off everywhere do not
+  swamp the rest), with the ratio of the largest to the smallest weight capped at 20
+  (assumption) so no series is ignored or dominates.
+* **Acceptance**: the threshold of each generation is the median of the previous
+  generation's distances (``QuantileEpsilon(alpha=0.5)``).
+* **Budget**: N simulations in all, counted over every generation and every resumed session
+  (``max_total_nr_simulations``); the calibration stops when the budget is spent (a
+  generation in progress stops there too).
+* **Parallel**: pyabc's multicore sampler on the local cores by default, or its
+  ``DaskDistributedSampler`` on a ``distributed`` cluster (an address, or a LocalCluster).
+* **History**: every finished generation is in the SQLite database (``--db``); running again
+  with the same database continues from the last finished generation (``ABCSMC.load``).
+
+The result is written as a posterior file (:mod:`~crossings.calibrate.posterior`): the last
+generation's particles (prior space) with their weights, and a JSON sidecar with the budget,
+simulations, wall time, scale, generations, final epsilon, version and date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from crossings.calibrate.model import ABCModel, Target
+from crossings.errors import CrossingsError
+
+MAX_WEIGHT_RATIO = 20.0  # assumption: see the module docstring
+
+
+@dataclass
+class Calibration:
+    particles: pd.DataFrame  # prior-space values, one column per free parameter (dotted names)
+    weights: pd.Series
+    meta: dict
+    db: Path
+
+
+def _sampler(workers: int | None, dask: str | None, local_cluster: bool):
+    """pyabc's sampler and whatever must be closed after the run."""
+    import pyabc
+
+    if dask is None and not local_cluster:
+        from crossings.ensemble.backends import default_workers
+
+        n = workers or default_workers()
+        if n == 1:
+            return pyabc.sampler.SingleCoreSampler(check_max_eval=True), []
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n, check_max_eval=True), []
+    from distributed import Client
+
+    closers = []
+    if local_cluster:
+        from distributed import LocalCluster
+
+        from crossings.ensemble.backends import default_workers
+
+        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        closers.append(cluster)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(dask, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise CrossingsError(f"--dask: cannot reach a Dask scheduler at {dask} ({e.__class__.__name__}: {e})") from None
+    closers.insert(0, client)
+    return pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=1), closers
+
+
+def _prior(target: Target):
+    import pyabc
+
+    return pyabc.Distribution(**{k: pyabc.RV(*p.abc_rv()) for k, p in zip(target.keys, target.priors.items, strict=True)})
+
+
+def calibrate(target: Target, budget: int, population: int = 50, db: str | Path = "calibration.db",
+              workers: int | None = None, dask: str | None = None, local_cluster: bool = False,
+              label: str = "", quiet: bool = True) -> Calibration:
+    """Run (or continue) ABC-SMC on ``target`` until ``budget`` simulations in all."""
+    import pyabc
+    from pyabc.distance.scale import root_mean_square_deviation
+
+    if budget < population:
+        raise CrossingsError(f"--budget: at least the population size ({population}) simulations (got {budget})")
+    if population < 2:
+        raise CrossingsError(f"--population: at least 2 particles (got {population})")
+    if quiet:
+        for name in ("ABC", "pyabc", "Sampler", "Distance", "Epsilon", "Acceptor", "History", "Redis-Worker", "Adaptation",
+                     "ABC.Distance", "ABC.Sampler", "ABC.Epsilon", "ABC.History", "ABC.Predictor", "ABC.Transition"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{db.resolve()}"
+    sampler, closers = _sampler(workers, dask, local_cluster)
+    distance = pyabc.AdaptivePNormDistance(p=1, scale_function=root_mean_square_deviation,
+                                           max_scale_weight_ratio=MAX_WEIGHT_RATIO)
+    abc = pyabc.ABCSMC(ABCModel(target), _prior(target), distance, population_size=population,
+                       eps=pyabc.QuantileEpsilon(alpha=0.5), sampler=sampler)
+    resumed = False
+    t0 = time.perf_counter()
+    try:
+        if db.exists() and _has_run(url):
+            _check_same(url, target, db)
+            abc.load(url, 1)
+            resumed = True
+        else:
+            abc.new(url, dict.fromkeys(target.series, 0.0),
+                    meta_info={"crossings_scenario": target.scenario.name, "label": label})
+        run_generations(abc, budget, population)
+    finally:
+        for c in closers:
+            c.close()
+    return result(url, target, db, budget, population, time.perf_counter() - t0, resumed)
+
+
+def run_generations(abc, budget: int, population: int) -> None:
+    """One generation at a time, each allowed at most what is left of the budget.
+
+    pyabc checks ``max_total_nr_simulations`` only between generations, so a generation
+    could overrun the budget; here each generation's sampler stops at what is left
+    (``min_acceptance_rate`` = population / left, with ``check_max_eval``). A generation that
+    cannot finish within the budget is not recorded, and the calibration stops there. Each
+    generation starts as a resumed pyabc run does: the distance's scales and the threshold
+    from the last finished population."""
+    while True:
+        h = abc.history
+        fresh = h.max_t < 0
+        done = int(h.total_nr_simulations or 0) if not fresh else 0
+        left = budget - done - (population if fresh else 0)  # a fresh start first samples the prior once
+        if left < population:
+            return
+        before = h.max_t
+        abc._initial_population = None  # pyabc caches it per object: each generation starts from the last one
+        abc.run(max_nr_populations=1, min_acceptance_rate=population / left, max_total_nr_simulations=budget)
+        if abc.history.max_t <= before:
+            return
+
+
+def _has_run(url: str) -> bool:
+    import pyabc
+
+    try:
+        h = pyabc.History(url)
+        h.id = 1
+        return h.max_t >= 0 or len(h.observed_sum_stat()) > 0
+    except Exception:  # noqa: BLE001 - an empty or foreign file: start anew is refused below
+        return False
+
+
+def _check_same(url: str, target: Target, db: Path) -> None:
+    """A database continues only the calibration it holds (same free parameters and series)."""
+    import pyabc
+
+    h = pyabc.History(url)
+    h.id = 1
+    stat = set(h.observed_sum_stat())
+    if stat != set(target.series):
+        raise CrossingsError(f"{db}: --db holds a calibration of other observed series; use another --db to start anew")
+    if h.max_t >= 0:
+        df, _ = h.get_distribution(m=0, t=h.max_t)
+        if set(df.columns) != set(target.keys):
+            raise CrossingsError(f"{db}: --db holds a calibration of other free parameters; use another --db to start anew")
+
+
+def generations(db: str | Path) -> int:
+    """Finished generations in a calibration database (0 if none)."""
+    import pyabc
+
+    h = pyabc.History(f"sqlite:///{Path(db).resolve()}")
+    h.id = 1
+    return int(h.max_t) + 1 if h.max_t >= 0 else 0
+
+
+def result(url: str, target: Target, db: Path, budget: int, population: int, seconds: float, resumed: bool) -> Calibration:
+    import pyabc
+
+    from crossings.store.keys import code_version
+
+    h = pyabc.History(url)
+    h.id = 1
+    if h.max_t < 0:
+        raise CrossingsError(f"--budget: {budget} simulations finished no generation; raise it")
+    df, w = h.get_distribution(m=0, t=h.max_t)
+    keys = dict(zip(target.keys, target.names, strict=True))
+    priors = {p.name: p for p in target.priors.items}
+    particles = pd.DataFrame({keys[k]: [priors[keys[k]].from_abc(x) for x in df[k]] for k in target.keys})
+    pops = h.get_all_populations()
+    done = pops[pops.t >= 0]
+    meta = {
+        "kind": "crossings posterior",
+        "scenario": target.scenario.name,
+        "budget": int(budget),
+        "simulations": int(h.total_nr_simulations),
+        "wall_seconds": float(pops["wall_time"].fillna(0).sum()),
+        "wall_seconds_this_session": float(seconds),
+        "resumed": bool(resumed),
+        "scale": float(target.scenario.scale),
+        "calibrated_until": str(target.scenario.end),
+        "population": int(population),
+        "generations": int(len(done)),
+        "epsilons": [float(e) for e in done["epsilon"]],
+        "final_epsilon": float(done["epsilon"].iloc[-1]),
+        "distance": "pyabc AdaptivePNormDistance(p=1, scale = root mean square deviation, max weight ratio 20) on per-series distances",
+        "epsilon": "pyabc QuantileEpsilon(alpha=0.5): the median of the previous generation's distances",
+        "series": list(target.series),
+        "observed_rows": int(len(target.observed)),
+        "priors": [p.model_dump() for p in target.priors.items],
+        "version": code_version(),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "database": str(db),
+    }
+    return Calibration(particles, pd.Series(w, name="weight").reset_index(drop=True), meta, db)

@@ -1,0 +1,109 @@
+"""Out-of-sample backtest: calibrate on the data up to a year, forecast the years after it.
+
+``backtest(...)`` calibrates (ABC-SMC, :mod:`~crossings.calibrate.abc`) on the observed rows
+whose period ends by 31 December of ``until``, simulating only up to then; then runs the
+posterior predictive over the whole horizon with the scenario's known policy inputs
+(spending, clearances, traffic, the inflow knots' calibrated multipliers; knots after the
+cutoff keep the scenario's hand-set values times the multipliers drawn for them, i.e. their
+prior) and compares the rows that start after the cutoff: per row the median and 90% band
+of the draws against the observed value, per series the mean error of the median
+(``median / observed - 1``), the mean |log ratio| and the share of rows inside the 90% band.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crossings.calibrate.targets import is_annual, predictive_table, rows_after
+
+HEADLINE = ("small_boat_arrivals", "people_per_boat", "deaths_small_boats", "price_boat_eur")
+
+
+@dataclass
+class Backtest:
+    until: int
+    rows: pd.DataFrame  # predictive_table of the held-out rows, with error
+    per_series: pd.DataFrame
+    meta: dict
+
+    def save(self, out: str | Path) -> list[Path]:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        p1, p2, p3 = out / "backtest_rows.csv", out / "backtest.csv", out / "backtest.json"
+        self.rows.to_csv(p1, index=False)
+        self.per_series.to_csv(p2)
+        p3.write_text(json.dumps(self.meta, indent=1, default=str) + "\n")
+        return [p1, p2, p3]
+
+
+def held_out(runs, observed: pd.DataFrame, until: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-row and per-series forecast errors and 90% coverage of the rows after ``until``."""
+    table = predictive_table(runs, rows_after(observed, until))
+    if table.empty:
+        return table, pd.DataFrame()
+    table["error"] = table["median"] / table["observed"] - 1
+    table["annual"] = [is_annual(p) for p in table["period"]]
+    g = table.groupby("series", sort=False)
+    per = pd.DataFrame({
+        "rows": g.size(),
+        "annual_rows": g["annual"].sum(),
+        "mean_error": g["error"].mean(),
+        "mean_abs_error": g["error"].apply(lambda e: float(np.mean(np.abs(e)))),
+        "mean_abs_log_ratio": g["abs_log_ratio"].mean(),
+        "coverage_90": g["inside_90"].mean(),
+        "coverage_50": g["inside_50"].mean(),
+    })
+    order = [s for s in HEADLINE if s in per.index] + [s for s in per.index if s not in HEADLINE]
+    return table, per.loc[order]
+
+
+def annual_errors(table: pd.DataFrame, series: str) -> dict[str, float]:
+    """Median / observed - 1 for each annual row of one series (e.g. 2023, 2024 arrivals)."""
+    t = table[(table["series"] == series) & table["annual"]]
+    return {str(p): float(e) for p, e in zip(t["period"], t["error"], strict=True)}
+
+
+def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = None, population: int = 50,
+                 draws_n: int = 40, db: str | Path | None = None, out: str | Path | None = None, workers: int | None = None,
+                 dask: str | None = None, local_cluster: bool = False, priors_path=None, screening_path=None,
+                 all_free: bool = False, progress: bool = False) -> Backtest:
+    """Calibrate on rows up to ``until``, forecast the rest with posterior draws, score the held-out rows."""
+    from crossings.calibrate.abc import calibrate
+    from crossings.calibrate.model import Target
+    from crossings.calibrate.posterior import posterior_ensemble, write_posterior
+    from crossings.calibrate.screening import free_priors
+    from crossings.calibrate.targets import load_observed, rows_until
+    from crossings.scenario.loader import load_scenario
+
+    sc = load_scenario(scenario_ref)
+    obs, _ = load_observed(scenario_ref)
+    priors = free_priors(scenario_ref, sc, priors_path, screening_path, all_free)
+    out = Path(out) if out is not None else Path("results") / "calibration" / sc.name / f"backtest-{until}"
+    db = Path(db) if db is not None else out / "calibration.db"
+    target = Target.build(sc, priors, rows_until(obs, until), scale=scale, until=until)
+    cal = calibrate(target, budget, population, db, workers, dask, local_cluster, label=f"backtest until {until}")
+    post = write_posterior(cal.particles, cal.weights, cal.meta, out / f"posterior_until_{until}.csv")
+    full = sc if scale is None else sc.model_copy(update={"scale": float(scale)})
+    ens = posterior_ensemble(full, draws_n, seed=1, path=post, workers=workers, dask=dask, progress=progress)
+    rows, per = held_out(ens.runs, obs, until)
+    meta = {"until": until, "calibration": {k: v for k, v in cal.meta.items() if k != "priors"}, "draws": draws_n,
+            "free": priors.names, "headline": {s: annual_errors(rows, s) for s in HEADLINE} if not rows.empty else {},
+            "coverage_90_overall": float(rows["inside_90"].mean()) if not rows.empty else None}
+    bt = Backtest(until, rows, per, meta)
+    bt.save(out)
+    return bt
+
+
+def load_backtest(folder: str | Path) -> Backtest | None:
+    """A saved backtest (its folder), or None when there is none."""
+    folder = Path(folder)
+    if not (folder / "backtest.csv").is_file():
+        return None
+    meta = json.loads((folder / "backtest.json").read_text()) if (folder / "backtest.json").is_file() else {}
+    return Backtest(int(meta.get("until", 0)), pd.read_csv(folder / "backtest_rows.csv"),
+                    pd.read_csv(folder / "backtest.csv", index_col=0), meta)

@@ -1,0 +1,284 @@
+"""The calibration: targets by period, priors files, ABC-SMC on a tiny world with a known
+parameter, resuming a killed calibration, a Dask LocalCluster, and the posterior a scenario names."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from calib_worlds import PRIOR, PRIORS_TOML, TRUTH, folder, pseudo_observed, world
+from crossings.calibrate.targets import (
+    model_value,
+    predictive_table,
+    rows_after,
+    rows_until,
+    series_distances,
+)
+from crossings.engine.results import METRICS, Results
+from crossings.errors import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def daily_frame(start="2019-01-01", end="2022-12-31") -> Results:
+    """One boat arrival a day, 2 boats a day with 30 people on them, 100 people at a camp
+    (200 in the second half of each year), and day-of-month arrivals by lorry."""
+    days = pd.date_range(start, end, freq="D", name="date")
+    daily = pd.DataFrame(0.0, index=days, columns=[m[0] for m in METRICS])
+    daily["crossings_boat"] = 1.0
+    daily["boats_arrived"] = 2.0
+    daily["people_on_arrived_boats"] = 30.0
+    daily["crossings_lorry_alone"] = days.day.astype(float)
+    sites = pd.DataFrame({"Calais camps": np.where(days.month > 6, 200.0, 100.0)}, index=days)
+    return Results(daily=daily, sites=sites, scenario_name="hand-made", seed=0, notes=[])
+
+
+# calendar facts (not the code's): days in each period
+@pytest.mark.parametrize("period,days", [("2020", 366), ("2021", 365), ("2020-02", 29), ("2021-02", 28),
+                                         ("2021-Q1", 90), ("2020-Q1", 91), ("2021-Q3", 92), ("2021-H1", 181),
+                                         ("2021-H2", 184), ("2020-07/2021-09", 457), ("2019/2020", 731)])
+def test_flows_sum_over_exactly_the_days_of_each_kind_of_period(period, days):
+    res = daily_frame()
+    assert model_value(res, "small_boat_arrivals", period) == days
+    assert model_value(res, "small_boats", period) == 2 * days
+    assert model_value(res, "people_per_boat", period) == 15.0  # a ratio of sums
+
+
+@pytest.mark.parametrize("period,mean", [("2021-Q1", 100.0), ("2021-Q3", 200.0), ("2021-H2", 200.0),
+                                         ("2021-06/2021-07", (30 * 100 + 31 * 200) / 61), ("2021", (181 * 100 + 184 * 200) / 365)])
+def test_camp_populations_are_averaged_over_each_kind_of_period(period, mean):
+    assert np.isclose(model_value(daily_frame(), "camp_population_calais", period), mean)
+
+
+def test_the_largest_day_and_direct_output_columns():
+    res = daily_frame()
+    assert model_value(res, "small_boat_arrivals_max_day", "2021") == 1.0
+    assert model_value(res, "crossings_lorry_alone", "2021-02") == sum(range(1, 29))  # an output column by name: summed
+    assert model_value(res, "crossings_lorry_alone", "2021-Q1") == sum(range(1, 32)) * 2 + sum(range(1, 29))
+    assert np.isnan(model_value(res, "small_boat_arrivals", "2023"))  # not simulated
+
+
+def test_rows_until_and_after_a_cutoff_split_on_period_ends():
+    obs = pd.DataFrame({"series": ["a"] * 5, "period": ["2021", "2022-12", "2022-H2", "2020/2023", "2023-Q1"]})
+    assert list(rows_until(obs, 2022)["period"]) == ["2021", "2022-12", "2022-H2"]
+    assert list(rows_after(obs, 2022)["period"]) == ["2023-Q1"]  # a range starting before the cutoff is in neither
+
+
+def test_series_distances_are_the_mean_row_distance_of_each_series():
+    t = pd.DataFrame({"series": ["a", "a", "b"], "observed": [100.0, 100.0, 10.0], "observed_low": [80.0, 80.0, 5.0],
+                      "observed_high": [120.0, 120.0, 20.0], "model_mean": [100.0, 480.0, 1.0]})
+    d = series_distances(t)
+    assert np.isclose(d["a"], np.log(4.0) / 2)  # one row inside (0), one at 4x the high end
+    assert np.isclose(d["b"], np.log(5.0))  # a fifth of the low end
+    assert np.isclose(np.mean(d), (np.log(4.0) / 2 + np.log(5.0)) / 2)
+
+
+def test_the_predictive_table_counts_an_observation_inside_its_band():
+    runs = [daily_frame()]
+    for k in (2, 3):  # three runs with 1, 2 and 3 boat arrivals a day
+        r = daily_frame()
+        r.daily["crossings_boat"] = float(k)
+        runs.append(r)
+    obs = pd.DataFrame({"series": ["small_boat_arrivals"] * 2, "period": ["2021", "2022"], "value": [700.0, 2000.0],
+                        "low": [np.nan, np.nan], "high": [np.nan, np.nan]})
+    t = predictive_table(runs, obs)
+    assert t["median"].tolist() == [730.0, 730.0]
+    assert t["inside_90"].tolist() == [True, False]  # 700 lies within [365 x 1.1, 365 x 2.9]; 2000 beyond it
+
+
+# ---------------------------------------------------------------- priors files
+
+
+def test_the_channel_priors_load_and_each_cites_a_source():
+    from crossings.calibrate.priors import priors_for
+    from crossings.scenario.loader import load_scenario
+
+    sc = load_scenario("channel")
+    p = priors_for("channel", sc)
+    knots = [n for n in p.names if n.startswith("inflow.knots[")]
+    assert len(knots) == len(sc.inflow.knots)  # only the inflow knots vary by year
+    assert 20 <= len(p.names) - len(knots) <= 30
+    for pr in p.items:
+        assert pr.source.strip()
+        if pr.transform == "value":  # the scenario's hand-set value is inside the prior's range
+            v = p.values(sc, {pr.name: pr.median()})
+            from crossings.ensemble.params import get_param
+
+            cur = get_param(sc, pr.name)
+            assert pr.distribution == "normal" or pr.low <= cur <= pr.high, pr.name
+            assert pr.name in v
+
+
+def test_log_multipliers_scale_every_item_and_each_knot():
+    from crossings.calibrate.priors import Prior, Priors
+
+    sc = world()
+    p = Priors([Prior(name="nationalities[*].funds_median_eur", transform="log_multiplier", distribution="normal",
+                      mean=0, sd=0.3, source="t"),
+                Prior(name="inflow.knots[0]", transform="log_multiplier", distribution="normal", mean=0, sd=0.3, source="t")])
+    out = p.apply(sc, {"nationalities[*].funds_median_eur": np.log(2.0), "inflow.knots[0]": np.log(0.5)})
+    assert [n.funds_median_eur for n in out.nationalities] == [2 * n.funds_median_eur for n in sc.nationalities]
+    assert out.inflow.knots[0] == (sc.inflow.knots[0][0], 10.0)  # the date stays, the value halves
+
+
+@pytest.mark.parametrize("text,field", [
+    ('[[priors]]\nname = "people.beta_success"\ndistribution = "uniform"\nlow = 5\nhigh = 1\nsource = "x"\n', "priors[0].high"),
+    ('[[priors]]\nname = "people.beta_success"\ndistribution = "beta"\nlow = 1\nhigh = 2\nsource = "x"\n', "priors[0].distribution"),
+    ('[[priors]]\nname = "people.nope"\ndistribution = "uniform"\nlow = 1\nhigh = 2\nsource = "x"\n', "priors[0].name"),
+    ('[[priors]]\nname = "people.beta_success"\ndistribution = "uniform"\nlow = 1\nhigh = 2\n', "priors[0].source"),
+    ('[[priors]]\nname = "people.beta_success"\ndistribution = "normal"\nmean = 0\nsd = -1\nsource = "x"\n', "priors[0].sd"),
+    ('[[priors]]\nname = "people.beta_success"\ndistribution = "loguniform"\nlow = 0\nhigh = 2\nsource = "x"\n', "priors[0].low"),
+    ('[[prior]]\nname = "x"\n', "prior"),
+])
+def test_a_bad_priors_file_is_one_line_naming_file_and_field(tmp_path, text, field):
+    from crossings.calibrate.priors import load_priors
+
+    f = tmp_path / "priors.toml"
+    f.write_text(text)
+    with pytest.raises(ScenarioError) as e:
+        load_priors(f, world())
+    assert e.value.field == field and str(f) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_bad_priors_and_bad_posterior_paths_exit_2_with_one_line(tmp_path):
+    from crossings.cli import app
+
+    path = folder(tmp_path, obs=pseudo_observed(seeds=(101,)))
+    (tmp_path / "bad.toml").write_text('[[priors]]\nname = "people.beta_success"\ndistribution = "uniform"\nsource = "x"\n')
+    r = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "10", "--priors", str(tmp_path / "bad.toml"),
+                                 "--db", str(tmp_path / "c.db")])
+    assert r.exit_code == 2 and "bad.toml: priors[0].low" in r.output and r.output.count("\n") == 1
+    assert not (tmp_path / "c.db").exists()  # nothing stored
+    text = path.read_text()
+    path.write_text('posterior = "missing.csv"\n' + text)
+    for args in (["validate", str(path)], ["run", str(path), "--posterior", "--draws", "2", "--no-save"]):
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 2 and "posterior" in r.output and "missing.csv" in r.output and r.output.count("\n") == 1
+    path.write_text(text)  # names none: --posterior is refused before anything runs
+    r = CliRunner().invoke(app, ["run", str(path), "--posterior", "--no-save"])
+    assert r.exit_code == 2 and "names none" in r.output and r.output.count("\n") == 1
+
+
+# ---------------------------------------------------------------- ABC-SMC
+
+
+def _target(obs=None, **kw):
+    from crossings.calibrate.model import Target
+    from crossings.calibrate.priors import load_priors
+
+    sc = world()
+    return Target.build(sc, load_priors(_priors_file(), sc), obs if obs is not None else pseudo_observed(), **kw)
+
+
+def _priors_file() -> Path:
+    import tempfile
+
+    f = Path(tempfile.mkdtemp()) / "priors.toml"
+    f.write_text(PRIORS_TOML)
+    return f
+
+
+def weighted_quantiles(x, w, qs):
+    o = np.argsort(x)
+    cw = np.cumsum(w[o]) / w.sum()
+    return [x[o][min(np.searchsorted(cw, q), len(x) - 1)] for q in qs]
+
+
+def test_a_tiny_world_calibration_recovers_the_known_parameter(tmp_path):
+    from crossings.calibrate.abc import calibrate
+    from crossings.calibrate.posterior import draws, read_posterior, write_posterior
+
+    np.random.seed(5)  # one process: pyabc's draws and the runs' seeds come from numpy's global stream
+    cal = calibrate(_target(), budget=90, population=15, db=tmp_path / "c.db", workers=1)
+    x, w = cal.particles["lorry.success_unenforced"].to_numpy(), cal.weights.to_numpy()
+    lo, hi = weighted_quantiles(x, w, (0.05, 0.95))
+    assert lo <= TRUTH <= hi
+    assert hi - lo < 0.6 * 0.9 * (PRIOR[1] - PRIOR[0])  # and the data narrowed the prior's 90% interval
+    assert cal.meta["simulations"] <= 90 and cal.meta["generations"] >= 2
+    # the posterior file round-trips, and draws by weight are parameter sets of the scenario
+    p = write_posterior(cal.particles, cal.weights, cal.meta, tmp_path / "posterior.csv")
+    vals, ww, meta, _ = read_posterior(p)
+    assert np.isclose(ww.sum(), 1) and meta["budget"] == 90 and list(vals.columns) == ["lorry.success_unenforced"]
+    d1, d2 = draws(world(), p, 5, seed=3), draws(world(), p, 5, seed=3)
+    assert d1 == d2 and all(set(d) == {"lorry.success_unenforced"} for d in d1)
+    particles = vals["lorry.success_unenforced"].to_numpy()
+    assert all(np.isclose(particles, v["lorry.success_unenforced"]).any() for v in d1)  # each draw is a particle
+
+
+KILLED = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_calibration import _target
+    import numpy as np
+    from crossings.calibrate.abc import calibrate
+    np.random.seed(7)
+    calibrate(_target(), budget=100000, population=10, db={db!r}, workers=1)
+""")
+
+
+def test_a_calibration_killed_with_kill_9_resumes_without_redoing_generations(tmp_path):
+    import pyabc
+
+    from crossings.calibrate.abc import calibrate, generations
+
+    db = tmp_path / "killed.db"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", KILLED.format(tests=str(ROOT / "tests"), db=str(db))], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not db.exists() or generations(db) < 1):
+            assert proc.poll() is None, "the calibration stopped by itself"
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    before = generations(db)
+    assert before >= 1
+
+    def populations():
+        h = pyabc.History(f"sqlite:///{db}")
+        h.id = 1
+        pops = h.get_all_populations()
+        return pops[pops.t >= 0].set_index("t")[["epsilon", "samples", "population_end_time"]]
+
+    first = populations()
+    h = pyabc.History(f"sqlite:///{db}")
+    h.id = 1
+    np.random.seed(8)
+    cal = calibrate(_target(), budget=h.total_nr_simulations + 100, population=10, db=db, workers=1)
+    after = populations()
+    assert cal.meta["resumed"] and len(after) > before
+    pd.testing.assert_frame_equal(after.loc[first.index], first)  # the finished generations are untouched
+
+
+def test_calibrate_runs_on_a_dask_local_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    from crossings.cli import app
+
+    path = folder(tmp_path, obs=pseudo_observed(seeds=(101,)))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, host="127.0.0.1", protocol="tcp",
+                      dashboard_address=None) as cluster:
+        r = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "30", "--population", "8", "--dask",
+                                     cluster.scheduler_address, "--db", str(tmp_path / "d.db"),
+                                     "--out", str(tmp_path / "posterior.csv")])
+    assert r.exit_code == 0, r.output
+    post = pd.read_csv(tmp_path / "posterior.csv")
+    assert len(post) == 8 and np.isclose(post["weight"].sum(), 1)
+    assert post["lorry.success_unenforced"].between(*PRIOR).all()
+    # a scenario that names the posterior runs over draws from it (each with its own seed)
+    path.write_text('posterior = "posterior.csv"\n' + path.read_text())
+    r = CliRunner().invoke(app, ["run", str(path), "--posterior", "--draws", "3", "--no-save", "--no-store", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert "3 runs: 3 computed" in r.output
