@@ -7,7 +7,9 @@ Public API (everything else lives in submodules):
 * :class:`Scenario` — the validated scenario model (its schema documents every parameter);
 * :class:`Results` — daily, monthly and yearly tables of one run;
 * :class:`Ensemble` — many seeds (and parameter draws) of a scenario, reduced to medians and
-  50%/90% bands (``crossings.ensemble`` also holds policy comparison and sweeps).
+  50%/90% bands (``crossings.ensemble`` also holds policy comparison and sweeps);
+* :func:`posterior_ensemble` — runs over draws from the posterior a scenario names
+  (``crossings.calibrate`` also holds the targets, screening, ABC-SMC and the backtest).
 """
 
 from crossings.engine.results import Results
@@ -16,7 +18,8 @@ from crossings.errors import CrossingsError, ScenarioError
 from crossings.scenario import Scenario, dump_toml, load_scenario
 
 __version__ = "0.1.0"
-__all__ = ["Sim", "Results", "Scenario", "load_scenario", "dump_toml", "ScenarioError", "CrossingsError", "Ensemble"]
+__all__ = ["Sim", "Results", "Scenario", "load_scenario", "dump_toml", "ScenarioError", "CrossingsError", "Ensemble",
+           "posterior_ensemble"]
 
 
 def __getattr__(name):
@@ -25,4 +28,8 @@ def __getattr__(name):
         from crossings.ensemble import Ensemble
 
         return Ensemble
+    if name == "posterior_ensemble":
+        from crossings.calibrate.posterior import posterior_ensemble
+
+        return posterior_ensemble
     raise AttributeError(f"module 'crossings' has no attribute {name!r}")

@@ -12,7 +12,10 @@ PRIOR = (0.05, 0.8)
 
 
 def world(**over):
-    """Half a year of the tiny world (market off), 20 arrivals a day: ~0.1 s a run."""
+    """Half a year of the tiny world (market off), 20 arrivals a day and little port enforcement, so
+    that hundreds of people cross by lorry each month: ~0.1 s a run."""
+    over.setdefault("enforcement", {"spending": [{"channel": "port", "start": D(2020, 1, 1), "end": D(2020, 12, 31),
+                                                 "eur_million": 3.0}]})
     d = tiny(inflow={"knots": [[D(2020, 1, 1), 20.0]]}, end=D(2020, 6, 30), **over)
     return scenario(d)
 

@@ -204,7 +204,7 @@ def test_a_tiny_world_calibration_recovers_the_known_parameter(tmp_path):
     lo, hi = weighted_quantiles(x, w, (0.05, 0.95))
     assert lo <= TRUTH <= hi
     assert hi - lo < 0.6 * 0.9 * (PRIOR[1] - PRIOR[0])  # and the data narrowed the prior's 90% interval
-    assert cal.meta["simulations"] <= 90 and cal.meta["generations"] >= 2
+    assert cal.meta["simulations"] <= 90 and cal.meta["generations"] >= 1
     # the posterior file round-trips, and draws by weight are parameter sets of the scenario
     p = write_posterior(cal.particles, cal.weights, cal.meta, tmp_path / "posterior.csv")
     vals, ww, meta, _ = read_posterior(p)
@@ -222,7 +222,7 @@ KILLED = textwrap.dedent("""
     import numpy as np
     from crossings.calibrate.abc import calibrate
     np.random.seed(7)
-    calibrate(_target(), budget=100000, population=10, db={db!r}, workers=1)
+    calibrate(_target(), budget=100000, population=8, db={db!r}, workers=1)
 """)
 
 
@@ -256,7 +256,7 @@ def test_a_calibration_killed_with_kill_9_resumes_without_redoing_generations(tm
     h = pyabc.History(f"sqlite:///{db}")
     h.id = 1
     np.random.seed(8)
-    cal = calibrate(_target(), budget=h.total_nr_simulations + 100, population=10, db=db, workers=1)
+    cal = calibrate(_target(), budget=h.total_nr_simulations + 80, population=8, db=db, workers=1)
     after = populations()
     assert cal.meta["resumed"] and len(after) > before
     pd.testing.assert_frame_equal(after.loc[first.index], first)  # the finished generations are untouched
@@ -282,3 +282,42 @@ def test_calibrate_runs_on_a_dask_local_cluster(tmp_path):
     r = CliRunner().invoke(app, ["run", str(path), "--posterior", "--draws", "3", "--no-save", "--no-store", "--workers", "1"])
     assert r.exit_code == 0, r.output
     assert "3 runs: 3 computed" in r.output
+    # and a policy comparison over posterior draws: draw k applied to baseline and policy alike, with seed k
+    pol = tmp_path / "ports.toml"
+    pol.write_text('[[policies]]\ntype = "security_funding"\nchannel = "port"\nstart = 2020-03-01\nend = 2020-06-30\n'
+                   "eur_million_per_year = 500.0\n")
+    from crossings.calibrate.posterior import draws
+    from crossings.ensemble.compare import compare
+    from crossings.scenario.loader import load_scenario
+
+    ds = draws(load_scenario(path), tmp_path / "posterior.csv", 2, seed=1)
+    comp = compare(str(path), [str(pol)], seeds=2, draws=ds, workers=1)[0]
+    for k, (b, p) in enumerate(zip(comp.baseline_runs, comp.policy_runs, strict=True)):
+        want = ds[k]["lorry.success_unenforced"]
+        assert f"success_unenforced = {want!r}" in b.scenario_toml and f"success_unenforced = {want!r}" in p.scenario_toml
+        assert b.seed == p.seed == k + 1
+    r = CliRunner().invoke(app, ["compare", str(path), "--policy", str(pol), "--posterior", "--seeds", "2", "--no-store",
+                                 "--workers", "1", "--no-progress"])
+    assert r.exit_code == 0, r.output
+
+
+def test_screening_ranks_a_parameter_the_world_uses_above_one_it_ignores(tmp_path):
+    from crossings.calibrate.model import Target
+    from crossings.calibrate.priors import Prior, Priors
+    from crossings.calibrate.screening import choose, read_kept, screen
+
+    pri = Priors([Prior(name="lorry.success_unenforced", distribution="uniform", low=0.05, high=0.8, source="t"),
+                  Prior(name="market.demand_elasticity", distribution="uniform", low=1.5, high=6, source="t")])
+    target = Target.build(world(), pri, pseudo_observed(seeds=(101,)))
+    res = screen(target, trajectories=3, seeds=[1], workers=1)
+    mu = res.table["mu_star"]
+    assert mu["market.demand_elasticity"] == 0  # the market is off in this world: same seed, same run
+    assert mu["lorry.success_unenforced"] > 0
+    assert res.runs == 3 * (2 + 1)
+    res.save(tmp_path)
+    assert read_kept(tmp_path / "screening.csv") == res.kept == ["lorry.success_unenforced", "market.demand_elasticity"]
+    # the cut: mu* >= 10% of the largest, at least lo and at most hi, by rank
+    s = pd.Series({"a": 1.0, "b": 0.5, "c": 0.05, "d": 0.0})
+    assert choose(s, lo=1, hi=3) == ["a", "b"]
+    assert choose(s, lo=3, hi=3) == ["a", "b", "c"]
+    assert choose(s, lo=1, hi=1) == ["a"]
