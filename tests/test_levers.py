@@ -76,12 +76,23 @@ def _gangs_short_of_capital(d: dict) -> None:
         n["funds_median_eur"] *= 0.3
 
 
+def _two_coasts(d: dict) -> None:
+    """A second stretch of coast, so gangs can hold different territories, and people who care less
+    about price on a safer sea, so that boat prices are set by markups rather than by what people
+    will pay."""
+    d["sites"].append({"name": "South coast", "kind": "coast", "lat": 50.6, "lon": 1.6})
+    d["routes"].append({"a": "South camp", "b": "South coast", "days": 0})
+    d["people"]["beta_cost_per_1000_eur"] = 0.1
+    d["sea"].update(distress_probability=0.001, perceived_death_risk_prior=0.001)
+
+
 # parameters whose mechanism needs more of the world than the common one gives it
 WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "sea.rescue_capacity_sea_effect": _rescue_capacity_binds,
              "market.guaranteed_places_per_day": _scarce_guaranteed_places,
              "market.guaranteed_places_enforcement_effect": _scarce_guaranteed_places,
              "market.credit_repaid_share": _gangs_short_of_capital,
+             "market.coast_territories": _two_coasts,
              "sea.launch_crush_max": _crowded_launches,
              "sea.launch_crush_load_exponent": _crowded_launches}
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs

@@ -221,3 +221,123 @@ def test_scarce_places_are_less_attractive_when_everyone_wants_them():
     mk.demand[LORRY_PAID] = 40.0
     traffic = min(float(sim.timeline.lorry_traffic[0]), 1.5)
     assert np.isclose(mk.availability(LORRY_PAID, 0), 4.0 * traffic / 40.0)
+
+
+# -- territories, launches and loads ---------------------------------------------------------------------
+def _two_coast_world(**sections):
+    """The template border with a second stretch of coast (so gangs can hold different territories),
+    a constant inflow of 60 a day, people who care less about price on a safer sea (so boat prices
+    are set by markups, not by what people will pay), and the given section overrides."""
+    import copy
+
+    from crossings.scenario.loader import load_dict
+    from crossings.scenario.schema import Scenario
+
+    d, _ = load_dict("crossings/scenario/template/scenario.toml")
+    d = copy.deepcopy(d)
+    d["inflow"]["knots"] = [[d["start"], 60.0]]
+    d["sites"].append({"name": "South coast", "kind": "coast", "lat": 50.6, "lon": 1.6})
+    d["routes"].append({"a": "South camp", "b": "South coast", "days": 0})
+    d.setdefault("people", {})["beta_cost_per_1000_eur"] = 0.1
+    d.setdefault("sea", {}).update(distress_probability=0.001, perceived_death_risk_prior=0.001)
+    d.setdefault("market", {})["initial_gangs"] = 6
+    for section, values in sections.items():
+        d.setdefault(section, {}).update(values)
+    return Scenario.model_validate(d)
+
+
+def test_coast_territories_raise_boat_markups():
+    """With ``market.coast_territories`` a gang's boat markup comes from the concentration among the
+    gangs launching from its own stretch of coast: fewer rivals than in the whole market, so a higher
+    Herfindahl index. Expected: higher mean posted boat prices, same world and draws."""
+
+    def f(y):
+        return y.price_boat_eur
+
+    wide = measure(_two_coast_world(), f)
+    local = measure(_two_coast_world(market={"coast_territories": True}), f)
+    assert local.mean() > wide.mean(), (wide, local)
+    assert (local >= wide).sum() >= 3, (wide, local)
+
+
+def _boat_days(sc, seed):
+    import crossings
+
+    d = crossings.Sim(sc, seed=seed).run().daily
+    return d.crossings_boat.max(), d.people_on_arrived_boats.sum() / max(d.boats_arrived.sum(), 1.0)
+
+
+def test_a_launch_limit_packs_boats_and_flattens_peak_days():
+    """When a gang may launch at most one boat a day, a long waiting list after bad weather leaves on
+    fewer, fuller boats instead of many boats at once. Expected: a lower largest day of boat arrivals
+    and more people per arrived boat than with no limit, on every seed."""
+    free = np.array([_boat_days(_two_coast_world(), s) for s in SEEDS])
+    one = np.array([_boat_days(_two_coast_world(sea={"max_launches_per_gang_per_day": 1.0}), s) for s in SEEDS])
+    assert (one[:, 0] <= free[:, 0]).all() and one[:, 0].mean() < free[:, 0].mean(), (free, one)
+    assert one[:, 1].mean() > free[:, 1].mean(), (free, one)
+
+
+def test_gangs_that_wait_to_fill_boats_launch_fuller_ones():
+    """``sea.min_fill_share`` = 1: a gang launches only once a boat is full at its chosen load (or after
+    max_wait_days), instead of once it is half full. Expected: more people per arrived boat."""
+    half = np.array([_boat_days(_two_coast_world(), s)[1] for s in SEEDS])
+    full = np.array([_boat_days(_two_coast_world(sea={"min_fill_share": 1.0}), s)[1] for s in SEEDS])
+    assert full.mean() > half.mean(), (half, full)
+
+
+def test_people_who_expect_to_try_many_times_try_lorries_alone_more():
+    """``people.alone_persistence_attempts`` values hiding in lorries by its success over the attempts
+    one expects to make (1 - (1 - b)**n), which for a small chance per attempt b is about n times
+    larger. Expected: more attempts alone than when each attempt is valued on its own."""
+
+    def f(y):
+        return y.attempts_lorry_alone
+
+    once = measure(world(port=20.0), f)
+    many = measure(world(port=20.0, people={"alone_persistence_attempts": 20.0}), f)
+    assert (many > once).all(), (once, many)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n_gangs=st.integers(1, 5),
+    people=st.lists(st.integers(0, 4), min_size=1, max_size=60),
+    loads=st.lists(st.floats(1.0, 40.0), min_size=5, max_size=5),
+    boats=st.lists(st.floats(0.0, 6.0), min_size=5, max_size=5),
+    waited=st.lists(st.integers(0, 5), min_size=5, max_size=5),
+    scale=st.sampled_from([1.0, 2.0, 5.0]),
+    max_launches=st.sampled_from([0.0, 1.0, 2.0]),
+    min_fill=st.sampled_from([0.5, 0.8, 1.0]),
+)
+def test_boat_plans_respect_stock_launch_limit_fill_and_load(n_gangs, people, loads, boats, waited, scale,
+                                                            max_launches, min_fill):
+    """Invariants of a day's boat plan: no gang launches more boats than it has in stock or than its
+    daily launch limit; nobody boards a gang's boat that does not leave; no boat carries more than
+    max_load people; and a gang that has not waited max_wait_days launches only once its customers
+    fill a boat to min_fill_share of its chosen load."""
+    from crossings.processes.sea import plan_kernel
+
+    gang_of = np.array([g % n_gangs for g in people], np.int64)
+    holders = np.arange(gang_of.size, dtype=np.int32)
+    household = np.arange(gang_of.size, dtype=np.int64)
+    load = np.array(loads[:n_gangs])
+    stock = np.array(boats[:n_gangs])
+    wd = np.array(waited[:n_gangs], np.int64)
+    wd0 = wd.copy()
+    max_load, max_wait = 60.0, 3.0
+    h, gg, number, on, n_boats = plan_kernel(holders, household, gang_of, load, stock, wd, scale, max_load,
+                                             max_wait, max_launches, min_fill)
+    counts = np.bincount(gang_of, minlength=n_gangs)
+    cap = max(1, int(np.floor(max_load / scale)))
+    for j in range(n_gangs):
+        assert n_boats[j] <= np.floor(stock[j] + 1e-9)
+        if max_launches > 0:
+            assert n_boats[j] <= max_launches
+        aboard = on & (gg == j)
+        if n_boats[j] == 0:
+            assert not aboard.any()
+        else:
+            per = np.bincount(number[aboard], minlength=n_boats[j])
+            assert per.max() <= cap
+            if wd0[j] < max_wait:
+                assert counts[j] * scale >= min_fill * load[j] - 1e-9

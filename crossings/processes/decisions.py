@@ -8,9 +8,11 @@ numbers): the choice is the arg-max of ``V[option] + Gumbel(u[household, option]
 Built-in options and their systematic utilities (MODEL §4, Klabunde & Willekens 2016):
 
 * wait: ``-beta_wait_per_month x months in corridor`` (0 on arrival: waiting grows harder);
-* lorry alone: ``asc_lorry_alone + beta_success x belief x exp(-k x attempts)
-  + beta_uk_ties x ties - beta_risk x death_risk / risk_tolerance``, where
-  ``belief`` is the camp's remembered success rate of lorry attempts;
+* lorry alone: ``asc_lorry_alone + beta_success x S + beta_uk_ties x ties
+  - beta_risk x death_risk / risk_tolerance``, with ``S = 1 - (1 - b)**n``, the success over
+  the ``n = alone_persistence_attempts`` attempts a person expects to make (trying night after
+  night costs no fare), and ``b = belief x exp(-k x attempts)``, the camp's remembered success
+  rate of lorry attempts discounted by the person's own failures;
 * legal route (when open today and the person qualifies):
   ``asc_legal_route + beta_success + beta_uk_ties x ties``;
 * leave the corridor: ``asc_leave + beta_leave_per_month x months in corridor
@@ -90,6 +92,8 @@ class LorryAlone(Option):
         if not sim.has_ports:
             return None
         belief = sim.belief[LORRY_ALONE, ctx.site] * np.exp(-pp.own_failure_discount * ctx.attempts)
+        if pp.alone_persistence_attempts != 1.0:  # success over the attempts one expects to make
+            belief = 1.0 - (1.0 - np.clip(belief, 0.0, 1.0)) ** pp.alone_persistence_attempts
         risk = sim.scenario.lorry.death_risk
         return (
             pp.asc_lorry_alone

@@ -114,7 +114,8 @@ SEIZED, BEACH, SEA, DISTRESS, LANDED = range(5)
 
 
 @njit(cache=True)
-def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_load, max_wait_days):
+def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_load, max_wait_days, max_launches,
+                min_fill=0.5):
     """See :meth:`BoatCrossings.plan` (``waiting_days`` updated in place)."""
     n_g = load.shape[0]
     m = holders.shape[0]
@@ -151,11 +152,13 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
         if counts[j] == 0:
             continue
         people = counts[j] * scale
-        # a boat leaves once at least half full; fewer customers wait for the next viable day
-        need = int(np.floor(people / max(load[j], 1.0) + 0.5))
+        # a boat leaves once at least min_fill full; fewer customers wait for the next viable day
+        need = int(np.floor(people / max(load[j], 1.0) + (1.0 - min_fill)))
         if need == 0 and waiting_days[j] >= max_wait_days:
             need = 1  # customers have waited long enough: launch a partly filled boat
         avail = int(np.floor(boats[j] + 1e-9))
+        if max_launches > 0.0:
+            avail = min(avail, int(max_launches))
         nb = min(need, avail)
         if nb <= 0:
             waiting_days[j] += 1
@@ -494,16 +497,17 @@ class BoatCrossings:
     def plan(self, holders: np.ndarray):
         """Sort customers by gang and household; boats and agents per boat for each gang.
 
-        Each gang with customers needs ``round(customers / load)`` boats (one after
-        ``sea.max_wait_days`` of waiting), within its whole boats in stock; it fills them in
-        order, up to ``sea.max_load`` people each. Returns (customers sorted, their gang, their
+        Each gang with customers needs ``floor(customers / load + 1 - sea.min_fill_share)`` boats (one after
+        ``sea.max_wait_days`` of waiting), within its whole boats in stock and at most
+        ``sea.max_launches_per_gang_per_day`` of them (if set); it fills them in order, up to
+        ``sea.max_load`` people each. Returns (customers sorted, their gang, their
         boat number within the gang, whether they are on a boat, boats per gang)."""
         g = self.market.g
         sc = self.sim.scenario
         p = self.sim.people
         return plan_kernel(
             holders, p.household, p.gang, g.load, g.boats, g.waiting_days, float(sc.scale), float(sc.sea.max_load),
-            float(sc.sea.max_wait_days),
+            float(sc.sea.max_wait_days), float(sc.sea.max_launches_per_gang_per_day), float(sc.sea.min_fill_share),
         )
 
     def book_actors(self, day, h, outcome, person_boat, fate, person_actor, act) -> None:

@@ -50,6 +50,10 @@ class Market(BaseModel):
         False, "Whether each gang serves one nationality network (market power from networks): a new gang serves the nationality with the most people waiting per gang serving it; people buy only from gangs of their network (from any gang if none serves it), and each gang's markup comes from the concentration (Herfindahl index of recent volume) among the gangs of its network, not of the whole market.", "switch",
         "assumption; NCA-2020, EUROPOL-2024 (Kurdish, Afghan, Eritrean and other networks each serving their own communities)",
     )
+    coast_territories: bool = P(
+        False, "Whether gangs hold stretches of coast as territory: a gang's boat markup comes from the concentration (Herfindahl index of recent volume) among the gangs launching from its own stretch of coast (and of its network, when networks are on), not among every gang selling boats.", "switch",
+        "assumption; issue 7 item 5 (local concentration); EUROPOL-2024 and NCA-2020 describe groups controlling launch areas",
+    )
     boat_lines_from_start: bool = P(
         True, "Whether every gang with a stretch of coast sells boat places from its first day. If false, a gang opens a boat line when the boat places it expects to sell (the people in the corridor who would choose a boat at its price, shared with the gangs already selling boats) would earn more per day than a gang earns from lorry places; each day the condition holds it does so with chance entry_rate_per_day.", "switch",
         "assumption; issue 7 (gangs moved into boats in late 2018 as lorries became harder, NCA-2020)",
@@ -222,6 +226,14 @@ class Sea(BaseModel):
     )
     supply_disruption: Prob = P(
         0.6, "Relative cut in boat supply at full intelligence effectiveness (suppliers arrested, warehouses raided).", "share",
+    )
+    min_fill_share: Annotated[float, Field(gt=0, le=1)] = P(
+        0.5, "Share of its chosen load a gang waits to have before launching a boat (a boat leaves once this full; with fewer customers they wait for the next viable day, until max_wait_days have passed).", "share",
+        "assumption (0.5: a boat leaves once at least half full)",
+    )
+    max_launches_per_gang_per_day: Annotated[float, Field(ge=0, le=1e4)] = P(
+        0.0, "Most boats one gang can launch in a day (pilots, drivers, pick-up points and a stretch of beach are limited); when more customers wait than its launches can carry at its chosen load, it packs more people per boat, up to max_load, and the rest wait (0 = no limit).", "boats/day",
+        "assumption (0 = no limit)",
     )
     max_wait_days: Annotated[int, Field(ge=0, le=HORIZON_MAX_DAYS)] = P(
         3, "Viable days a gang waits for a boat to be at least half full before launching it partly filled.", "days",

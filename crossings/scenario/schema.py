@@ -258,6 +258,10 @@ class People(Strict):
     beta_cost_per_1000_eur: Utility = P(0.6, "Disutility per EUR 1,000 of price, scaled by 1/(funds share).", "utility")
     beta_risk: Utility = P(400.0, "Disutility per unit of death probability, divided by risk tolerance.", "utility")
     asc_lorry_alone: Utility = P(-0.6, "Alternative-specific constant of hiding in a lorry alone.", "utility")
+    alone_persistence_attempts: Annotated[float, Field(ge=1, le=365)] = P(
+        1.0, "Attempts a person hiding in lorries alone expects to make before giving up on this way (trying night after night costs no fare): the lorry-alone option is valued by its success over that many attempts, 1 - (1 - b)**n, not by one attempt's success b.", "attempts",
+        "assumption (1 = one attempt); people in the 2015-16 Calais camps described trying most nights for weeks (BBC-FOI-2017: ~80,000 detections in 2015 for a camp population of 3,000-6,000)",
+    )
     asc_leave: Utility = P(-5.5, "Alternative-specific constant of leaving the corridor.", "utility")
     beta_wait_per_month: Utility = P(
         0.0, "Disutility of waiting one more time per month already spent in the corridor (hardship, evictions, money running out): waiting's utility is -beta_wait_per_month x months, so every way out becomes relatively more attractive as time passes.", "utility",

@@ -72,13 +72,13 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_CREW, PAR_PHI, PAR_RATED, PAR_GAMMA, PAR_MAX_LOAD, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_LOG_BOAT,
  PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
  PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, PAR_CONTROLS_S0, PAR_CONTROLS_RED, PAR_ACCESS_COST,
- PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, N_PAR) = range(43)
+ PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, PAR_TERRITORY, N_PAR) = range(44)
 
 
 @njit(cache=True)
 def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, cost_boat, markup_lorry, markup_boat,
                  load, success_lorry, success_boat, stock_seiz, beach_int, par, price_access, cost_access,
-                 markup_access, success_access, reach_access, scarcity_lorry, network):
+                 markup_access, success_access, reach_access, scarcity_lorry, network, home_coast):
     """Costs per customer, loads and posted prices of every active gang (arrays updated in place) for
     its three products: a guaranteed lorry place (mode 0), a boat place (mode 1) and a lorry access
     place (mode 2: to a lorry past the fences, which stop a share ``PAR_FENCE_SHARE`` of those that
@@ -86,7 +86,9 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     gang's knowledge of them). A guaranteed place's target price is multiplied by the gang's
     scarcity factor (above 1 while it sells out its places). Each gang's markup uses the Herfindahl
     index of recent volume among the active gangs of its ``network`` (all gangs when every network
-    is the same). Returns the Herfindahl index of the whole market."""
+    is the same); with ``PAR_TERRITORY`` set, a boat markup uses the index among the gangs of the
+    same network launching from the same ``home_coast`` (its territory). Returns the Herfindahl
+    index of the whole market."""
     n_fee = int(par[PAR_N_FEE])
     act = np.flatnonzero(active)
     h = hhi(volume[act])
@@ -99,6 +101,12 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     if segmented:
         for j in act:
             h_g[j] = hhi(volume[act[network[act] == network[j]]])
+    h_b = h_g.copy()
+    if par[PAR_TERRITORY] > 0.0:
+        for j in act:
+            if home_coast[j] >= 0:
+                same = act[(network[act] == network[j]) & (home_coast[act] == home_coast[j])]
+                h_b[j] = hhi(volume[same])
     mean_sl = 0.0
     mean_sb = 0.0
     for j in act:
@@ -138,7 +146,7 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
             asc, risk, mean_s = par[PAR_ASC_ACCESS], par[PAR_DEATH_LORRY], mean_sl
         eps = demand_elasticity(par[PAR_ALONE], mean_s, par[PAR_ELAST], par[PAR_ELAST_FLOOR])
         for j in act:
-            mu = markup(h_g[j], eps, par[PAR_MAX_LERNER])
+            mu = markup(h_b[j] if mode == 1 else h_g[j], eps, par[PAR_MAX_LERNER])
             succ = succ_arr[j]
             cost = costs[j]
             v_paid = asc + par[PAR_BETA_S] * episode_success(succ, n_fee) - par[PAR_BETA_RISK] * risk / par[PAR_RISK_TOL]
