@@ -787,7 +787,7 @@ def calibrate(
     console.print(f"calibrating {len(pri.names)} free parameters against {len(target.series)} series "
                   f"({len(target.observed)} rows) at scale {target.scenario.scale:g}, budget {budget}; history in {db}",
                   markup=False, soft_wrap=True)
-    cal = run_abc(target, budget, population, db, workers, dask, local_cluster, label="crossings calibrate")
+    cal = run_abc(target, budget, population, db, workers, dask, local_cluster, label="crossings calibrate", quiet=False)
     write_posterior(cal.particles, cal.weights, cal.meta, dest)
     from crossings.calibrate.posterior import marginals
 

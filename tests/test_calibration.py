@@ -321,3 +321,21 @@ def test_screening_ranks_a_parameter_the_world_uses_above_one_it_ignores(tmp_pat
     assert choose(s, lo=1, hi=3) == ["a", "b"]
     assert choose(s, lo=3, hi=3) == ["a", "b", "c"]
     assert choose(s, lo=1, hi=1) == ["a"]
+
+
+def test_the_channel_ships_a_posterior_with_its_provenance():
+    from crossings.calibrate.posterior import draws, read_posterior, scenario_posterior
+    from crossings.calibrate.screening import free_priors
+    from crossings.ensemble.params import set_params
+    from crossings.scenario.loader import load_scenario
+
+    sc = load_scenario("channel")
+    path = scenario_posterior("channel")
+    vals, w, meta, _ = read_posterior(path)
+    for key in ("budget", "simulations", "wall_seconds", "scale", "generations", "final_epsilon", "version", "date"):
+        assert key in meta, key
+    assert 0 < meta["simulations"] <= meta["budget"] and meta["generations"] >= 1
+    assert set(vals.columns) == set(free_priors("channel", sc).names)  # what the shipped screening kept
+    assert np.isclose(w.sum(), 1) and len(vals) == meta["population"]
+    for d in draws(sc, path, 3, seed=2):
+        set_params(sc, d)  # every draw is a valid Channel

@@ -98,10 +98,11 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
         raise CrossingsError(f"--budget: at least the population size ({population}) simulations (got {budget})")
     if population < 2:
         raise CrossingsError(f"--population: at least 2 particles (got {population})")
-    if quiet:
-        for name in ("ABC", "pyabc", "Sampler", "Distance", "Epsilon", "Acceptor", "History", "Redis-Worker", "Adaptation",
-                     "ABC.Distance", "ABC.Sampler", "ABC.Epsilon", "ABC.History", "ABC.Predictor", "ABC.Transition"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("ABC.Distance", "ABC.Sampler", "ABC.Epsilon", "ABC.History", "ABC.Predictor", "ABC.Transition",
+                 "ABC.Acceptor", "ABC.Adaptation", "Redis-Worker"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # pyabc's own handler prints a few lines per generation (threshold, acceptance): the progress of a calibration
+    logging.getLogger("ABC").setLevel(logging.WARNING if quiet else logging.INFO)
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{db.resolve()}"
