@@ -215,6 +215,7 @@ def result(url: str, target: Target, db: Path, budget: int, population: int, sec
         "generations": int(len(done)),
         "epsilons": [float(e) for e in done["epsilon"]],
         "final_epsilon": float(done["epsilon"].iloc[-1]),
+        "effective_sample_size": float(1.0 / (w ** 2).sum() * w.sum() ** 2),
         "distance": "pyabc AdaptivePNormDistance(p=1, scale = root mean square deviation, max weight ratio 20) on per-series distances",
         "epsilon": "pyabc QuantileEpsilon(alpha=0.5): the median of the previous generation's distances",
         "series": list(target.series),
