@@ -86,6 +86,11 @@ def _two_coasts(d: dict) -> None:
     d["sea"].update(distress_probability=0.001, perceived_death_risk_prior=0.001)
 
 
+def _tolerant_on_average(d: dict) -> None:
+    """A mean risk tolerance of 2, so that a floor of 1 (the value tried from 0) is below the mean."""
+    d["people"]["risk_tolerance_mean"] = 2.0
+
+
 # parameters whose mechanism needs more of the world than the common one gives it
 WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "sea.rescue_capacity_sea_effect": _rescue_capacity_binds,
@@ -93,6 +98,7 @@ WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "market.guaranteed_places_enforcement_effect": _scarce_guaranteed_places,
              "market.credit_repaid_share": _gangs_short_of_capital,
              "market.coast_territories": _two_coasts,
+             "people.risk_tolerance_min": _tolerant_on_average,
              "sea.launch_crush_max": _crowded_launches,
              "sea.launch_crush_load_exponent": _crowded_launches}
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs

@@ -341,3 +341,25 @@ def test_boat_plans_respect_stock_launch_limit_fill_and_load(n_gangs, people, lo
             assert per.max() <= cap
             if wd0[j] < max_wait:
                 assert counts[j] * scale >= min_fill * load[j] - 1e-9
+
+
+def test_a_floor_on_risk_tolerance_keeps_the_mean_and_puts_more_people_on_boats():
+    """``people.risk_tolerance_min``: tolerance is the floor plus an exponential with the rest of the
+    mean, so nobody is below the floor and the mean is unchanged (the exponential's mean is
+    mean - floor). Fewer people are so averse to risk that no boat is ever worth it, so more people
+    cross by boat in the same world."""
+    import crossings
+
+    sc = world(inflow=60.0, people={"risk_tolerance_min": 0.3})
+    sim = crossings.Sim(sc, seed=2)
+    sim.run(days=200)
+    rt = sim.people.risk_tolerance[: sim.people.n].astype(float)
+    assert rt.min() >= 0.3 - 1e-6
+    assert abs(rt.mean() - sc.people.risk_tolerance_mean) < 0.1 * sc.people.risk_tolerance_mean, rt.mean()
+
+    def f(y):
+        return y.crossings_boat
+
+    none = measure(world(inflow=60.0), f)
+    floor = measure(world(inflow=60.0, people={"risk_tolerance_min": 0.3}), f)
+    assert floor.mean() > none.mean(), (none, floor)

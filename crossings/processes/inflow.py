@@ -158,6 +158,11 @@ class Inflow(Process):
         )
         p.n = i
         new = np.arange(start, i, dtype=np.int32)
+        floor = float(sim.scenario.people.risk_tolerance_min)
+        if floor > 0.0 and new.size:  # floor + an exponential with the rest of the mean, same draw
+            mean = float(sim.scenario.people.risk_tolerance_mean)
+            z = p.risk_tolerance[new].astype(np.float64) / mean  # = -ln(u), the exponential draw
+            p.risk_tolerance[new] = (floor + (mean - floor) * z).astype(p.risk_tolerance.dtype)
         p.active = np.concatenate([p.active, new])
         sim.rec.add("arrivals_corridor", i - start)
         return new

@@ -277,10 +277,20 @@ class People(Strict):
     asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
     own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
     belief_memory_days: MemoryDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
-    risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the exponential risk-tolerance distribution.", "dimensionless")
+    risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the risk-tolerance distribution.", "dimensionless")
+    risk_tolerance_min: Annotated[float, Field(ge=0, le=1e3)] = P(
+        0.0, "Lowest risk tolerance anyone has: tolerance is this floor plus an exponential with the rest of the mean (0: exponential, so some people accept almost no risk and never take any dangerous way; must be below risk_tolerance_mean).", "dimensionless",
+        "assumption (0 = exponential)",
+    )
     income_eur_per_day: EurPerPerson = P(0.0, "Money a person in a camp receives per day (transfers from family, informal work), added to funds.", "EUR/day")
 
     _renamed = model_validator(mode="before")(renamed({"beta_uk_ties": "beta_ties"}))
+
+    @model_validator(mode="after")
+    def _floor_below_mean(self) -> "People":
+        if self.risk_tolerance_min >= self.risk_tolerance_mean and self.risk_tolerance_min > 0:
+            raise ValueError("risk_tolerance_min must be below risk_tolerance_mean")
+        return self
 
     @property
     def beta_uk_ties(self) -> float:

@@ -391,7 +391,11 @@ class Market(Process):
         # the buyer whose willingness to pay caps prices: risk tolerance is exponential, so the
         # q-quantile buyer has risk tolerance -mean x ln(1 - q) (q = 1 - 1/e gives the mean)
         # (floored at 1e-3, as people's own risk tolerance is in the decisions stage)
-        risk_t = max(pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
+        floor = pp.risk_tolerance_min
+        if floor > 0.0:  # the q-quantile of floor + exponential(mean - floor)
+            risk_t = max(floor + (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
+        else:
+            risk_t = max(pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
         v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
