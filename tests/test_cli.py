@@ -64,7 +64,10 @@ def test_scenario_round_trips_through_toml(tmp_path):
     p = tmp_path / "again.toml"
     p.write_text(text)
     again = load_scenario(p)
-    assert again == sc
+    # everything but the posterior file, which is named relative to the file that names it
+    # (a dumped scenario elsewhere does not carry it; a scenario that inherits the Channel does)
+    assert sc.posterior is not None and again.posterior is None
+    assert again == sc.model_copy(update={"posterior": None})
     assert len(again.policies) == len(sc.policies) > 5
 
 
