@@ -169,6 +169,9 @@ def build(w) -> dict:
         r["days"] = days
     if w["market_on"] and d["scale"] > d["sea"].get("max_load", 80.0):
         d["scale"] = 1.0  # valid scenarios only: a boat must carry at least one agent
+    pp = d.get("people", {})
+    if pp.get("risk_tolerance_min", 0.0) >= pp.get("risk_tolerance_mean", 1.0):
+        pp["risk_tolerance_min"] = 0.5 * pp.get("risk_tolerance_mean", 1.0)  # valid: the floor is below the mean
     for (k, v) in w["enforcement"].items():
         d["enforcement"][k] = dict(v)
     for sp, eur in zip(d["enforcement"]["spending"], w["spend"], strict=True):
