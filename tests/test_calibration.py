@@ -167,6 +167,12 @@ def test_bad_priors_and_bad_posterior_paths_exit_2_with_one_line(tmp_path):
     path.write_text(text)  # names none: --posterior is refused before anything runs
     r = CliRunner().invoke(app, ["run", str(path), "--posterior", "--no-save"])
     assert r.exit_code == 2 and "names none" in r.output and r.output.count("\n") == 1
+    # a --db that is not a calibration database is refused, and left as it was
+    foreign = tmp_path / "notes.db"
+    foreign.write_text("not a database\n")
+    r = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "10", "--population", "5", "--db", str(foreign)])
+    assert r.exit_code == 2 and "notes.db" in r.output and "not a calibration database" in r.output, r.output
+    assert foreign.read_text() == "not a database\n"
 
 
 # ---------------------------------------------------------------- ABC-SMC

@@ -114,6 +114,8 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
     resumed = False
     t0 = time.perf_counter()
     try:
+        if db.exists() and db.stat().st_size > 0 and not _is_pyabc(db):
+            raise CrossingsError(f"{db}: --db is not a calibration database (pyabc's SQLite); use another --db")
         if db.exists() and _has_run(url):
             _check_same(url, target, db)
             abc.load(url, 1)
@@ -149,6 +151,21 @@ def run_generations(abc, budget: int, population: int) -> None:
         abc.run(max_nr_populations=1, min_acceptance_rate=population / left, max_total_nr_simulations=budget)
         if abc.history.max_t <= before:
             return
+
+
+def _is_pyabc(db: Path) -> bool:
+    """Whether ``db`` is an SQLite file holding pyabc's tables (read-only check)."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("select name from sqlite_master where type = 'table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return False
+    return "abc_smc" in names
 
 
 def _has_run(url: str) -> bool:
