@@ -184,7 +184,7 @@ def _finite(df: pd.DataFrame, what: str) -> None:
     assert np.isfinite(vals).all(), f"{what}: non-finite values in {list(df.columns[~np.isfinite(vals).all(axis=0)])}"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(w=world)
 def test_random_valid_scenarios_run_clean(w):
     check(w)

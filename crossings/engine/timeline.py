@@ -276,7 +276,8 @@ def effectiveness(sc, spending_eur_per_day: np.ndarray) -> np.ndarray:
         else:
             stock = s[0] / delta if delta > 0 else 0.0
         for d in range(n_days):
-            out[c, d] = 1.0 - np.exp(-stock / h) if h > 0 else 1.0
+            # (a tiny half-saturation makes the ratio huge: effectiveness 1, without an overflow)
+            out[c, d] = (1.0 - np.exp(-stock / h) if stock < 700.0 * h else 1.0) if h > 0 else 1.0
             stock = stock * (1 - delta) + s[d]
     return out
 

@@ -302,7 +302,8 @@ class Market(Process):
         e = self.enforcement(day)
         expected = m.entry_horizon_days * (gross / (n_act + 1) - m.fixed_cost_eur_per_day)
         cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
-        ratio = expected / cost if cost > 0 else np.inf
+        with np.errstate(over="ignore"):  # a tiny cost: the ratio is infinite, as intended
+            ratio = expected / cost if cost > 0 else np.inf
         p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
         key = sim.streams.key("market", day)
         if p > 0 and uniform(key, g.n, K_ENTRY) < p:
