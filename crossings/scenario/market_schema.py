@@ -236,7 +236,7 @@ class Sea(BaseModel):
         "assumption (0 = no limit)",
     )
     max_wait_days: Annotated[int, Field(ge=0, le=HORIZON_MAX_DAYS)] = P(
-        3, "Viable days a gang waits for a boat to be at least half full before launching it partly filled.", "days",
+        3, "Viable days a gang waits for a boat to be at least min_fill_share full before launching it partly filled.", "days",
     )
     stock_seizure_max: Annotated[float, Field(ge=0, lt=1)] = P(
         0.2, "Chance that a prepared boat is seized before launch (cache found, boat slashed) at full beach and intelligence effectiveness, for a gang with no evasion skill (below 1: a boat that is always seized would cost without limit).",

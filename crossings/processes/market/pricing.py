@@ -101,8 +101,9 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     if segmented:
         for j in act:
             h_g[j] = hhi(volume[act[network[act] == network[j]]])
-    h_b = h_g.copy()
+    h_b = h_g  # boat markups use the same index unless gangs hold territory
     if par[PAR_TERRITORY] > 0.0:
+        h_b = h_g.copy()
         for j in act:
             if home_coast[j] >= 0:
                 same = act[(network[act] == network[j]) & (home_coast[act] == home_coast[j])]
