@@ -363,3 +363,29 @@ def test_a_floor_on_risk_tolerance_keeps_the_mean_and_puts_more_people_on_boats(
     none = measure(world(inflow=60.0), f)
     floor = measure(world(inflow=60.0, people={"risk_tolerance_min": 0.3}), f)
     assert floor.mean() > none.mean(), (none, floor)
+
+
+def test_a_fading_prior_gives_way_to_what_people_see():
+    """``sea.prior_fade_attempts``: the prior belief about the death risk of a boat attempt loses
+    weight as boat attempts are seen. With a prior far above the world's own risk, the belief after
+    two years is then close to the observed rate rather than held up by the prior, so more people
+    cross by boat. Without fading, the prior keeps a share of the belief for good, because the
+    attempts seen are themselves forgotten over ``sea.risk_memory_days`` while the prior is not."""
+    import crossings
+
+    sea = {"perceived_death_risk_prior": 0.02, "prior_weight_attempts": 3000.0}
+
+    def belief(sc, seed):
+        sim = crossings.Sim(sc, seed=seed)
+        res = sim.run()
+        mk = sim.loop["market"]
+        seen = mk.boat_deaths_seen / max(mk.boat_attempts_seen, 1e-9)
+        return mk.death_risk_boat, seen, res.yearly.iloc[-1].crossings_boat
+
+    kept = [belief(world(inflow=60.0, sea=sea), s) for s in (1, 2, 3)]
+    faded = [belief(world(inflow=60.0, sea=dict(sea, prior_fade_attempts=2000.0)), s) for s in (1, 2, 3)]
+    for (r_kept, seen_kept, _), (r_faded, seen_faded, _) in zip(kept, faded):
+        assert r_faded < r_kept, (kept, faded)
+        # the faded belief is near the observed rate; the kept one is pulled toward the prior
+        assert abs(r_faded - seen_faded) < abs(r_kept - seen_kept), (kept, faded)
+    assert sum(b for _, _, b in faded) > sum(b for _, _, b in kept), (kept, faded)

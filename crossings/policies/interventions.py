@@ -355,6 +355,7 @@ STATIC_PARAMETERS = {
     "market.max_gangs": "sets the size of the gang arrays",
     "market.initial_capital_eur": "read when a gang opens; give the path on market.entry_cost_eur instead",
     "sea.prior_weight_attempts": "read at set-up",
+    "sea.prior_fade_attempts": "read at set-up",
     "sea.risk_memory_days": "read at set-up",
     "sea.perceived_death_risk_prior": "read at set-up",
     "sea.initial_success_belief": "read at set-up",

@@ -321,6 +321,14 @@ class Sea(BaseModel):
         "move the belief halfway to the observed rate.", "attempts",
     )
     risk_memory_days: MemoryDays = P(365.0, "Time scale over which deaths and attempts at sea are remembered.", "days")
+    prior_fade_attempts: Annotated[float, Field(gt=0, le=1e12)] | None = P(
+        None, "Boat attempts seen, counted from the first day, over which the prior's weight fades as experience "
+        "displaces it: w = prior_weight_attempts x exp(-attempts seen / prior_fade_attempts). None = the prior "
+        "never fades; since the attempts seen are themselves forgotten over risk_memory_days, it then keeps a "
+        "share of the belief for good.", "attempts",
+        "assumption (beliefs held before crossings began give way to what people see; without it the prior is "
+        "~70% of the Channel's perceived boat risk in 2022, docs/calibration.md)",
+    )
     initial_success_belief: Prob | None = P(
         None, "Success per boat attempt that camps believe on the first day (none = the gangs' expected "
         "success); camps then learn from the attempts they see.", "probability",

@@ -63,6 +63,9 @@ class Market(Process):
         )
         self.risk_prior_weight = s.prior_weight_attempts
         self.risk_decay = np.exp(-1.0 / s.risk_memory_days)
+        self.risk_prior_weight0 = s.prior_weight_attempts
+        self.risk_prior_fade = s.prior_fade_attempts  # None: the prior's weight never fades
+        self.boat_attempts_total = 0.0  # every boat attempt seen since the first day (not forgotten)
         self.boat_deaths_seen = 0.0
         self.boat_attempts_seen = 0.0
         self.gross_margin = 0.0  # market-wide EUR/day before fixed costs
@@ -225,6 +228,9 @@ class Market(Process):
         decay = self.risk_decay
         self.boat_deaths_seen = self.boat_deaths_seen * decay + deaths
         self.boat_attempts_seen = self.boat_attempts_seen * decay + attempts
+        if self.risk_prior_fade is not None:  # experience displaces the prior
+            self.boat_attempts_total += attempts
+            self.risk_prior_weight = self.risk_prior_weight0 * float(np.exp(-self.boat_attempts_total / self.risk_prior_fade))
 
     def perceived_death_risk(self, code: int) -> float:
         if code == BOAT:
