@@ -195,11 +195,15 @@ def _check_same(url: str, target: Target, db: Path) -> None:
 
 
 def generations(db: str | Path) -> int:
-    """Finished generations in a calibration database (0 if none)."""
+    """Finished generations in a calibration database (0 if none, including a database another process
+    has created but not yet written its run into)."""
     import pyabc
 
     h = pyabc.History(f"sqlite:///{Path(db).resolve()}")
-    h.id = 1
+    try:
+        h.id = 1
+    except ValueError:  # no calibration run recorded yet
+        return 0
     return int(h.max_t) + 1 if h.max_t >= 0 else 0
 
 
