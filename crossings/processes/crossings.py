@@ -42,10 +42,10 @@ LEGAL_CARRY_DAYS = 28.0  # assumption
 RETURNS_CARRY_DAYS = 7.0  # assumption
 
 
-def _per_person(p, n: int) -> np.ndarray:
-    """A probability per person from a scalar or an array."""
+def _per_person(p) -> np.ndarray:
+    """A probability per person from an array, or one for everybody (an array of one) from a scalar."""
     if np.ndim(p) == 0:
-        return np.full(n, float(p))
+        return np.array([float(p)])
     return np.ascontiguousarray(p, dtype=np.float64)
 
 
@@ -85,34 +85,43 @@ def split_failures(sim, day: int, failed: np.ndarray, p_reach: float, p_pass: fl
 @njit(cache=True)
 def resolve_kernel(
     idx, household, p_success, p_death, key, k, state, site, next_day, attempts, crossed_day,
-    arrival_day, destination, day, return_days, n_sites,
+    arrival_day, destination, day, return_days, att_site, ok_site,
 ):
-    """Resolve attempts. Returns (crossed mask, died mask, attempts by site, successes by site)."""
+    """Resolve attempts (``household``: everybody's household head; ``p_success`` and ``p_death``:
+    one chance per person, or a single chance for all). Adds attempts and successes to the
+    by-site rows ``att_site`` and ``ok_site``. Returns (crossed people, dead people, days from
+    arrival to crossing summed over the crossed)."""
     n = idx.shape[0]
-    crossed = np.zeros(n, np.bool_)
-    died = np.zeros(n, np.bool_)
-    att_site = np.zeros(n_sites, np.float64)
-    ok_site = np.zeros(n_sites, np.float64)
+    crossed = np.empty(n, idx.dtype)
+    died = np.empty(n, idx.dtype)
+    n_c = 0
+    n_d = 0
+    days = 0
+    one_s = p_success.shape[0] == 1
+    one_d = p_death.shape[0] == 1
     for r in range(n):
         i = idx[r]
-        hh = household[r]
+        hh = household[i]
         s = site[i]
         att_site[s] += 1.0
-        if uniform(key, hh, k + 1) < p_death[r]:
+        if uniform(key, hh, k + 1) < p_death[0 if one_d else r]:
             state[i] = DEAD
-            died[r] = True
+            died[n_d] = i
+            n_d += 1
             continue
-        if uniform(key, hh, k) < p_success[r]:
+        if uniform(key, hh, k) < p_success[0 if one_s else r]:
             state[i] = CROSSED
             crossed_day[i] = day
             site[i] = destination
-            crossed[r] = True
+            crossed[n_c] = i
+            n_c += 1
+            days += day - np.int64(arrival_day[i])
             ok_site[s] += 1.0
         else:
             attempts[i] += 1
             state[i] = TRAVELLING  # detected; back in the same camp after return_days
             next_day[i] = day + max(1, return_days)
-    return crossed, died, att_site, ok_site
+    return crossed[:n_c], died[:n_d], days
 
 
 class Crossings(Process):
@@ -146,19 +155,15 @@ class Crossings(Process):
         """Shared resolution used by every mode; returns (crossed idx, died idx)."""
         sim = self.sim
         p = sim.people
-        key = sim.streams.key("crossings", day)
-        hh = p.household[idx]
-        crossed, died, att, ok = resolve_kernel(
-            idx, hh, _per_person(p_success, idx.size), _per_person(p_death, idx.size), key, 10 * code,
-            p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day,
-            sim.world.destination, day, int(round(return_days)), sim.world.n_sites,
+        c_idx, d_idx, days = resolve_kernel(
+            idx, p.household, _per_person(p_success), _per_person(p_death), sim.streams.key("crossings", day),
+            10 * code, p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day,
+            sim.world.destination, day, int(round(return_days)), sim.today["attempts_by_site"][code],
+            sim.today["successes_by_site"][code],
         )
-        sim.today["attempts_by_site"][code] += att
-        sim.today["successes_by_site"][code] += ok
-        c_idx = idx[crossed]
         if c_idx.size:
-            sim.rec.add("days_to_cross_sum", float((day - p.arrival_day[c_idx]).sum()))
-        return c_idx, idx[died]
+            sim.rec.add("days_to_cross_sum", float(days))
+        return c_idx, d_idx
 
     def lorry_alone(self, day, idx):
         if idx.size == 0:

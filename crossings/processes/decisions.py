@@ -284,6 +284,8 @@ class Decisions(Process):
         key = sim.streams.key("decisions", day)
         latent = {}
         for opt in self.options:  # demand for products nobody offers yet, counted before choosing
+            if type(opt).latent_utility is Option.latent_utility:
+                continue  # never a latent demand
             lv = opt.latent_utility(sim, ctx, day) if not np.isfinite(V[:, opt.code]).any() else None
             if lv is not None:
                 V2 = V.copy()
@@ -294,11 +296,12 @@ class Decisions(Process):
         )
         counts = np.bincount(choice, minlength=N_OPTIONS)
         for opt in self.options:
-            opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * float(sim.scenario.scale), day)
+            if type(opt).observe_demand is not Option.observe_demand:
+                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * float(sim.scenario.scale), day)
         # group deciders by option, keeping their order within each option
         order = idx[np.argsort(choice, kind="stable")]
-        ends = np.cumsum(np.bincount(choice, minlength=N_OPTIONS))
-        starts = ends - np.bincount(choice, minlength=N_OPTIONS)
+        ends = np.cumsum(counts)
+        starts = ends - counts
         if ends[LEAVE] > starts[LEAVE]:
             leavers = order[starts[LEAVE] : ends[LEAVE]]
             p.state[leavers] = LEFT

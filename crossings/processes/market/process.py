@@ -487,12 +487,14 @@ class Market(Process):
         ok, log_x = sell_log_argument(g.active, self.boat_coast(), code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
-        had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
+        safe_houses = code == BOAT and sim.scenario.sea.safe_house_share > 0
+        if safe_houses:  # who held a contract before today's sales (new buyers may go to safe houses)
+            had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
         if code == LORRY_PAID:
             capacity = g.guaranteed_balance.copy()
+            left_before = capacity.copy()
         else:
             capacity = np.full(g.n, np.inf)
-        left_before = capacity.copy()
         args = (p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code, key,
                 K_CHOOSE_GANG + 100 * code, prices, log_x, bc)
         tail = (float(m.credit_share_max), int(m.attempts_per_fee), float(sim.scenario.scale), g.cash_today,
@@ -524,7 +526,7 @@ class Market(Process):
             elif code == LORRY_PAID:
                 rec.add("places_sold_lorry_guaranteed", n_sold)
                 rec.add("price_lorry_guaranteed_x_sold", sold_eur)
-            if code == BOAT and sim.scenario.sea.safe_house_share > 0:
+            if safe_houses:
                 self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
 
