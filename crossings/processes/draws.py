@@ -60,17 +60,40 @@ def camp_utilities(sim) -> np.ndarray:
     w = sim.world
     camps = sim.camp_sites
     cp = sim.scenario.camps
-    counts = sim.camp_counts  # [site, nationality], from the camps stage
-    pop = counts[camps].sum(axis=1)
-    cap = np.maximum(w.site_capacity[camps] / sim.scenario.scale, 1.0)
-    crowd = np.maximum(pop / cap - 1.0, 0.0)
-    u = (
-        w.site_attractiveness[camps][None, :]
-        + w.nat_camp_network[:, camps]
-        + cp.beta_network * np.log1p(counts[camps].T * sim.scenario.scale)
-        - cp.beta_crowding * crowd[None, :]
+    counts = sim.camp_counts[camps]  # [camp, nationality], from the camps stage
+    scale = float(sim.scenario.scale)
+    return camp_utility_kernel(
+        counts, np.log1p(counts * scale), w.site_capacity, w.site_attractiveness, w.nat_camp_network, camps, scale,
+        float(cp.beta_network), float(cp.beta_crowding),
     )
-    return np.ascontiguousarray(u)
+
+
+@njit(cache=True)
+def camp_utility_kernel(counts, log_people, capacity, attractiveness, network, camps, scale, beta_network,
+                        beta_crowding):
+    """``u[nationality, camp] = attractiveness + network + beta_network x log1p(people of the
+    nationality there) - beta_crowding x max(residents / capacity - 1, 0)``, with ``log_people``
+    computed by NumPy (people per camp are whole numbers, so their sum is exact in any order)."""
+    n_c, n_nat = counts.shape
+    u = np.empty((n_nat, n_c))
+    for j in range(n_c):
+        c = camps[j]
+        pop = 0.0
+        for k in range(n_nat):
+            pop += counts[j, k]
+        cap = _max(capacity[c] / scale, 1.0)
+        crowd = _max(pop / cap - 1.0, 0.0)
+        for k in range(n_nat):
+            u[k, j] = attractiveness[c] + network[k, c] + beta_network * log_people[j, k] - beta_crowding * crowd
+    return u
+
+
+@njit(cache=True, inline="always")
+def _max(a, b):
+    """``np.maximum`` of two floats (NaN if either is NaN)."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
 
 
 @njit(cache=True)
