@@ -17,7 +17,9 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import NEVER
 
 
-@njit(cache=True)
+# One explicit signature each (integers widened to int64): Numba would otherwise compile a copy for
+# every constant draw counter and integer width they are called with.
+@njit("int64(uint64, int64, int64, float64)", cache=True)
 def geometric_days(key, slot, k, mean):
     """Whole days >= 1 with the given mean (geometric waiting time), at most ``NEVER``."""
     if mean <= 1.0:
@@ -34,7 +36,7 @@ def geometric_days(key, slot, k, mean):
     return 1 + int(x)
 
 
-@njit(cache=True)
+@njit("int64(float64[::1], int64[::1], uint64, int64, int64, int64)", cache=True)
 def choose_camp(utility_row, camps, key, slot, k, exclude):
     """Multinomial-logit choice among camps (Gumbel-max on per-slot draws)."""
     best = -1
