@@ -355,7 +355,7 @@ def _count_and_compact(active, state, site, off_camp, n_sites):
     """People per state (camp residents and those waiting off-camp apart), people living at each
     camp, shelter or detention site, and the active index without finished people."""
     counts = np.zeros(10, np.int64)
-    site_pop = np.zeros(n_sites, np.float64)
+    site_pop = np.zeros(n_sites, np.int64)  # whole people: exact, returned as float64
     keep = np.empty(active.shape[0], np.int32)
     m = 0
     for j in range(active.shape[0]):
@@ -367,7 +367,7 @@ def _count_and_compact(active, state, site, off_camp, n_sites):
             counts[s] += 1
         if s == 1 or s == 2 or s == 3 or s == 6 or s == 9:
             if (s == 2 and not off_camp[i]) or s == 3 or s == 9:
-                site_pop[site[i]] += 1.0
+                site_pop[site[i]] += 1
             keep[m] = i
             m += 1
-    return counts, site_pop, keep[:m].copy()
+    return counts, site_pop.astype(np.float64), keep[:m].copy()

@@ -31,26 +31,30 @@ CAMPS = CHANNELS.index("camps")
 def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income, off_camp, off_camp_cost):
     """People waiting at each corridor site by nationality (in the camp or off-camp: the network
     signal), camp residents per site, and people by shelter. Everyone waiting receives ``income``;
-    people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can."""
-    counts = np.zeros((n_sites, n_nat), np.float64)
-    on_camp = np.zeros(n_sites, np.float64)
-    shelter = np.zeros(n_sites, np.float64)
+    people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can.
+    (Counted in integers, which are exact, and returned as float64.)"""
+    counts = np.zeros((n_sites, n_nat), np.int64)
+    on_camp = np.zeros(n_sites, np.int64)
+    shelter = np.zeros(n_sites, np.int64)
+    paid = income != 0  # funds are never -0.0, so adding a zero income changes nothing
     for j in range(active.shape[0]):
         i = active[j]
         s = state[i]
         if s == IN_CAMP:
-            counts[site[i], nationality[i]] += 1.0
-            funds[i] += income
+            si = site[i]
+            counts[si, nationality[i]] += 1
+            if paid:
+                funds[i] += income
             if off_camp[i]:
                 if funds[i] >= off_camp_cost:
                     funds[i] -= off_camp_cost
                 else:
                     off_camp[i] = False
             if not off_camp[i]:
-                on_camp[site[i]] += 1.0
+                on_camp[si] += 1
         elif s == IN_SHELTER:
-            shelter[site[i]] += 1.0
-    return counts, on_camp, shelter
+            shelter[site[i]] += 1
+    return counts.astype(np.float64), on_camp.astype(np.float64), shelter.astype(np.float64)
 
 
 class Camps(Process):

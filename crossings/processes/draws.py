@@ -17,6 +17,21 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import NEVER
 
 
+@njit(cache=True, inline="always")
+def geometric_days_given(key, slot, k, per_day):
+    """:func:`geometric_days` of a mean above 1 given ``per_day = log(1 - 1 / mean)`` (for kernels
+    that draw many waits with one mean: the same days, one logarithm fewer per draw)."""
+    u = uniform(key, slot, k)
+    if u < 1e-300:
+        u = 1e-300
+    if per_day == 0.0:  # a mean so long that 1 - 1/mean rounds to 1: the wait never ends
+        return NEVER
+    x = np.log(u) / per_day
+    if x >= NEVER - 1:
+        return NEVER
+    return 1 + int(x)
+
+
 # One explicit signature each (integers widened to int64): Numba would otherwise compile a copy for
 # every constant draw counter and integer width they are called with.
 @njit("int64(uint64, int64, int64, float64)", cache=True)
@@ -24,16 +39,7 @@ def geometric_days(key, slot, k, mean):
     """Whole days >= 1 with the given mean (geometric waiting time), at most ``NEVER``."""
     if mean <= 1.0:
         return 1
-    u = uniform(key, slot, k)
-    if u < 1e-300:
-        u = 1e-300
-    per_day = np.log(1.0 - 1.0 / mean)
-    if per_day == 0.0:  # a mean so long that 1 - 1/mean rounds to 1: the wait never ends
-        return NEVER
-    x = np.log(u) / per_day
-    if x >= NEVER - 1:
-        return NEVER
-    return 1 + int(x)
+    return geometric_days_given(key, slot, k, np.log(1.0 - 1.0 / mean))
 
 
 @njit("int64(float64[::1], int64[::1], uint64, int64, int64, int64)", cache=True)

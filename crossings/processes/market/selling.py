@@ -65,8 +65,8 @@ class PaidPlace(Option):
         else:
             asc = m.asc_lorry_paid
         return paid_utility_kernel(
-            ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, p.gang, p.paid_attempts_left,
-            mk.contract_mode, p.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
+            ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang, ctx.paid_left,
+            mk.contract_mode, ctx.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
             float(m.credit_share_max), float(m.credit_disutility), float(pp.beta_cost_per_1000_eur),
             float(pp.beta_success), float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
             float(asc), float(mk.perceived_death_risk(self.code)), float(mk.availability(self.code, sim.day)),
@@ -87,7 +87,9 @@ def paid_utility_kernel(
 ):
     """Systematic utility of a paid place for each decider (see ``docs/ODD.md`` §7.6): expected success over
     the attempts the fee covers (or those left on a contract), ties, death risk against risk tolerance,
-    and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit."""
+    and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit.
+    Every array is one row per decider (as gathered by the decisions stage) but ``contract_mode``,
+    indexed by ``idx``."""
     n = idx.shape[0]
     V = np.empty(n)
     # expected success depends only on (site, own attempts, attempts covered): computed once per
@@ -96,7 +98,7 @@ def paid_utility_kernel(
     max_left = n_fee
     for r in range(n):
         max_att = max(max_att, np.int64(attempts[r]))
-        max_left = max(max_left, np.int64(paid_left[idx[r]]))
+        max_left = max(max_left, np.int64(paid_left[r]))
     if max_att < 0 or max_att > 1000 or max_left > 1000:
         max_att, max_left = -1, -1  # no table (negative or unusually many attempts)
     elif belief_row.shape[0] * (max_att + 1) * (max_left + 1) > 4 * n:
@@ -104,8 +106,8 @@ def paid_utility_kernel(
     memo = np.full((belief_row.shape[0], max_att + 1, max_left + 1), np.nan)
     for r in range(n):
         i = idx[r]
-        holds = gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == code
-        n_left = paid_left[i] if holds else n_fee
+        holds = gang[r] >= 0 and paid_left[r] > 0 and contract_mode[i] == code
+        n_left = paid_left[r] if holds else n_fee
         a = attempts[r]
         if 0 <= a <= max_att and 0 <= n_left <= max_left:
             es = memo[site[r], a, n_left]
@@ -120,7 +122,7 @@ def paid_utility_kernel(
         if uk_ties[r]:
             v += beta_ties
         if not holds:
-            credit = max(credit_share * price - debt[i], 0.0)
+            credit = max(credit_share * price - debt[r], 0.0)
             if funds[r] + credit < price:
                 V[r] = -np.inf
                 continue
