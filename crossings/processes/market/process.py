@@ -17,7 +17,7 @@ from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY
 from crossings.processes.draws import memory_weight, uniform_slots
 from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
-from crossings.processes.market.gangs import Gangs, book_kernel, relative_volume
+from crossings.processes.market.gangs import Gangs, book_kernel, guaranteed_kernel, relative_volume
 from crossings.processes.market.pricing import (
     N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
@@ -71,6 +71,8 @@ class Market(Process):
         self.kit_cost = s.kit_cost_eur
         self.demand = np.zeros(7)  # people per day choosing (or who would choose) each paid option, recent mean
         self._par = np.zeros(N_PAR)
+        self._no_limit = np.full(self.g.n, np.inf)
+        self._crossings = None  # the crossings stage (looked up on first use)
         self.hhi = 1.0
         for j in range(min(int(m.initial_gangs), self.g.n)):
             self._open(j, 0)
@@ -98,6 +100,11 @@ class Market(Process):
         """Each gang's stretch of coast if it sells boat places, else -1."""
         g = self.g
         return np.where(g.boat_line, g.home_coast, -1)
+
+    def _coast_for(self, code: int) -> np.ndarray:
+        """The coasts the kernels that find the gangs offering ``code`` read: :meth:`boat_coast` for
+        boat places; for lorry places they are not read, so the gangs' home coasts (no copy)."""
+        return self.boat_coast() if code == BOAT else self.g.home_coast
 
     def guaranteed_share(self, day: int) -> float:
         """Guaranteed lorry places each active gang can sell on ``day`` (people): the market's daily
@@ -205,7 +212,7 @@ class Market(Process):
         active = g.active
         if nationality is not None and self.sim.scenario.market.network_gangs:
             active = self.reachable(self.offers(code), nationality)
-        n, mean = posted_price_kernel(active, self.boat_coast(), code == BOAT, self.ports.size > 0, price, g.volume)
+        n, mean = posted_price_kernel(active, self._coast_for(code), code == BOAT, self.ports.size > 0, price, g.volume)
         return float(mean) if n else None
 
     def offers(self, code: int) -> np.ndarray:
@@ -241,9 +248,10 @@ class Market(Process):
         self._dismantle_and_exit(day)
         self._entry(day)
         self._open_boat_lines(day)
-        self._adapt(day)
+        coast = self.boat_coast()  # the gangs' lines are set for the day
+        self._adapt(day, coast)
         self.price(day)
-        self._record(day)
+        self._record(day, coast)
 
     def _book(self, day: int) -> None:
         """Fold yesterday's flows into capital, volume and profit memories."""
@@ -253,13 +261,8 @@ class Market(Process):
         # guaranteed lorry places: gangs that sold out their places yesterday raise their price,
         # others ease it; each gang's balance of places grows by its share of today's places (unused
         # places carry over for at most GUARANTEED_CARRY_DAYS; a sale may overdraw it by one agent)
-        step = memory_weight(m.price_adjust_days)
-        sold_out = g.guaranteed_sold > 0
-        g.scarcity[:] = np.where(sold_out & (g.guaranteed_balance <= 0), g.scarcity * (1.0 + step),
-                                 np.maximum(g.scarcity * (1.0 - step), 1.0))
-        g.guaranteed_sold[:] = 0.0
-        share = self.guaranteed_share(day)
-        g.guaranteed_balance[:] = np.where(g.active, np.minimum(g.guaranteed_balance + share, GUARANTEED_CARRY_DAYS * share), 0.0)
+        guaranteed_kernel(g.active, g.scarcity, g.guaranteed_sold, g.guaranteed_balance,
+                          memory_weight(m.price_adjust_days), float(self.guaranteed_share(day)), GUARANTEED_CARRY_DAYS)
         n_act, cash_less_costs = book_kernel(
             g.active, g.capital, g.volume, g.profit, g.cash_today, g.costs_today, g.revenue_today, g.revenue_last,
             g.attempts_today, a,
@@ -353,8 +356,9 @@ class Market(Process):
         able = int(np.count_nonzero(p.funds[residents] + credit >= self.last_price))
         return able / sim.scenario.people.decision_interval_days * unit
 
-    def _adapt(self, day: int) -> None:
-        """Evasion investment and decay; boat purchases; fixed costs (booked for today)."""
+    def _adapt(self, day: int, coast: np.ndarray | None = None) -> None:
+        """Evasion investment and decay; boat purchases; fixed costs (booked for today). ``coast``:
+        today's :meth:`boat_coast`, if already known."""
         g = self.g
         sim = self.sim
         m = sim.scenario.market
@@ -366,7 +370,7 @@ class Market(Process):
         self.kit_cost = s.kit_cost_eur * (1.0 + s.kit_cost_seizure_effect * self.seized_share)
         supply = s.supply_per_gang_per_day * (1.0 - s.supply_disruption * e[E_INTEL])
         adapt_kernel(
-            g.active, self.boat_coast(), g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
+            g.active, self.boat_coast() if coast is None else coast, g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
             g.boats, m.evasion_investment_share, m.fixed_cost_eur_per_day, m.evasion_max, m.evasion_decay_per_year,
             s.restock_days, supply, self.kit_cost, self.waiting_boat_people(),
         )
@@ -449,7 +453,7 @@ class Market(Process):
             g.network, g.home_coast,
         )
 
-    def _record(self, day: int) -> None:
+    def _record(self, day: int, coast: np.ndarray | None = None) -> None:
         g = self.g
         rec = self.sim.rec
         n = int(np.count_nonzero(g.active))
@@ -459,7 +463,7 @@ class Market(Process):
             return
         rec.set("market_hhi", self.hhi)
         n_boat, n_lorry, price_boat, price_lorry, mean_markup, cost_boat, cost_lorry = offer_means(
-            g.active, self.boat_coast(), self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
+            g.active, self.boat_coast() if coast is None else coast, self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
             g.cost_boat, g.cost_lorry,
         )
         if n_boat:
@@ -484,7 +488,7 @@ class Market(Process):
         prices = self.prices(code)
         bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
         # gang weights: log(volume + 0.2 x mean volume of those offering + 1e-6) - bc x price
-        ok, log_x = sell_log_argument(g.active, self.boat_coast(), code == BOAT, self.ports.size > 0, g.volume)
+        ok, log_x = sell_log_argument(g.active, self._coast_for(code), code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
         safe_houses = code == BOAT and sim.scenario.sea.safe_house_share > 0
@@ -493,8 +497,8 @@ class Market(Process):
         if code == LORRY_PAID:
             capacity = g.guaranteed_balance.copy()
             left_before = capacity.copy()
-        else:
-            capacity = np.full(g.n, np.inf)
+        else:  # no limit (sales subtract from it, and inf less anything stays inf)
+            capacity = self._no_limit
         args = (p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code, key,
                 K_CHOOSE_GANG + 100 * code, prices, log_x, bc)
         tail = (float(m.credit_share_max), int(m.attempts_per_fee), float(sim.scenario.scale), g.cash_today,
@@ -591,7 +595,9 @@ class Market(Process):
             users, p.gang, success_by_gang, float(sim.scenario.scale), float(cost_per_attempt), g.attempts_today,
             g.costs_today,
         )
-        crossed, died = sim.loop["crossings"].resolve(day, users, code, success, lo.death_risk, lo.caught_return_days)
+        if self._crossings is None:
+            self._crossings = sim.loop["crossings"]
+        crossed, died = self._crossings.resolve(day, users, code, success, lo.death_risk, lo.caught_return_days)
         stopped = users[p.state[users] == TRAVELLING]  # stopped or detected: back to camp
         detected = stopped.size
         if reach_by_gang is not None and stopped.size:  # before settling, which may end contracts
