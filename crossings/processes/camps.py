@@ -23,6 +23,7 @@ from crossings.engine.rng import poisson, uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import camp_utilities
+from crossings.processes.market.numpy_order import np_sum
 
 CAMPS = CHANNELS.index("camps")
 
@@ -57,6 +58,35 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income
     return counts.astype(np.float64), on_camp.astype(np.float64), shelter.astype(np.float64)
 
 
+@njit(cache=True)
+def pressure_kernel(on_camp, counts, camps, capacity, scale, rate):
+    """For each camp: residents (people), density (residents over soft capacity, at least 1),
+    ``rate x residents / 1000`` and nationality diversity ``1 - sum of squared shares`` of the people
+    waiting there, in NumPy's order of operations (the squares summed as ``ndarray.sum``)."""
+    n_c = camps.shape[0]
+    n_nat = counts.shape[1]
+    pop = np.empty(n_c)
+    density = np.empty(n_c)
+    base = np.empty(n_c)
+    diversity = np.empty(n_c)
+    sq = np.empty(n_nat)
+    for j in range(n_c):
+        c = camps[j]
+        pop[j] = on_camp[c] * scale
+        cap = capacity[c]
+        density[j] = pop[j] / (cap if cap >= 1.0 or cap != cap else 1.0)
+        base[j] = rate * pop[j] / 1000.0
+        total = 0.0
+        for k in range(n_nat):
+            total += counts[c, k]  # whole people: exact in any order
+        den = total if total >= 1.0 else 1.0
+        for k in range(n_nat):
+            share = counts[c, k] / den
+            sq[k] = share * share
+        diversity[j] = 1.0 - np_sum(sq)
+    return pop, density, base, diversity
+
+
 class Camps(Process):
     """Camps: residents by camp and nationality, density against soft capacity, incidents
     (Poisson, rising with density and nationality mix) that may trigger a clearance."""
@@ -77,22 +107,15 @@ class Camps(Process):
         sim.camp_counts = counts
         sim.shelter_occupancy = shelter
         camps = sim.camp_sites
-        pop = on_camp[camps] * sim.scenario.scale  # camp residents (density, tension, incidents)
-        cap = np.maximum(w.site_capacity[camps], 1.0)
-        density = pop / cap
+        # camp residents (density, tension, incidents), density, rate x residents / 1000, diversity
+        pop, density, base, diversity = pressure_kernel(
+            on_camp, counts, camps, w.site_capacity, float(sim.scenario.scale), float(cp.incident_rate_per_1000_per_day),
+        )
         sim.camp_density = density
         sim.camp_utility = camp_utilities(sim)  # used by today's clearances and tomorrow's inflow and movement
         if cp.incident_rate_per_1000_per_day <= 0:
             return
-        shares = counts[camps] / np.maximum(counts[camps].sum(axis=1, keepdims=True), 1.0)
-        diversity = 1.0 - (shares**2).sum(axis=1)
-        mean = (
-            cp.incident_rate_per_1000_per_day
-            * pop
-            / 1000.0
-            * np.maximum(density, 1.0) ** cp.incident_density_exponent
-            * (1.0 + cp.incident_mix_effect * diversity)
-        )
+        mean = base * np.maximum(density, 1.0) ** cp.incident_density_exponent * (1.0 + cp.incident_mix_effect * diversity)
         key = sim.streams.key("camps", day)
         cl = sim.scenario.clearances
         # money for camp operations: more capacity for a clearance, and more readiness to order one
