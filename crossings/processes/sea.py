@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from crossings.engine.rng import uniform
-from crossings.engine.state import CROSSED, DEAD, IN_CAMP, TRAVELLING
+from crossings.engine.state import CROSSED, DEAD, IN_CAMP, LEFT, TRAVELLING
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.decisions import BOAT
 from crossings.processes.draws import memory_weight
@@ -107,6 +107,36 @@ def boat_queue(active, state, gang, paid_left, contract_mode, code):
             out[m] = i
             m += 1
     return out[:m].copy()
+
+
+@njit(cache=True)
+def boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day, day, code, n_gangs):
+    """:func:`boat_queue` and the per-gang counts of ``supply.waiting_lists`` from the market's list
+    of boat customers (slots in ascending order, as the active index, of everyone who bought a boat
+    place and may still hold it) instead of a pass over every active person. Returns (the queue,
+    customers waiting per gang, the list without those who can no longer be in a queue: contract
+    ended, left, dead, or crossed before ``day``, since today's crossers may yet be returned)."""
+    n = customers.shape[0]
+    queue = np.empty(n, customers.dtype)
+    keep = np.empty(n, customers.dtype)
+    waiting = np.zeros(n_gangs)
+    m = 0
+    k = 0
+    for r in range(n):
+        i = customers[r]
+        g = gang[i]
+        if g < 0 or paid_left[i] <= 0 or contract_mode[i] != code:
+            continue  # no contract: only a new purchase (which lists the person again) brings one
+        s = state[i]
+        if s == LEFT or s == DEAD or (s == CROSSED and crossed_day[i] < day):
+            continue
+        keep[k] = i
+        k += 1
+        if s == IN_CAMP:
+            queue[m] = i
+            m += 1
+            waiting[g] += 1.0
+    return queue[:m].copy(), waiting, keep[:k].copy()
 
 
 # boat fates
@@ -533,9 +563,8 @@ class BoatCrossings:
             mk.sell(day, idx, BOAT)
         if not sim.timeline.weather_viable[day]:
             return  # customers wait for a viable day, keeping their contract
-        p = sim.people
         # the gangs call every customer in a camp holding a boat contract, not only today's buyers
-        queue = boat_queue(p.active, p.state, p.gang, p.paid_attempts_left, mk.contract_mode, BOAT)
+        queue = mk.boat_queue(day)
         if queue.size:
             self.launch(day, queue)
 

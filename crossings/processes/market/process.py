@@ -26,8 +26,8 @@ from crossings.processes.market.pricing import (
     PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TERRITORY, PAR_TRAFFIC, markup, offer_means, posted_price_kernel, price_kernel,
 )
 from crossings.processes.market.selling import PaidPlace, detected_share_kernel, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
-from crossings.processes.market.supply import adapt_kernel, waiting_lists
-from crossings.processes.sea import BoatCrossings
+from crossings.processes.market.supply import adapt_kernel
+from crossings.processes.sea import BoatCrossings, boat_customers
 
 
 GUARANTEED_CARRY_DAYS = 7.0  # assumption: unused guaranteed places carry over for a week
@@ -72,6 +72,9 @@ class Market(Process):
         self.demand = np.zeros(7)  # people per day choosing (or who would choose) each paid option, recent mean
         self._par = np.zeros(N_PAR)
         self._no_limit = np.full(self.g.n, np.inf)
+        # slots (ascending) of the people who bought a boat place and may still hold it: the waiting
+        # lists and boat queues are read from them rather than from every active person
+        self.boat_customers = np.zeros(0, np.int32)
         self._crossings = None  # the crossings stage (looked up on first use)
         self.hhi = 1.0
         for j in range(min(int(m.initial_gangs), self.g.n)):
@@ -372,15 +375,30 @@ class Market(Process):
         adapt_kernel(
             g.active, self.boat_coast() if coast is None else coast, g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
             g.boats, m.evasion_investment_share, m.fixed_cost_eur_per_day, m.evasion_max, m.evasion_decay_per_year,
-            s.restock_days, supply, self.kit_cost, self.waiting_boat_people(),
+            s.restock_days, supply, self.kit_cost, self.waiting_boat_people(day),
         )
 
-    def waiting_boat_people(self) -> np.ndarray:
-        """People (not agents) waiting in the corridor with a boat contract, per gang."""
+    def waiting_boat_people(self, day: int | None = None) -> np.ndarray:
+        """People (not agents) waiting in the corridor with a boat contract, per gang (the counts of
+        ``supply.waiting_lists``, from the boat customers) on ``day`` (default: the simulation's)."""
+        _, w = self._boat_customers(self.sim.day if day is None else day)
+        return w * float(self.sim.scenario.scale)
+
+    def boat_queue(self, day: int) -> np.ndarray:
+        """The people in a camp holding a boat contract, in slot order (``sea.boat_queue``)."""
+        queue, _ = self._boat_customers(day)
+        return queue
+
+    def _boat_customers(self, day: int):
+        """Boat queue and waiting people per gang (agents) from the boat customers, whose list drops
+        those who can no longer be in a queue."""
         p = self.sim.people
         self.ensure_capacity()
-        w = waiting_lists(p.active, p.state, p.gang, p.paid_attempts_left, self.contract_mode, BOAT, self.g.n)
-        return w * float(self.sim.scenario.scale)
+        queue, waiting, self.boat_customers = boat_customers(
+            self.boat_customers, p.state, p.gang, p.paid_attempts_left, self.contract_mode, p.crossed_day, day, BOAT,
+            self.g.n,
+        )
+        return queue, waiting
 
     def price(self, day: int) -> None:
         """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
@@ -518,6 +536,8 @@ class Market(Process):
         if code == LORRY_PAID:
             g.guaranteed_sold += left_before - capacity
             g.guaranteed_balance[:] = capacity
+        if code == BOAT and n_sold:  # new boat customers join the list (kept sorted, without repeats)
+            self.boat_customers = np.union1d(self.boat_customers, idx[holder]).astype(np.int32, copy=False)
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
