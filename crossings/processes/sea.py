@@ -139,6 +139,29 @@ def boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day
     return queue[:m].copy(), waiting, keep[:k].copy()
 
 
+@njit(cache=True)
+def merge_customers(customers, new):
+    """The sorted union of two ascending lists of slots, without repeats (``np.union1d`` in one
+    pass: the customer list is long, today's buyers are few)."""
+    out = np.empty(customers.shape[0] + new.shape[0], customers.dtype)
+    i, j, m = 0, 0, 0
+    while i < customers.shape[0] or j < new.shape[0]:
+        if j >= new.shape[0] or (i < customers.shape[0] and customers[i] < new[j]):
+            x = customers[i]
+            i += 1
+        elif i >= customers.shape[0] or new[j] < customers[i]:
+            x = new[j]
+            j += 1
+        else:  # the same slot in both
+            x = customers[i]
+            i += 1
+            j += 1
+        if m == 0 or out[m - 1] != x:
+            out[m] = x
+            m += 1
+    return out[:m].copy()
+
+
 # boat fates
 SEIZED, BEACH, SEA, DISTRESS, LANDED = range(5)
 

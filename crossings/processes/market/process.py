@@ -27,7 +27,7 @@ from crossings.processes.market.pricing import (
 )
 from crossings.processes.market.selling import PaidPlace, detected_share_kernel, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
 from crossings.processes.market.supply import adapt_kernel
-from crossings.processes.sea import BoatCrossings, boat_customers
+from crossings.processes.sea import BoatCrossings, boat_customers, merge_customers
 
 
 GUARANTEED_CARRY_DAYS = 7.0  # assumption: unused guaranteed places carry over for a week
@@ -537,7 +537,7 @@ class Market(Process):
             g.guaranteed_sold += left_before - capacity
             g.guaranteed_balance[:] = capacity
         if code == BOAT and n_sold:  # new boat customers join the list (kept sorted, without repeats)
-            self.boat_customers = np.union1d(self.boat_customers, idx[holder]).astype(np.int32, copy=False)
+            self.boat_customers = merge_customers(self.boat_customers, np.sort(idx[holder]).astype(np.int32, copy=False))
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
