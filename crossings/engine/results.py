@@ -276,11 +276,21 @@ class Recorder:
         self.site_pop = np.zeros((n_days, n_sites))
         self.day = 0
 
+    @property
+    def day(self) -> int:
+        """The day whose row :meth:`add` and :meth:`set` write."""
+        return self._day
+
+    @day.setter
+    def day(self, day: int) -> None:
+        self._day = day
+        self._row = self.values[day]  # a view of the day's row
+
     def add(self, name: str, value: float) -> None:
-        self.values[self.day, INDEX[name]] += value
+        self._row[INDEX[name]] += value
 
     def set(self, name: str, value: float) -> None:
-        self.values[self.day, INDEX[name]] = value
+        self._row[INDEX[name]] = value
 
     def get(self, name: str, day: int | None = None) -> float:
         return float(self.values[self.day if day is None else day, INDEX[name]])

@@ -562,9 +562,16 @@ def rescue_reach(sea, e_sea: float) -> float:
     return float(1.0 - (1.0 - sea.rescue_share) * (1.0 - sea.rescue_reach_sea_effect * e_sea))
 
 
+# the actors of a scenario without any (empty arrays, shared by every day)
+_NO_ACTORS = {c: np.zeros(0, np.float64) for c in ("interception", "response", "capacity", "destination", "detention")}
+_NO_ACTORS["site"] = np.zeros(0, np.int64)
+
+
 def actors_today(tl, day: int) -> dict[str, np.ndarray]:
     """Today's sea actors (``sea_actor`` policies in force) as arrays: interception, response,
     capacity, landing shares and detention site."""
+    if not tl.sea_actors:
+        return _NO_ACTORS
     live = [a for a in tl.sea_actors if a["active"][day]]
     cols = ("interception", "response", "capacity", "destination", "detention")
     out = {c: np.array([a[c] for a in live], dtype=np.float64) for c in cols}

@@ -509,9 +509,9 @@ class Market(Process):
         ok, log_x = sell_log_argument(g.active, self._coast_for(code), code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
-        safe_houses = code == BOAT and sim.scenario.sea.safe_house_share > 0
-        if safe_houses:  # who held a contract before today's sales (new buyers may go to safe houses)
-            had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
+        # new boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
+        # calls them to the coast, with probability ``sea.safe_house_share`` per household
+        safe_share = float(sim.scenario.sea.safe_house_share) if code == BOAT else 0.0
         if code == LORRY_PAID:
             capacity = g.guaranteed_balance.copy()
             left_before = capacity.copy()
@@ -520,7 +520,8 @@ class Market(Process):
         args = (p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code, key,
                 K_CHOOSE_GANG + 100 * code, prices, log_x, bc)
         tail = (float(m.credit_share_max), int(m.attempts_per_fee), float(sim.scenario.scale), g.cash_today,
-                g.revenue_today, self.escrow, np.float32(m.escrow_share), capacity)
+                g.revenue_today, self.escrow, np.float32(m.escrow_share), capacity, p.off_camp, safe_share,
+                K_SAFE_HOUSE)
         if not m.network_gangs:
             holder, n_sold, sold_eur = sell_and_book(idx, *args, ok, *tail)
         else:  # each network's people buy from its gangs
@@ -550,18 +551,7 @@ class Market(Process):
             elif code == LORRY_PAID:
                 rec.add("places_sold_lorry_guaranteed", n_sold)
                 rec.add("price_lorry_guaranteed_x_sold", sold_eur)
-            if safe_houses:
-                self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
-
-    def _to_safe_houses(self, key, buyers: np.ndarray) -> None:
-        """New boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
-        calls them to the coast, with probability ``sea.safe_house_share`` per household."""
-        if buyers.size == 0:
-            return
-        p = self.sim.people
-        u = uniform_slots(key, p.household[buyers].astype(np.int64), K_SAFE_HOUSE)
-        p.off_camp[buyers[u < self.sim.scenario.sea.safe_house_share]] = True
 
     def prices(self, code: int) -> np.ndarray:
         """Each gang's posted price of a product."""

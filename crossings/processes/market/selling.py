@@ -212,9 +212,12 @@ def sell_log_argument(active, home_coast, boat, has_ports, volume):
 def sell_and_book(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
     credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share, capacity,
+    off_camp, safe_house_share, k_safe_house,
 ):
     """:func:`sell_kernel` (``household``: everybody's household head) with weights
     ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
+    Each new buyer's household then moves off-camp (a gang's safe house) with probability
+    ``safe_house_share`` (draw ``k_safe_house`` on the head's slot; 0: nobody moves).
     Returns (holder mask, places sold, their summed price)."""
     n_g = prices.shape[0]
     weights = np.empty(n_g)
@@ -239,6 +242,10 @@ def sell_and_book(
         for j in range(n_g):
             cash_today[j] += cash_by[j] * scale
             revenue_today[j] += rev_by[j] * scale
+        if safe_house_share > 0.0:
+            for r in range(idx.shape[0]):
+                if bought[r] >= 0 and uniform(key, household[idx[r]], k_safe_house) < safe_house_share:
+                    off_camp[idx[r]] = True
     return holder, n_new, np_sum(sold[:n_new])
 
 
