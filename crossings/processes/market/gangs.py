@@ -115,7 +115,7 @@ def relative_volume(active, volume):
     return act, rel
 
 
-@njit(cache=True)
+@njit("boolean[::1](boolean[:], int64[:], boolean, boolean)", cache=True)  # one signature: not one copy per constant `boat`
 def _offering(active, home_coast, boat, has_ports):
     """Gangs offering boat places (active, with a coast) or lorry places (active, if there are ports)."""
     n = active.shape[0]
