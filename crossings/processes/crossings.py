@@ -42,13 +42,6 @@ LEGAL_CARRY_DAYS = 28.0  # assumption
 RETURNS_CARRY_DAYS = 7.0  # assumption
 
 
-def _per_person(p) -> np.ndarray:
-    """A probability per person from an array, or one for everybody (an array of one) from a scalar."""
-    if np.ndim(p) == 0:
-        return np.array([float(p)])
-    return np.ascontiguousarray(p, dtype=np.float64)
-
-
 def lorry_access(sim, day: int) -> float:
     """Chance that an attempt alone reaches a lorry (the access stage: fences, parking, patrols)."""
     lo = sim.scenario.lorry
@@ -77,9 +70,7 @@ def split_failures(sim, day: int, failed: np.ndarray, p_reach: float, p_pass: fl
         return 0
     denom = 1.0 - p_reach * p_pass
     q = p_reach * (1.0 - p_pass) / denom if denom > 0 else 1.0
-    key = sim.streams.key("crossings", day)
-    u = uniform_slots(key, sim.people.household[failed].astype(np.int64), k)
-    return int(np.count_nonzero(u < q))
+    return int(count_below(sim.streams.key("crossings", day), failed, sim.people.household, k, q))
 
 
 @njit(cache=True)
@@ -89,13 +80,15 @@ def resolve_kernel(
 ):
     """Resolve attempts (``household``: everybody's household head; ``p_success`` and ``p_death``:
     one chance per person, or a single chance for all). Adds attempts and successes to the
-    by-site rows ``att_site`` and ``ok_site``. Returns (crossed people, dead people, days from
-    arrival to crossing summed over the crossed)."""
+    by-site rows ``att_site`` and ``ok_site``. Returns (crossed people, dead people, people
+    stopped (back to their camp), days from arrival to crossing summed over the crossed)."""
     n = idx.shape[0]
     crossed = np.empty(n, idx.dtype)
     died = np.empty(n, idx.dtype)
+    stopped = np.empty(n, idx.dtype)
     n_c = 0
     n_d = 0
+    n_s = 0
     days = 0
     one_s = p_success.shape[0] == 1
     one_d = p_death.shape[0] == 1
@@ -121,7 +114,19 @@ def resolve_kernel(
             attempts[i] += 1
             state[i] = TRAVELLING  # detected; back in the same camp after return_days
             next_day[i] = day + max(1, return_days)
-    return crossed[:n_c], died[:n_d], days
+            stopped[n_s] = i
+            n_s += 1
+    return crossed[:n_c], died[:n_d], stopped[:n_s], days
+
+
+@njit(cache=True)
+def count_below(key, people, household, k, q):
+    """How many of ``people`` draw (draw ``k`` on their household head's slot) below ``q``."""
+    n = 0
+    for r in range(people.shape[0]):
+        if uniform(key, household[people[r]], k) < q:
+            n += 1
+    return n
 
 
 class Crossings(Process):
@@ -138,6 +143,8 @@ class Crossings(Process):
         self.handlers = {LORRY_ALONE: self.lorry_alone, LEGAL: self.legal_route}
         self.legal_balance = 0.0
         self.returns_balance = 0.0
+        self._p_success = np.empty(1)  # a scalar chance of success or death, as an array of one
+        self._p_death = np.empty(1)
 
     def step(self, day: int) -> None:
         sim = self.sim
@@ -153,17 +160,30 @@ class Crossings(Process):
     # -- modes -------------------------------------------------------------------------------
     def resolve(self, day, idx, code, p_success, p_death, return_days):
         """Shared resolution used by every mode; returns (crossed idx, died idx)."""
+        return self.resolve_attempts(day, idx, code, p_success, p_death, return_days)[:2]
+
+    def resolve_attempts(self, day, idx, code, p_success, p_death, return_days):
+        """:meth:`resolve`, also returning the people stopped (back to their camp after
+        ``return_days``): (crossed idx, died idx, stopped idx)."""
         sim = self.sim
         p = sim.people
-        c_idx, d_idx, days = resolve_kernel(
-            idx, p.household, _per_person(p_success), _per_person(p_death), sim.streams.key("crossings", day),
-            10 * code, p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day,
-            sim.world.destination, day, int(round(return_days)), sim.today["attempts_by_site"][code],
+        c_idx, d_idx, s_idx, days = resolve_kernel(
+            idx, p.household, self._chance(p_success, self._p_success), self._chance(p_death, self._p_death),
+            sim.streams.key("crossings", day), 10 * code, p.state, p.site, p.next_day, p.attempts, p.crossed_day,
+            p.arrival_day, sim.world.destination, day, int(round(return_days)), sim.today["attempts_by_site"][code],
             sim.today["successes_by_site"][code],
         )
         if c_idx.size:
             sim.rec.add("days_to_cross_sum", float(days))
-        return c_idx, d_idx
+        return c_idx, d_idx, s_idx
+
+    @staticmethod
+    def _chance(p, one: np.ndarray) -> np.ndarray:
+        """A chance per person from an array, or ``one`` (an array of one) holding a scalar chance."""
+        if np.ndim(p) == 0:
+            one[0] = float(p)
+            return one
+        return np.ascontiguousarray(p, dtype=np.float64)
 
     def lorry_alone(self, day, idx):
         if idx.size == 0:
@@ -171,8 +191,8 @@ class Crossings(Process):
         sim = self.sim
         lo = sim.scenario.lorry
         reach, passing = lorry_access(sim, day), lorry_controls_pass(sim, day)
-        crossed, died = self.resolve(day, idx, LORRY_ALONE, reach * passing, lo.death_risk, lo.caught_return_days)
-        failed = idx[sim.people.state[idx] == TRAVELLING]
+        crossed, died, failed = self.resolve_attempts(day, idx, LORRY_ALONE, reach * passing, lo.death_risk,
+                                                      lo.caught_return_days)
         detected = split_failures(sim, day, failed, reach, passing, 10 * LORRY_ALONE + 2)
         rec = sim.rec
         rec.add("attempts_lorry_alone", idx.size)

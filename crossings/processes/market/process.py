@@ -10,7 +10,7 @@ import numpy as np
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
-from crossings.engine.state import IN_CAMP, TRAVELLING
+from crossings.engine.state import IN_CAMP
 from crossings.engine.timeline import COAST, PORT
 from crossings.processes.crossings import lorry_access, lorry_alone_success
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
@@ -607,8 +607,9 @@ class Market(Process):
         )
         if self._crossings is None:
             self._crossings = sim.loop["crossings"]
-        crossed, died = self._crossings.resolve(day, users, code, success, lo.death_risk, lo.caught_return_days)
-        stopped = users[p.state[users] == TRAVELLING]  # stopped or detected: back to camp
+        # stopped or detected: back to camp
+        crossed, died, stopped = self._crossings.resolve_attempts(day, users, code, success, lo.death_risk,
+                                                                  lo.caught_return_days)
         detected = stopped.size
         if reach_by_gang is not None and stopped.size:  # before settling, which may end contracts
             detected = detected_share_kernel(stopped, p.gang, p.household, reach_by_gang, success_by_gang,
