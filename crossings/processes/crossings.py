@@ -120,6 +120,21 @@ def resolve_kernel(
 
 
 @njit(cache=True)
+def belief_kernel(belief, att, ok, w):
+    """Beliefs moved toward today's success rate ``ok / att`` with weight ``w`` where there were
+    attempts (a new array; element by element as the NumPy expression it replaces)."""
+    out = np.empty_like(belief)
+    for c in range(belief.shape[0]):
+        for s in range(belief.shape[1]):
+            b = belief[c, s]
+            if att[c, s] > 0:
+                out[c, s] = b + w[c, s] * (ok[c, s] / att[c, s] - b)
+            else:
+                out[c, s] = b
+    return out
+
+
+@njit(cache=True)
 def count_below(key, people, household, k, q):
     """How many of ``people`` draw (draw ``k`` on their household head's slot) below ``q``."""
     n = 0
@@ -251,8 +266,6 @@ class Crossings(Process):
         att = sim.today["attempts_by_site"]
         ok = sim.today["successes_by_site"]
         alpha = 1.0 / sim.scenario.people.belief_memory_days
-        has = att > 0
-        rate = np.where(has, ok / np.where(has, att, 1.0), 0.0)
         # weight today's evidence by the number of attempts (more attempts, more information)
         w = 1.0 - (1.0 - alpha) ** np.minimum(att, 50.0)
-        sim.belief = np.where(has, sim.belief + w * (rate - sim.belief), sim.belief)
+        sim.belief = belief_kernel(sim.belief, att, ok, w)
