@@ -308,8 +308,8 @@ class Market(Process):
         e = self.enforcement(day)
         expected = m.entry_horizon_days * (gross / (n_act + 1) - m.fixed_cost_eur_per_day)
         cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
-        with np.errstate(over="ignore"):  # a tiny cost: the ratio is infinite, as intended
-            ratio = expected / cost if cost > 0 else np.inf
+        # Python floats: a tiny cost makes the ratio infinite, as intended (no NumPy overflow warning)
+        ratio = float(expected) / float(cost) if cost > 0 else np.inf
         p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
         key = sim.streams.key("market", day)
         if p > 0 and uniform(key, g.n, K_ENTRY) < p:
@@ -324,9 +324,11 @@ class Market(Process):
         line and the gang itself); guaranteed places within the gangs' daily places."""
         g = self.g
         m = self.sim.scenario.market
-        cand = np.flatnonzero(g.active & (g.home_coast >= 0) & ~g.boat_line)
         d = self.demand
-        if cand.size == 0 or d[BOAT] <= 0:
+        if d[BOAT] <= 0:
+            return
+        cand = np.flatnonzero(g.active & (g.home_coast >= 0) & ~g.boat_line)
+        if cand.size == 0:
             return
         lines = int(np.count_nonzero(g.active & g.boat_line))
         boat_gross = (g.price_boat[cand] - g.cost_boat[cand]) * d[BOAT] / (lines + 1)

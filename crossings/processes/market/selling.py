@@ -101,8 +101,10 @@ def paid_utility_kernel(
         max_left = max(max_left, np.int64(paid_left[r]))
     if max_att < 0 or max_att > 1000 or max_left > 1000:
         max_att, max_left = -1, -1  # no table (negative or unusually many attempts)
-    elif belief_row.shape[0] * (max_att + 1) * (max_left + 1) > 4 * n:
-        max_att, max_left = -1, -1  # no table: filling it would cost more than it saves (few deciders)
+    else:
+        max_att = min(max_att, 63)  # the rare people with more attempts are computed directly
+        if belief_row.shape[0] * (max_att + 1) * (max_left + 1) > 32 * n + 8192:
+            max_att, max_left = -1, -1  # no table: filling it would cost more than it saves (few deciders)
     memo = np.full((belief_row.shape[0], max_att + 1, max_left + 1), np.nan)
     for r in range(n):
         i = idx[r]
