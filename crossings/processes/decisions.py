@@ -287,7 +287,7 @@ class Decisions(Process):
         idx = ctx.idx
         if idx.size == 0:
             return
-        V = np.full((idx.size, N_OPTIONS), -np.inf)
+        V = np.full((idx.size, N_OPTIONS), -np.inf, order="F")  # one column per option, written whole
         for opt in self.options:
             v = opt.utility(sim, ctx, day)
             if v is not None:
