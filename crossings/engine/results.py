@@ -380,4 +380,4 @@ def _count_and_compact(active, state, site, off_camp, n_sites):
                 site_pop[site[i]] += 1
             keep[m] = i
             m += 1
-    return counts, site_pop.astype(np.float64), keep[:m].copy()
+    return counts, site_pop.astype(np.float64), keep[:m]  # a view: no copy of the whole index
