@@ -56,7 +56,6 @@ class PaidPlace(Option):
         mk = self.market
         pp = sim.scenario.people
         m = sim.scenario.market
-        p = sim.people
         mk.ensure_capacity()
         if self.code == BOAT:
             asc = m.asc_boat
