@@ -286,6 +286,15 @@ class Recorder:
         self._day = day
         self._row = self.values[day]  # a view of the day's row
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_row"]  # a view of ``values``: rebuilt on unpickling, so it stays one
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.day = state["_day"]
+
     def add(self, name: str, value: float) -> None:
         self._row[INDEX[name]] += value
 
