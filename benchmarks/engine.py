@@ -3,6 +3,7 @@
     python benchmarks/engine.py                 # 10^5 and 10^6 people x 365 days, and the Channel
     python benchmarks/engine.py --sizes 100000  # one size only
     python benchmarks/engine.py --no-market     # the corridor processes alone
+    python benchmarks/engine.py --no-cold       # without the first run on an empty Numba cache
 
 Agent-days are counted as the people alive in the corridor (in camps, travelling, in
 shelters) summed over simulated days, so finished people do not inflate the figure.
@@ -10,13 +11,20 @@ Each figure is the best of ``--repeat`` runs after a JIT warm-up. The baseline,
 run in the same process on the same arrays, is one NumPy pass per day that reads
 every person's state and decision day and counts people due to decide: the least
 any day loop must do. The ratio says how many such passes one engine day costs.
+
+The cold start is a first Channel run (import included) in a fresh Python process whose Numba
+cache (``NUMBA_CACHE_DIR``) is an empty folder, as on a fresh install: it compiles every kernel.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -85,6 +93,24 @@ def baseline(sim_people, days: int) -> float:
     return time.perf_counter() - t0
 
 
+COLD = """
+import time
+t0 = time.perf_counter()
+import crossings
+crossings.Sim("channel", seed=1{market}).run()
+print(time.perf_counter() - t0)
+"""
+
+
+def cold_start(market: bool = True) -> float:
+    """Seconds for a first Channel run (import included) in a new process with an empty Numba cache."""
+    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        code = COLD.format(market="" if market else ", market=False")
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def best_of(fn, repeat: int):
     best = None
     out = None
@@ -103,10 +129,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--no-market", action="store_true")
     ap.add_argument("--no-channel", action="store_true")
+    ap.add_argument("--no-cold", action="store_true", help="skip the first run on an empty Numba cache")
     a = ap.parse_args()
     market = not a.no_market
     print(f"machine: {platform.processor() or platform.machine()}, {platform.python_implementation()} "
           f"{platform.python_version()}, numpy {np.__version__}; market {'on' if market else 'off'}")
+    if not a.no_cold:
+        print("cold start: compiling every kernel into an empty Numba cache (a first run after installing) ...",
+              flush=True)
+        print(f"cold start (import + first Channel run, empty NUMBA_CACHE_DIR): {cold_start(market):.1f} s",
+              flush=True)
     crossings.Sim(synthetic(2000, 30, market)).run()  # JIT warm-up (compiled kernels are cached on disk)
     for n in a.sizes:
         sc = synthetic(n, a.days, market)

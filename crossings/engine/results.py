@@ -276,11 +276,30 @@ class Recorder:
         self.site_pop = np.zeros((n_days, n_sites))
         self.day = 0
 
+    @property
+    def day(self) -> int:
+        """The day whose row :meth:`add` and :meth:`set` write."""
+        return self._day
+
+    @day.setter
+    def day(self, day: int) -> None:
+        self._day = day
+        self._row = self.values[day]  # a view of the day's row
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_row"]  # a view of ``values``: rebuilt on unpickling, so it stays one
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.day = state["_day"]
+
     def add(self, name: str, value: float) -> None:
-        self.values[self.day, INDEX[name]] += value
+        self._row[INDEX[name]] += value
 
     def set(self, name: str, value: float) -> None:
-        self.values[self.day, INDEX[name]] = value
+        self._row[INDEX[name]] = value
 
     def get(self, name: str, day: int | None = None) -> float:
         return float(self.values[self.day if day is None else day, INDEX[name]])
@@ -355,7 +374,7 @@ def _count_and_compact(active, state, site, off_camp, n_sites):
     """People per state (camp residents and those waiting off-camp apart), people living at each
     camp, shelter or detention site, and the active index without finished people."""
     counts = np.zeros(10, np.int64)
-    site_pop = np.zeros(n_sites, np.float64)
+    site_pop = np.zeros(n_sites, np.int64)  # whole people: exact, returned as float64
     keep = np.empty(active.shape[0], np.int32)
     m = 0
     for j in range(active.shape[0]):
@@ -367,7 +386,7 @@ def _count_and_compact(active, state, site, off_camp, n_sites):
             counts[s] += 1
         if s == 1 or s == 2 or s == 3 or s == 6 or s == 9:
             if (s == 2 and not off_camp[i]) or s == 3 or s == 9:
-                site_pop[site[i]] += 1.0
+                site_pop[site[i]] += 1
             keep[m] = i
             m += 1
-    return counts, site_pop, keep[:m].copy()
+    return counts, site_pop.astype(np.float64), keep[:m]  # a view: no copy of the whole index

@@ -82,7 +82,9 @@ def normal(key, slot, k):
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
-@njit(cache=True)
+# Helpers that kernels call with constant draw counters get one explicit signature: otherwise Numba
+# compiles a copy for every constant and integer width it is called with (a first run pays for each).
+@njit("int64(uint64, int64, int64, float64)", cache=True)
 def poisson(key, slot, k, lam):
     """A Poisson draw: inversion for small means, a rounded normal for large ones."""
     if lam <= 0.0:

@@ -23,6 +23,7 @@ from crossings.engine.rng import poisson, uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import camp_utilities
+from crossings.processes.market.numpy_order import np_sum
 
 CAMPS = CHANNELS.index("camps")
 
@@ -31,26 +32,59 @@ CAMPS = CHANNELS.index("camps")
 def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income, off_camp, off_camp_cost):
     """People waiting at each corridor site by nationality (in the camp or off-camp: the network
     signal), camp residents per site, and people by shelter. Everyone waiting receives ``income``;
-    people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can."""
-    counts = np.zeros((n_sites, n_nat), np.float64)
-    on_camp = np.zeros(n_sites, np.float64)
-    shelter = np.zeros(n_sites, np.float64)
+    people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can.
+    (Counted in integers, which are exact, and returned as float64.)"""
+    counts = np.zeros((n_sites, n_nat), np.int64)
+    on_camp = np.zeros(n_sites, np.int64)
+    shelter = np.zeros(n_sites, np.int64)
+    paid = income != 0  # funds are never -0.0, so adding a zero income changes nothing
     for j in range(active.shape[0]):
         i = active[j]
         s = state[i]
         if s == IN_CAMP:
-            counts[site[i], nationality[i]] += 1.0
-            funds[i] += income
+            si = site[i]
+            counts[si, nationality[i]] += 1
+            if paid:
+                funds[i] += income
             if off_camp[i]:
                 if funds[i] >= off_camp_cost:
                     funds[i] -= off_camp_cost
                 else:
                     off_camp[i] = False
             if not off_camp[i]:
-                on_camp[site[i]] += 1.0
+                on_camp[si] += 1
         elif s == IN_SHELTER:
-            shelter[site[i]] += 1.0
-    return counts, on_camp, shelter
+            shelter[site[i]] += 1
+    return counts.astype(np.float64), on_camp.astype(np.float64), shelter.astype(np.float64)
+
+
+@njit(cache=True)
+def pressure_kernel(on_camp, counts, camps, capacity, scale, rate):
+    """For each camp: residents (people), density (residents over soft capacity, at least 1),
+    ``rate x residents / 1000`` and nationality diversity ``1 - sum of squared shares`` of the people
+    waiting there, in NumPy's order of operations (the squares summed as ``ndarray.sum``)."""
+    n_c = camps.shape[0]
+    n_nat = counts.shape[1]
+    pop = np.empty(n_c)
+    density = np.empty(n_c)
+    base = np.empty(n_c)
+    diversity = np.empty(n_c)
+    sq = np.empty(n_nat)
+    for j in range(n_c):
+        c = camps[j]
+        pop[j] = on_camp[c] * scale
+        cap = capacity[c]
+        density[j] = pop[j] / (cap if cap >= 1.0 or cap != cap else 1.0)
+        base[j] = rate * pop[j] / 1000.0
+        total = 0.0
+        for k in range(n_nat):
+            total += counts[c, k]  # whole people: exact in any order
+        den = total if total >= 1.0 else 1.0
+        for k in range(n_nat):
+            share = counts[c, k] / den
+            sq[k] = share * share
+        diversity[j] = 1.0 - np_sum(sq)
+    return pop, density, base, diversity
 
 
 class Camps(Process):
@@ -73,22 +107,15 @@ class Camps(Process):
         sim.camp_counts = counts
         sim.shelter_occupancy = shelter
         camps = sim.camp_sites
-        pop = on_camp[camps] * sim.scenario.scale  # camp residents (density, tension, incidents)
-        cap = np.maximum(w.site_capacity[camps], 1.0)
-        density = pop / cap
+        # camp residents (density, tension, incidents), density, rate x residents / 1000, diversity
+        pop, density, base, diversity = pressure_kernel(
+            on_camp, counts, camps, w.site_capacity, float(sim.scenario.scale), float(cp.incident_rate_per_1000_per_day),
+        )
         sim.camp_density = density
         sim.camp_utility = camp_utilities(sim)  # used by today's clearances and tomorrow's inflow and movement
         if cp.incident_rate_per_1000_per_day <= 0:
             return
-        shares = counts[camps] / np.maximum(counts[camps].sum(axis=1, keepdims=True), 1.0)
-        diversity = 1.0 - (shares**2).sum(axis=1)
-        mean = (
-            cp.incident_rate_per_1000_per_day
-            * pop
-            / 1000.0
-            * np.maximum(density, 1.0) ** cp.incident_density_exponent
-            * (1.0 + cp.incident_mix_effect * diversity)
-        )
+        mean = base * np.maximum(density, 1.0) ** cp.incident_density_exponent * (1.0 + cp.incident_mix_effect * diversity)
         key = sim.streams.key("camps", day)
         cl = sim.scenario.clearances
         # money for camp operations: more capacity for a clearance, and more readiness to order one

@@ -68,6 +68,31 @@ def eviction_kernel(
     return n_evicted, lost
 
 
+@njit(cache=True)
+def schedule_kernel(interval_days, boost, due, day):
+    """Camps whose routine eviction is due today. Each camp's interval is ``interval_days / boost``
+    (none if not positive); ``due`` (the next eviction day of each camp, NaN if none is planned)
+    starts at the first day with an interval and moves on by one interval after each eviction
+    (to a day after today if it lags behind). Returns (evicted camps mask, number evicted)."""
+    n = interval_days.shape[0]
+    evict = np.zeros(n, np.bool_)
+    n_ops = 0
+    for s in range(n):
+        interval = interval_days[s] / boost
+        if interval > 0:
+            if np.isnan(due[s]):
+                due[s] = day
+            if day >= due[s]:
+                evict[s] = True
+                n_ops += 1
+                due[s] += interval
+                if due[s] <= day:
+                    due[s] = day + interval
+        elif interval <= 0:
+            due[s] = np.nan
+    return evict, n_ops
+
+
 class Clearances(Process):
     """Clearances: routine evictions (belongings lost, a day lost, a few move camp) and major
     operations (buses x seats, minors first, acceptance, shelters with capacity, the rest
@@ -87,18 +112,8 @@ class Clearances(Process):
         cl = sim.scenario.clearances
         # money for camp operations (the camps channel) makes routine evictions more frequent
         boost = 1.0 + cl.camps_spending_effect * tl.effectiveness[CAMPS, day]
-        interval = tl.eviction_interval_days[:, day] / boost
-        evict = np.zeros(sim.world.n_sites, dtype=np.bool_)
-        for s in np.flatnonzero(interval > 0):
-            if np.isnan(self.due[s]):
-                self.due[s] = day
-            if day >= self.due[s]:
-                evict[s] = True
-                self.due[s] += interval[s]
-                if self.due[s] <= day:
-                    self.due[s] = day + interval[s]
-        self.due[interval <= 0] = np.nan
-        if evict.any():
+        evict, n_ops = schedule_kernel(tl.eviction_interval_days[:, day], float(boost), self.due, day)
+        if n_ops:
             p = sim.people
             key = sim.streams.key("evictions", day)
             n, lost = eviction_kernel(
@@ -108,7 +123,6 @@ class Clearances(Process):
                 sim.world.travel_days, p.off_camp, float(cl.eviction_off_camp_share),
                 float(OFF_CAMP_RESERVE_DAYS * sim.scenario.camps.off_camp_cost_eur_per_day),
             )
-            n_ops = int(evict.sum())
             sim.rec.add("evictions", n_ops)
             sim.rec.add("people_evicted", n)
             sim.rec.add("funds_lost_eur", lost)

@@ -42,13 +42,6 @@ LEGAL_CARRY_DAYS = 28.0  # assumption
 RETURNS_CARRY_DAYS = 7.0  # assumption
 
 
-def _per_person(p, n: int) -> np.ndarray:
-    """A probability per person from a scalar or an array."""
-    if np.ndim(p) == 0:
-        return np.full(n, float(p))
-    return np.ascontiguousarray(p, dtype=np.float64)
-
-
 def lorry_access(sim, day: int) -> float:
     """Chance that an attempt alone reaches a lorry (the access stage: fences, parking, patrols)."""
     lo = sim.scenario.lorry
@@ -77,42 +70,78 @@ def split_failures(sim, day: int, failed: np.ndarray, p_reach: float, p_pass: fl
         return 0
     denom = 1.0 - p_reach * p_pass
     q = p_reach * (1.0 - p_pass) / denom if denom > 0 else 1.0
-    key = sim.streams.key("crossings", day)
-    u = uniform_slots(key, sim.people.household[failed].astype(np.int64), k)
-    return int(np.count_nonzero(u < q))
+    return int(count_below(sim.streams.key("crossings", day), failed, sim.people.household, k, q))
 
 
 @njit(cache=True)
 def resolve_kernel(
     idx, household, p_success, p_death, key, k, state, site, next_day, attempts, crossed_day,
-    arrival_day, destination, day, return_days, n_sites,
+    arrival_day, destination, day, return_days, att_site, ok_site,
 ):
-    """Resolve attempts. Returns (crossed mask, died mask, attempts by site, successes by site)."""
+    """Resolve attempts (``household``: everybody's household head; ``p_success`` and ``p_death``:
+    one chance per person, or a single chance for all). Adds attempts and successes to the
+    by-site rows ``att_site`` and ``ok_site``. Returns (crossed people, dead people, people
+    stopped (back to their camp), days from arrival to crossing summed over the crossed)."""
     n = idx.shape[0]
-    crossed = np.zeros(n, np.bool_)
-    died = np.zeros(n, np.bool_)
-    att_site = np.zeros(n_sites, np.float64)
-    ok_site = np.zeros(n_sites, np.float64)
+    crossed = np.empty(n, idx.dtype)
+    died = np.empty(n, idx.dtype)
+    stopped = np.empty(n, idx.dtype)
+    n_c = 0
+    n_d = 0
+    n_s = 0
+    days = 0
+    one_s = p_success.shape[0] == 1
+    one_d = p_death.shape[0] == 1
     for r in range(n):
         i = idx[r]
-        hh = household[r]
+        hh = household[i]
         s = site[i]
         att_site[s] += 1.0
-        if uniform(key, hh, k + 1) < p_death[r]:
+        if uniform(key, hh, k + 1) < p_death[0 if one_d else r]:
             state[i] = DEAD
-            died[r] = True
+            died[n_d] = i
+            n_d += 1
             continue
-        if uniform(key, hh, k) < p_success[r]:
+        if uniform(key, hh, k) < p_success[0 if one_s else r]:
             state[i] = CROSSED
             crossed_day[i] = day
             site[i] = destination
-            crossed[r] = True
+            crossed[n_c] = i
+            n_c += 1
+            days += day - np.int64(arrival_day[i])
             ok_site[s] += 1.0
         else:
             attempts[i] += 1
             state[i] = TRAVELLING  # detected; back in the same camp after return_days
             next_day[i] = day + max(1, return_days)
-    return crossed, died, att_site, ok_site
+            stopped[n_s] = i
+            n_s += 1
+    return crossed[:n_c], died[:n_d], stopped[:n_s], days
+
+
+@njit(cache=True)
+def belief_kernel(belief, att, ok, w):
+    """Beliefs moved toward today's success rate ``ok / att`` with weight ``w`` where there were
+    attempts (a new array; element by element as the NumPy expression it replaces)."""
+    out = np.empty_like(belief)
+    for c in range(belief.shape[0]):
+        for s in range(belief.shape[1]):
+            b = belief[c, s]
+            if att[c, s] > 0:
+                out[c, s] = b + w[c, s] * (ok[c, s] / att[c, s] - b)
+            else:
+                out[c, s] = b
+    return out
+
+
+@njit(cache=True)
+def count_below(key, people, household, k, q):
+    """How many of ``people`` draw (draw ``k`` on their household head's slot) below ``q``."""
+    n = 0
+    for r in range(people.shape[0]):
+        if uniform(key, household[people[r]], k) < q:
+            n += 1
+    return n
 
 
 class Crossings(Process):
@@ -129,6 +158,8 @@ class Crossings(Process):
         self.handlers = {LORRY_ALONE: self.lorry_alone, LEGAL: self.legal_route}
         self.legal_balance = 0.0
         self.returns_balance = 0.0
+        self._p_success = np.empty(1)  # a scalar chance of success or death, as an array of one
+        self._p_death = np.empty(1)
 
     def step(self, day: int) -> None:
         sim = self.sim
@@ -144,21 +175,30 @@ class Crossings(Process):
     # -- modes -------------------------------------------------------------------------------
     def resolve(self, day, idx, code, p_success, p_death, return_days):
         """Shared resolution used by every mode; returns (crossed idx, died idx)."""
+        return self.resolve_attempts(day, idx, code, p_success, p_death, return_days)[:2]
+
+    def resolve_attempts(self, day, idx, code, p_success, p_death, return_days):
+        """:meth:`resolve`, also returning the people stopped (back to their camp after
+        ``return_days``): (crossed idx, died idx, stopped idx)."""
         sim = self.sim
         p = sim.people
-        key = sim.streams.key("crossings", day)
-        hh = p.household[idx]
-        crossed, died, att, ok = resolve_kernel(
-            idx, hh, _per_person(p_success, idx.size), _per_person(p_death, idx.size), key, 10 * code,
-            p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day,
-            sim.world.destination, day, int(round(return_days)), sim.world.n_sites,
+        c_idx, d_idx, s_idx, days = resolve_kernel(
+            idx, p.household, self._chance(p_success, self._p_success), self._chance(p_death, self._p_death),
+            sim.streams.key("crossings", day), 10 * code, p.state, p.site, p.next_day, p.attempts, p.crossed_day,
+            p.arrival_day, sim.world.destination, day, int(round(return_days)), sim.today["attempts_by_site"][code],
+            sim.today["successes_by_site"][code],
         )
-        sim.today["attempts_by_site"][code] += att
-        sim.today["successes_by_site"][code] += ok
-        c_idx = idx[crossed]
         if c_idx.size:
-            sim.rec.add("days_to_cross_sum", float((day - p.arrival_day[c_idx]).sum()))
-        return c_idx, idx[died]
+            sim.rec.add("days_to_cross_sum", float(days))
+        return c_idx, d_idx, s_idx
+
+    @staticmethod
+    def _chance(p, one: np.ndarray) -> np.ndarray:
+        """A chance per person from an array, or ``one`` (an array of one) holding a scalar chance."""
+        if np.ndim(p) == 0:
+            one[0] = float(p)
+            return one
+        return np.ascontiguousarray(p, dtype=np.float64)
 
     def lorry_alone(self, day, idx):
         if idx.size == 0:
@@ -166,8 +206,8 @@ class Crossings(Process):
         sim = self.sim
         lo = sim.scenario.lorry
         reach, passing = lorry_access(sim, day), lorry_controls_pass(sim, day)
-        crossed, died = self.resolve(day, idx, LORRY_ALONE, reach * passing, lo.death_risk, lo.caught_return_days)
-        failed = idx[sim.people.state[idx] == TRAVELLING]
+        crossed, died, failed = self.resolve_attempts(day, idx, LORRY_ALONE, reach * passing, lo.death_risk,
+                                                      lo.caught_return_days)
         detected = split_failures(sim, day, failed, reach, passing, 10 * LORRY_ALONE + 2)
         rec = sim.rec
         rec.add("attempts_lorry_alone", idx.size)
@@ -226,8 +266,6 @@ class Crossings(Process):
         att = sim.today["attempts_by_site"]
         ok = sim.today["successes_by_site"]
         alpha = 1.0 / sim.scenario.people.belief_memory_days
-        has = att > 0
-        rate = np.where(has, ok / np.where(has, att, 1.0), 0.0)
         # weight today's evidence by the number of attempts (more attempts, more information)
         w = 1.0 - (1.0 - alpha) ** np.minimum(att, 50.0)
-        sim.belief = np.where(has, sim.belief + w * (rate - sim.belief), sim.belief)
+        sim.belief = belief_kernel(sim.belief, att, ok, w)

@@ -33,7 +33,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, LEFT
-from crossings.processes.draws import geometric_days
+from crossings.processes.draws import geometric_days_given
 
 WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS = range(7)
 OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access")
@@ -53,6 +53,9 @@ class Context:
     attempts: np.ndarray
     months_in_corridor: np.ndarray
     risk_tolerance: np.ndarray
+    gang: np.ndarray  # gang holding the decider's paid contract, or NO_GANG
+    paid_left: np.ndarray  # paid attempts left on that contract
+    debt: np.ndarray  # EUR owed to a gang
 
 
 class Option:
@@ -162,8 +165,9 @@ def due_kernel(active, state, next_day, day):
 
 @njit(cache=True)
 def gather_kernel(active, state, next_day, day, household, nationality, site, funds, uk_ties, attempts,
-                  arrival_day, risk_tolerance):
-    """People due to decide today and their attributes, in one pass over the active index."""
+                  arrival_day, risk_tolerance, gang, paid_left, debt):
+    """People due to decide today and their attributes (the fields of :class:`Context`, in order),
+    in one pass over the active index."""
     idx = due_kernel(active, state, next_day, day)
     n = idx.shape[0]
     hh = np.empty(n, household.dtype)
@@ -174,6 +178,9 @@ def gather_kernel(active, state, next_day, day, household, nationality, site, fu
     att = np.empty(n, attempts.dtype)
     months = np.empty(n, np.float64)
     rt = np.empty(n, risk_tolerance.dtype)
+    gg = np.empty(n, gang.dtype)
+    left = np.empty(n, paid_left.dtype)
+    owed = np.empty(n, debt.dtype)
     for r in range(n):
         i = idx[r]
         hh[r] = household[i]
@@ -184,7 +191,10 @@ def gather_kernel(active, state, next_day, day, household, nationality, site, fu
         att[r] = attempts[i]
         months[r] = (day - arrival_day[i]) / 30.44
         rt[r] = max(risk_tolerance[i], np.float32(1e-3))
-    return idx, hh, nat, st, fu, ties, att, months, rt
+        gg[r] = gang[i]
+        left[r] = paid_left[i]
+        owed[r] = debt[i]
+    return idx, hh, nat, st, fu, ties, att, months, rt, gg, left, owed
 
 
 @njit(cache=True)
@@ -197,6 +207,7 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
     n, k = V.shape
     choice = np.zeros(n, np.int8)
     prev_nd = 0
+    per_day = np.log(1.0 - 1.0 / decision_mean) if decision_mean > 1.0 else 0.0
     for r in range(n):
         hh = household[r]
         if r > 0 and household[r - 1] == hh:
@@ -210,7 +221,7 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
                 next_day[idx[r]] = prev_nd
                 continue
         choice[r] = _gumbel_best(V, r, key, hh)
-        prev_nd = day + geometric_days(key, hh, 200, decision_mean)
+        prev_nd = day + (geometric_days_given(key, hh, 200, per_day) if decision_mean > 1.0 else 1)
         next_day[idx[r]] = prev_nd
     return choice
 
@@ -271,12 +282,12 @@ class Decisions(Process):
         candidates = sim.today.get("decision_candidates", p.active)
         ctx = Context(*gather_kernel(
             candidates, p.state, p.next_day, day, p.household, p.nationality, p.site, p.funds, p.uk_ties,
-            p.attempts, p.arrival_day, p.risk_tolerance,
+            p.attempts, p.arrival_day, p.risk_tolerance, p.gang, p.paid_attempts_left, p.debt,
         ))
         idx = ctx.idx
         if idx.size == 0:
             return
-        V = np.full((idx.size, N_OPTIONS), -np.inf)
+        V = np.full((idx.size, N_OPTIONS), -np.inf, order="F")  # one column per option, written whole
         for opt in self.options:
             v = opt.utility(sim, ctx, day)
             if v is not None:
@@ -284,6 +295,8 @@ class Decisions(Process):
         key = sim.streams.key("decisions", day)
         latent = {}
         for opt in self.options:  # demand for products nobody offers yet, counted before choosing
+            if type(opt).latent_utility is Option.latent_utility:
+                continue  # never a latent demand
             lv = opt.latent_utility(sim, ctx, day) if not np.isfinite(V[:, opt.code]).any() else None
             if lv is not None:
                 V2 = V.copy()
@@ -294,11 +307,12 @@ class Decisions(Process):
         )
         counts = np.bincount(choice, minlength=N_OPTIONS)
         for opt in self.options:
-            opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * float(sim.scenario.scale), day)
+            if type(opt).observe_demand is not Option.observe_demand:
+                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * float(sim.scenario.scale), day)
         # group deciders by option, keeping their order within each option
         order = idx[np.argsort(choice, kind="stable")]
-        ends = np.cumsum(np.bincount(choice, minlength=N_OPTIONS))
-        starts = ends - np.bincount(choice, minlength=N_OPTIONS)
+        ends = np.cumsum(counts)
+        starts = ends - counts
         if ends[LEAVE] > starts[LEAVE]:
             leavers = order[starts[LEAVE] : ends[LEAVE]]
             p.state[leavers] = LEFT

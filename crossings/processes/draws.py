@@ -17,15 +17,13 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import NEVER
 
 
-@njit(cache=True)
-def geometric_days(key, slot, k, mean):
-    """Whole days >= 1 with the given mean (geometric waiting time), at most ``NEVER``."""
-    if mean <= 1.0:
-        return 1
+@njit(cache=True, inline="always")
+def geometric_days_given(key, slot, k, per_day):
+    """:func:`geometric_days` of a mean above 1 given ``per_day = log(1 - 1 / mean)`` (for kernels
+    that draw many waits with one mean: the same days, one logarithm fewer per draw)."""
     u = uniform(key, slot, k)
     if u < 1e-300:
         u = 1e-300
-    per_day = np.log(1.0 - 1.0 / mean)
     if per_day == 0.0:  # a mean so long that 1 - 1/mean rounds to 1: the wait never ends
         return NEVER
     x = np.log(u) / per_day
@@ -34,7 +32,17 @@ def geometric_days(key, slot, k, mean):
     return 1 + int(x)
 
 
-@njit(cache=True)
+# One explicit signature each (integers widened to int64): Numba would otherwise compile a copy for
+# every constant draw counter and integer width they are called with.
+@njit("int64(uint64, int64, int64, float64)", cache=True)
+def geometric_days(key, slot, k, mean):
+    """Whole days >= 1 with the given mean (geometric waiting time), at most ``NEVER``."""
+    if mean <= 1.0:
+        return 1
+    return geometric_days_given(key, slot, k, np.log(1.0 - 1.0 / mean))
+
+
+@njit("int64(float64[::1], int64[::1], uint64, int64, int64, int64)", cache=True)
 def choose_camp(utility_row, camps, key, slot, k, exclude):
     """Multinomial-logit choice among camps (Gumbel-max on per-slot draws)."""
     best = -1
@@ -60,17 +68,40 @@ def camp_utilities(sim) -> np.ndarray:
     w = sim.world
     camps = sim.camp_sites
     cp = sim.scenario.camps
-    counts = sim.camp_counts  # [site, nationality], from the camps stage
-    pop = counts[camps].sum(axis=1)
-    cap = np.maximum(w.site_capacity[camps] / sim.scenario.scale, 1.0)
-    crowd = np.maximum(pop / cap - 1.0, 0.0)
-    u = (
-        w.site_attractiveness[camps][None, :]
-        + w.nat_camp_network[:, camps]
-        + cp.beta_network * np.log1p(counts[camps].T * sim.scenario.scale)
-        - cp.beta_crowding * crowd[None, :]
+    counts = sim.camp_counts[camps]  # [camp, nationality], from the camps stage
+    scale = float(sim.scenario.scale)
+    return camp_utility_kernel(
+        counts, np.log1p(counts * scale), w.site_capacity, w.site_attractiveness, w.nat_camp_network, camps, scale,
+        float(cp.beta_network), float(cp.beta_crowding),
     )
-    return np.ascontiguousarray(u)
+
+
+@njit(cache=True)
+def camp_utility_kernel(counts, log_people, capacity, attractiveness, network, camps, scale, beta_network,
+                        beta_crowding):
+    """``u[nationality, camp] = attractiveness + network + beta_network x log1p(people of the
+    nationality there) - beta_crowding x max(residents / capacity - 1, 0)``, with ``log_people``
+    computed by NumPy (people per camp are whole numbers, so their sum is exact in any order)."""
+    n_c, n_nat = counts.shape
+    u = np.empty((n_nat, n_c))
+    for j in range(n_c):
+        c = camps[j]
+        pop = 0.0
+        for k in range(n_nat):
+            pop += counts[j, k]
+        cap = _max(capacity[c] / scale, 1.0)
+        crowd = _max(pop / cap - 1.0, 0.0)
+        for k in range(n_nat):
+            u[k, j] = attractiveness[c] + network[k, c] + beta_network * log_people[j, k] - beta_crowding * crowd
+    return u
+
+
+@njit(cache=True, inline="always")
+def _max(a, b):
+    """``np.maximum`` of two floats (NaN if either is NaN)."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
 
 
 @njit(cache=True)

@@ -141,11 +141,11 @@ class Inflow(Process):
         sim = self.sim
         p = sim.people
         w = sim.world
+        n_groups = np.asarray(n_groups, dtype=np.int64)
         # worst case: every group a family with many children
-        p.reserve(int(sum(n_groups)) * 12 + 16)
+        p.reserve(int(n_groups.sum()) * 12 + 16)
         start = p.n
         util = sim.camp_utility if util is None else util
-        n_groups = np.asarray(n_groups, dtype=np.int64)
         if not n_groups.any():
             return np.zeros(0, np.int32)
         i = spawn_all(

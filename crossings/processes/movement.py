@@ -62,7 +62,7 @@ def movement_kernel(
             else:
                 counts[SHELTER_LEFT if s == IN_SHELTER else RETURNED_LEFT] += 1
                 state[i] = LEFT
-    return counts, due[:n_due].copy()
+    return counts, due[:n_due]  # a view (today only): no copy
 
 
 class Movement(Process):

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from crossings.engine.rng import uniform
-from crossings.engine.state import CROSSED, DEAD, IN_CAMP, TRAVELLING
+from crossings.engine.state import CROSSED, DEAD, IN_CAMP, LEFT, TRAVELLING
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.decisions import BOAT
 from crossings.processes.draws import memory_weight
@@ -109,8 +109,109 @@ def boat_queue(active, state, gang, paid_left, contract_mode, code):
     return out[:m].copy()
 
 
+@njit(cache=True)
+def boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day, day, code, n_gangs):
+    """:func:`boat_queue` and the per-gang counts of ``supply.waiting_lists`` from the market's list
+    of boat customers (slots in ascending order, as the active index, of everyone who bought a boat
+    place and may still hold it) instead of a pass over every active person. Returns (the queue,
+    customers waiting per gang, the list without those who can no longer be in a queue: contract
+    ended, left, dead, or crossed before ``day``, since today's crossers may yet be returned)."""
+    n = customers.shape[0]
+    queue = np.empty(n, customers.dtype)
+    keep = np.empty(n, customers.dtype)
+    waiting = np.zeros(n_gangs)
+    m = 0
+    k = 0
+    for r in range(n):
+        i = customers[r]
+        g = gang[i]
+        if g < 0 or paid_left[i] <= 0 or contract_mode[i] != code:
+            continue  # no contract: only a new purchase (which lists the person again) brings one
+        s = state[i]
+        if s == LEFT or s == DEAD or (s == CROSSED and crossed_day[i] < day):
+            continue
+        keep[k] = i
+        k += 1
+        if s == IN_CAMP:
+            queue[m] = i
+            m += 1
+            waiting[g] += 1.0
+    return queue[:m].copy(), waiting, keep[:k].copy()
+
+
+@njit(cache=True)
+def merge_customers(customers, new):
+    """The sorted union of two ascending lists of slots, without repeats (``np.union1d`` in one
+    pass: the customer list is long, today's buyers are few)."""
+    out = np.empty(customers.shape[0] + new.shape[0], customers.dtype)
+    i, j, m = 0, 0, 0
+    while i < customers.shape[0] or j < new.shape[0]:
+        if j >= new.shape[0] or (i < customers.shape[0] and customers[i] < new[j]):
+            x = customers[i]
+            i += 1
+        elif i >= customers.shape[0] or new[j] < customers[i]:
+            x = new[j]
+            j += 1
+        else:  # the same slot in both
+            x = customers[i]
+            i += 1
+            j += 1
+        if m == 0 or out[m - 1] != x:
+            out[m] = x
+            m += 1
+    return out[:m].copy()
+
+
 # boat fates
 SEIZED, BEACH, SEA, DISTRESS, LANDED = range(5)
+
+
+@njit(cache=True)
+def _sort_by_household(seg, household):
+    """Stable sort of ``seg`` (people) by household, in place: the order of
+    ``np.argsort(household[seg], kind="mergesort")``, by a bottom-up merge sort written out in
+    loops (NumPy's argsort compiles far more slowly, which a first run pays for)."""
+    n = seg.shape[0]
+    a = np.empty(n, np.int64)  # household of each entry, sorted along with it
+    for q in range(n):
+        a[q] = household[seg[q]]
+    b = seg.copy()
+    tmp_k = np.empty(n, np.int64)
+    tmp_v = np.empty_like(b)
+    width = 1
+    while width < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, o = lo, mid, lo
+            while i < mid and j < hi:
+                if a[j] < a[i]:  # strictly smaller from the right: equal keys keep their order
+                    tmp_k[o] = a[j]
+                    tmp_v[o] = b[j]
+                    j += 1
+                else:
+                    tmp_k[o] = a[i]
+                    tmp_v[o] = b[i]
+                    i += 1
+                o += 1
+            while i < mid:
+                tmp_k[o] = a[i]
+                tmp_v[o] = b[i]
+                i += 1
+                o += 1
+            while j < hi:
+                tmp_k[o] = a[j]
+                tmp_v[o] = b[j]
+                j += 1
+                o += 1
+            lo = hi
+        for q in range(n):
+            a[q] = tmp_k[q]
+            b[q] = tmp_v[q]
+        width *= 2
+    for q in range(n):
+        seg[q] = b[q]
 
 
 @njit(cache=True)
@@ -137,10 +238,7 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
         seg = h[start[j]:start[j] + counts[j]]
         for r in range(1, seg.shape[0]):
             if household[seg[r]] < household[seg[r - 1]]:
-                hh = np.empty(seg.shape[0], np.int64)
-                for q in range(seg.shape[0]):
-                    hh[q] = household[seg[q]]
-                seg[:] = seg[np.argsort(hh, kind="mergesort")]
+                _sort_by_household(seg, household)
                 break
     gg = np.empty(m, np.int64)
     for r in range(m):
@@ -464,9 +562,16 @@ def rescue_reach(sea, e_sea: float) -> float:
     return float(1.0 - (1.0 - sea.rescue_share) * (1.0 - sea.rescue_reach_sea_effect * e_sea))
 
 
+# the actors of a scenario without any (empty arrays, shared by every day)
+_NO_ACTORS = {c: np.zeros(0, np.float64) for c in ("interception", "response", "capacity", "destination", "detention")}
+_NO_ACTORS["site"] = np.zeros(0, np.int64)
+
+
 def actors_today(tl, day: int) -> dict[str, np.ndarray]:
     """Today's sea actors (``sea_actor`` policies in force) as arrays: interception, response,
     capacity, landing shares and detention site."""
+    if not tl.sea_actors:
+        return _NO_ACTORS
     live = [a for a in tl.sea_actors if a["active"][day]]
     cols = ("interception", "response", "capacity", "destination", "detention")
     out = {c: np.array([a[c] for a in live], dtype=np.float64) for c in cols}
@@ -488,9 +593,8 @@ class BoatCrossings:
             mk.sell(day, idx, BOAT)
         if not sim.timeline.weather_viable[day]:
             return  # customers wait for a viable day, keeping their contract
-        p = sim.people
         # the gangs call every customer in a camp holding a boat contract, not only today's buyers
-        queue = boat_queue(p.active, p.state, p.gang, p.paid_attempts_left, mk.contract_mode, BOAT)
+        queue = mk.boat_queue(day)
         if queue.size:
             self.launch(day, queue)
 

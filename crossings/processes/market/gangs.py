@@ -68,6 +68,41 @@ def book_kernel(active, capital, volume, profit, cash_today, costs_today, revenu
 
 
 @njit(cache=True)
+def guaranteed_kernel(active, scarcity, sold, balance, step, share, carry_days):
+    """Guaranteed lorry places at the start of a day: a gang that sold places yesterday and has none
+    left raises its scarcity factor by ``1 + step``, the others ease it by ``1 - step`` (not below
+    1); yesterday's sales are cleared; an active gang's balance grows by ``share`` places, at most
+    ``carry_days x share`` (inactive gangs hold none). Element by element as NumPy's ``where``,
+    ``maximum`` and ``minimum`` (NaN propagates)."""
+    up = 1.0 + step
+    down = 1.0 - step
+    cap = carry_days * share
+    for j in range(active.shape[0]):
+        if sold[j] > 0 and balance[j] <= 0:
+            scarcity[j] = scarcity[j] * up
+        else:
+            scarcity[j] = _np_max(scarcity[j] * down, 1.0)
+        sold[j] = 0.0
+        balance[j] = _np_min(balance[j] + share, cap) if active[j] else 0.0
+
+
+@njit(cache=True, inline="always")
+def _np_max(a, b):
+    """``np.maximum`` of two floats."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+@njit(cache=True, inline="always")
+def _np_min(a, b):
+    """``np.minimum`` of two floats."""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+@njit(cache=True)
 def relative_volume(active, volume):
     """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""
     act = np.flatnonzero(active)
@@ -80,7 +115,7 @@ def relative_volume(active, volume):
     return act, rel
 
 
-@njit(cache=True)
+@njit("boolean[::1](boolean[:], int64[:], boolean, boolean)", cache=True)  # one signature: not one copy per constant `boat`
 def _offering(active, home_coast, boat, has_ports):
     """Gangs offering boat places (active, with a coast) or lorry places (active, if there are ports)."""
     n = active.shape[0]

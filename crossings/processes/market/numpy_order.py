@@ -14,7 +14,7 @@ from numba import njit
 # can differ in the last bit; these replicate NumPy's order exactly (checked against NumPy 2.4 on random
 # arrays of every length up to 300 and some up to 5000: no mismatch). Transcendental
 # functions (exp, log, power) stay in NumPy: its SIMD versions differ from Numba's in the last bit.
-@njit(cache=True)
+@njit("float64(float64[:], int64, int64)", cache=True)  # one signature: not one copy per constant `lo`
 def _block_sum(a, lo, n):
     """NumPy's sum of at most 128 values: a running sum below 8, else eight accumulators."""
     if n < 8:

@@ -10,14 +10,14 @@ import numpy as np
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
-from crossings.engine.state import IN_CAMP, TRAVELLING
+from crossings.engine.state import IN_CAMP
 from crossings.engine.timeline import COAST, PORT
 from crossings.processes.crossings import lorry_access, lorry_alone_success
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
 from crossings.processes.draws import memory_weight, uniform_slots
 from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
-from crossings.processes.market.gangs import Gangs, book_kernel, relative_volume
+from crossings.processes.market.gangs import Gangs, book_kernel, guaranteed_kernel, relative_volume
 from crossings.processes.market.pricing import (
     N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
@@ -26,8 +26,8 @@ from crossings.processes.market.pricing import (
     PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TERRITORY, PAR_TRAFFIC, markup, offer_means, posted_price_kernel, price_kernel,
 )
 from crossings.processes.market.selling import PaidPlace, detected_share_kernel, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
-from crossings.processes.market.supply import adapt_kernel, waiting_lists
-from crossings.processes.sea import BoatCrossings
+from crossings.processes.market.supply import adapt_kernel
+from crossings.processes.sea import BoatCrossings, boat_customers, merge_customers
 
 
 GUARANTEED_CARRY_DAYS = 7.0  # assumption: unused guaranteed places carry over for a week
@@ -74,6 +74,11 @@ class Market(Process):
         self.kit_cost = s.kit_cost_eur
         self.demand = np.zeros(7)  # people per day choosing (or who would choose) each paid option, recent mean
         self._par = np.zeros(N_PAR)
+        self._no_limit = np.full(self.g.n, np.inf)
+        # slots (ascending) of the people who bought a boat place and may still hold it: the waiting
+        # lists and boat queues are read from them rather than from every active person
+        self.boat_customers = np.zeros(0, np.int32)
+        self._crossings = None  # the crossings stage (looked up on first use)
         self.hhi = 1.0
         for j in range(min(int(m.initial_gangs), self.g.n)):
             self._open(j, 0)
@@ -101,6 +106,11 @@ class Market(Process):
         """Each gang's stretch of coast if it sells boat places, else -1."""
         g = self.g
         return np.where(g.boat_line, g.home_coast, -1)
+
+    def _coast_for(self, code: int) -> np.ndarray:
+        """The coasts the kernels that find the gangs offering ``code`` read: :meth:`boat_coast` for
+        boat places; for lorry places they are not read, so the gangs' home coasts (no copy)."""
+        return self.boat_coast() if code == BOAT else self.g.home_coast
 
     def guaranteed_share(self, day: int) -> float:
         """Guaranteed lorry places each active gang can sell on ``day`` (people): the market's daily
@@ -208,7 +218,7 @@ class Market(Process):
         active = g.active
         if nationality is not None and self.sim.scenario.market.network_gangs:
             active = self.reachable(self.offers(code), nationality)
-        n, mean = posted_price_kernel(active, self.boat_coast(), code == BOAT, self.ports.size > 0, price, g.volume)
+        n, mean = posted_price_kernel(active, self._coast_for(code), code == BOAT, self.ports.size > 0, price, g.volume)
         return float(mean) if n else None
 
     def offers(self, code: int) -> np.ndarray:
@@ -247,9 +257,10 @@ class Market(Process):
         self._dismantle_and_exit(day)
         self._entry(day)
         self._open_boat_lines(day)
-        self._adapt(day)
+        coast = self.boat_coast()  # the gangs' lines are set for the day
+        self._adapt(day, coast)
         self.price(day)
-        self._record(day)
+        self._record(day, coast)
 
     def _book(self, day: int) -> None:
         """Fold yesterday's flows into capital, volume and profit memories."""
@@ -259,13 +270,8 @@ class Market(Process):
         # guaranteed lorry places: gangs that sold out their places yesterday raise their price,
         # others ease it; each gang's balance of places grows by its share of today's places (unused
         # places carry over for at most GUARANTEED_CARRY_DAYS; a sale may overdraw it by one agent)
-        step = memory_weight(m.price_adjust_days)
-        sold_out = g.guaranteed_sold > 0
-        g.scarcity[:] = np.where(sold_out & (g.guaranteed_balance <= 0), g.scarcity * (1.0 + step),
-                                 np.maximum(g.scarcity * (1.0 - step), 1.0))
-        g.guaranteed_sold[:] = 0.0
-        share = self.guaranteed_share(day)
-        g.guaranteed_balance[:] = np.where(g.active, np.minimum(g.guaranteed_balance + share, GUARANTEED_CARRY_DAYS * share), 0.0)
+        guaranteed_kernel(g.active, g.scarcity, g.guaranteed_sold, g.guaranteed_balance,
+                          memory_weight(m.price_adjust_days), float(self.guaranteed_share(day)), GUARANTEED_CARRY_DAYS)
         n_act, cash_less_costs = book_kernel(
             g.active, g.capital, g.volume, g.profit, g.cash_today, g.costs_today, g.revenue_today, g.revenue_last,
             g.attempts_today, a,
@@ -308,8 +314,8 @@ class Market(Process):
         e = self.enforcement(day)
         expected = m.entry_horizon_days * (gross / (n_act + 1) - m.fixed_cost_eur_per_day)
         cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
-        with np.errstate(over="ignore"):  # a tiny cost: the ratio is infinite, as intended
-            ratio = expected / cost if cost > 0 else np.inf
+        # Python floats: a tiny cost makes the ratio infinite, as intended (no NumPy overflow warning)
+        ratio = float(expected) / float(cost) if cost > 0 else np.inf
         p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
         key = sim.streams.key("market", day)
         if p > 0 and uniform(key, g.n, K_ENTRY) < p:
@@ -324,9 +330,11 @@ class Market(Process):
         line and the gang itself); guaranteed places within the gangs' daily places."""
         g = self.g
         m = self.sim.scenario.market
-        cand = np.flatnonzero(g.active & (g.home_coast >= 0) & ~g.boat_line)
         d = self.demand
-        if cand.size == 0 or d[BOAT] <= 0:
+        if d[BOAT] <= 0:
+            return
+        cand = np.flatnonzero(g.active & (g.home_coast >= 0) & ~g.boat_line)
+        if cand.size == 0:
             return
         lines = int(np.count_nonzero(g.active & g.boat_line))
         boat_gross = (g.price_boat[cand] - g.cost_boat[cand]) * d[BOAT] / (lines + 1)
@@ -359,8 +367,9 @@ class Market(Process):
         able = int(np.count_nonzero(p.funds[residents] + credit >= self.last_price))
         return able / sim.scenario.people.decision_interval_days * unit
 
-    def _adapt(self, day: int) -> None:
-        """Evasion investment and decay; boat purchases; fixed costs (booked for today)."""
+    def _adapt(self, day: int, coast: np.ndarray | None = None) -> None:
+        """Evasion investment and decay; boat purchases; fixed costs (booked for today). ``coast``:
+        today's :meth:`boat_coast`, if already known."""
         g = self.g
         sim = self.sim
         m = sim.scenario.market
@@ -372,17 +381,32 @@ class Market(Process):
         self.kit_cost = s.kit_cost_eur * (1.0 + s.kit_cost_seizure_effect * self.seized_share)
         supply = s.supply_per_gang_per_day * (1.0 - s.supply_disruption * e[E_INTEL])
         adapt_kernel(
-            g.active, self.boat_coast(), g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
+            g.active, self.boat_coast() if coast is None else coast, g.evasion, keep, g.revenue_last, g.costs_today, g.volume, g.load, g.capital,
             g.boats, m.evasion_investment_share, m.fixed_cost_eur_per_day, m.evasion_max, m.evasion_decay_per_year,
-            s.restock_days, supply, self.kit_cost, self.waiting_boat_people(),
+            s.restock_days, supply, self.kit_cost, self.waiting_boat_people(day),
         )
 
-    def waiting_boat_people(self) -> np.ndarray:
-        """People (not agents) waiting in the corridor with a boat contract, per gang."""
+    def waiting_boat_people(self, day: int | None = None) -> np.ndarray:
+        """People (not agents) waiting in the corridor with a boat contract, per gang (the counts of
+        ``supply.waiting_lists``, from the boat customers) on ``day`` (default: the simulation's)."""
+        _, w = self._boat_customers(self.sim.day if day is None else day)
+        return w * float(self.sim.scenario.scale)
+
+    def boat_queue(self, day: int) -> np.ndarray:
+        """The people in a camp holding a boat contract, in slot order (``sea.boat_queue``)."""
+        queue, _ = self._boat_customers(day)
+        return queue
+
+    def _boat_customers(self, day: int):
+        """Boat queue and waiting people per gang (agents) from the boat customers, whose list drops
+        those who can no longer be in a queue."""
         p = self.sim.people
         self.ensure_capacity()
-        w = waiting_lists(p.active, p.state, p.gang, p.paid_attempts_left, self.contract_mode, BOAT, self.g.n)
-        return w * float(self.sim.scenario.scale)
+        queue, waiting, self.boat_customers = boat_customers(
+            self.boat_customers, p.state, p.gang, p.paid_attempts_left, self.contract_mode, p.crossed_day, day, BOAT,
+            self.g.n,
+        )
+        return queue, waiting
 
     def price(self, day: int) -> None:
         """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
@@ -455,7 +479,7 @@ class Market(Process):
             g.network, g.home_coast,
         )
 
-    def _record(self, day: int) -> None:
+    def _record(self, day: int, coast: np.ndarray | None = None) -> None:
         g = self.g
         rec = self.sim.rec
         n = int(np.count_nonzero(g.active))
@@ -465,7 +489,7 @@ class Market(Process):
             return
         rec.set("market_hhi", self.hhi)
         n_boat, n_lorry, price_boat, price_lorry, mean_markup, cost_boat, cost_lorry = offer_means(
-            g.active, self.boat_coast(), self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
+            g.active, self.boat_coast() if coast is None else coast, self.ports.size > 0, g.price_boat, g.price_lorry, g.markup_boat, g.markup_lorry,
             g.cost_boat, g.cost_lorry,
         )
         if n_boat:
@@ -490,19 +514,22 @@ class Market(Process):
         prices = self.prices(code)
         bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
         # gang weights: log(volume + 0.2 x mean volume of those offering + 1e-6) - bc x price
-        ok, log_x = sell_log_argument(g.active, self.boat_coast(), code == BOAT, self.ports.size > 0, g.volume)
+        ok, log_x = sell_log_argument(g.active, self._coast_for(code), code == BOAT, self.ports.size > 0, g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
-        had = (p.gang[idx] >= 0) & (p.paid_attempts_left[idx] > 0) & (self.contract_mode[idx] == code)
+        # new boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
+        # calls them to the coast, with probability ``sea.safe_house_share`` per household
+        safe_share = float(sim.scenario.sea.safe_house_share) if code == BOAT else 0.0
         if code == LORRY_PAID:
             capacity = g.guaranteed_balance.copy()
-        else:
-            capacity = np.full(g.n, np.inf)
-        left_before = capacity.copy()
+            left_before = capacity.copy()
+        else:  # no limit (sales subtract from it, and inf less anything stays inf)
+            capacity = self._no_limit
         args = (p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code, key,
                 K_CHOOSE_GANG + 100 * code, prices, log_x, bc)
         tail = (float(m.credit_share_max), int(m.attempts_per_fee), float(sim.scenario.scale), g.cash_today,
-                g.revenue_today, self.escrow, np.float32(m.escrow_share), capacity)
+                g.revenue_today, self.escrow, np.float32(m.escrow_share), capacity, p.off_camp, safe_share,
+                K_SAFE_HOUSE)
         if not m.network_gangs:
             holder, n_sold, sold_eur = sell_and_book(idx, *args, ok, *tail)
         else:  # each network's people buy from its gangs
@@ -518,6 +545,8 @@ class Market(Process):
         if code == LORRY_PAID:
             g.guaranteed_sold += left_before - capacity
             g.guaranteed_balance[:] = capacity
+        if code == BOAT and n_sold:  # new boat customers join the list (kept sorted, without repeats)
+            self.boat_customers = merge_customers(self.boat_customers, np.sort(idx[holder]).astype(np.int32, copy=False))
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
@@ -530,18 +559,7 @@ class Market(Process):
             elif code == LORRY_PAID:
                 rec.add("places_sold_lorry_guaranteed", n_sold)
                 rec.add("price_lorry_guaranteed_x_sold", sold_eur)
-            if code == BOAT and sim.scenario.sea.safe_house_share > 0:
-                self._to_safe_houses(key, idx[holder & ~had])
         return idx[holder]
-
-    def _to_safe_houses(self, key, buyers: np.ndarray) -> None:
-        """New boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
-        calls them to the coast, with probability ``sea.safe_house_share`` per household."""
-        if buyers.size == 0:
-            return
-        p = self.sim.people
-        u = uniform_slots(key, p.household[buyers].astype(np.int64), K_SAFE_HOUSE)
-        p.off_camp[buyers[u < self.sim.scenario.sea.safe_house_share]] = True
 
     def prices(self, code: int) -> np.ndarray:
         """Each gang's posted price of a product."""
@@ -595,8 +613,11 @@ class Market(Process):
             users, p.gang, success_by_gang, float(sim.scenario.scale), float(cost_per_attempt), g.attempts_today,
             g.costs_today,
         )
-        crossed, died = sim.loop["crossings"].resolve(day, users, code, success, lo.death_risk, lo.caught_return_days)
-        stopped = users[p.state[users] == TRAVELLING]  # stopped or detected: back to camp
+        if self._crossings is None:
+            self._crossings = sim.loop["crossings"]
+        # stopped or detected: back to camp
+        crossed, died, stopped = self._crossings.resolve_attempts(day, users, code, success, lo.death_risk,
+                                                                  lo.caught_return_days)
         detected = stopped.size
         if reach_by_gang is not None and stopped.size:  # before settling, which may end contracts
             detected = detected_share_kernel(stopped, p.gang, p.household, reach_by_gang, success_by_gang,

@@ -56,7 +56,6 @@ class PaidPlace(Option):
         mk = self.market
         pp = sim.scenario.people
         m = sim.scenario.market
-        p = sim.people
         mk.ensure_capacity()
         if self.code == BOAT:
             asc = m.asc_boat
@@ -65,8 +64,8 @@ class PaidPlace(Option):
         else:
             asc = m.asc_lorry_paid
         return paid_utility_kernel(
-            ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, p.gang, p.paid_attempts_left,
-            mk.contract_mode, p.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
+            ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang, ctx.paid_left,
+            mk.contract_mode, ctx.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
             float(m.credit_share_max), float(m.credit_disutility), float(pp.beta_cost_per_1000_eur),
             float(pp.beta_success), float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
             float(asc), float(mk.perceived_death_risk(self.code)), float(mk.availability(self.code, sim.day)),
@@ -87,7 +86,9 @@ def paid_utility_kernel(
 ):
     """Systematic utility of a paid place for each decider (see ``docs/ODD.md`` §7.6): expected success over
     the attempts the fee covers (or those left on a contract), ties, death risk against risk tolerance,
-    and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit."""
+    and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit.
+    Every array is one row per decider (as gathered by the decisions stage) but ``contract_mode``,
+    indexed by ``idx``."""
     n = idx.shape[0]
     V = np.empty(n)
     # expected success depends only on (site, own attempts, attempts covered): computed once per
@@ -96,14 +97,18 @@ def paid_utility_kernel(
     max_left = n_fee
     for r in range(n):
         max_att = max(max_att, np.int64(attempts[r]))
-        max_left = max(max_left, np.int64(paid_left[idx[r]]))
+        max_left = max(max_left, np.int64(paid_left[r]))
     if max_att < 0 or max_att > 1000 or max_left > 1000:
         max_att, max_left = -1, -1  # no table (negative or unusually many attempts)
+    else:
+        max_att = min(max_att, 63)  # the rare people with more attempts are computed directly
+        if belief_row.shape[0] * (max_att + 1) * (max_left + 1) > 32 * n + 8192:
+            max_att, max_left = -1, -1  # no table: filling it would cost more than it saves (few deciders)
     memo = np.full((belief_row.shape[0], max_att + 1, max_left + 1), np.nan)
     for r in range(n):
         i = idx[r]
-        holds = gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == code
-        n_left = paid_left[i] if holds else n_fee
+        holds = gang[r] >= 0 and paid_left[r] > 0 and contract_mode[i] == code
+        n_left = paid_left[r] if holds else n_fee
         a = attempts[r]
         if 0 <= a <= max_att and 0 <= n_left <= max_left:
             es = memo[site[r], a, n_left]
@@ -118,7 +123,7 @@ def paid_utility_kernel(
         if uk_ties[r]:
             v += beta_ties
         if not holds:
-            credit = max(credit_share * price - debt[i], 0.0)
+            credit = max(credit_share * price - debt[r], 0.0)
             if funds[r] + credit < price:
                 V[r] = -np.inf
                 continue
@@ -208,9 +213,12 @@ def sell_log_argument(active, home_coast, boat, has_ports, volume):
 def sell_and_book(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
     credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share, capacity,
+    off_camp, safe_house_share, k_safe_house,
 ):
     """:func:`sell_kernel` (``household``: everybody's household head) with weights
     ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
+    Each new buyer's household then moves off-camp (a gang's safe house) with probability
+    ``safe_house_share`` (draw ``k_safe_house`` on the head's slot; 0: nobody moves).
     Returns (holder mask, places sold, their summed price)."""
     n_g = prices.shape[0]
     weights = np.empty(n_g)
@@ -235,6 +243,10 @@ def sell_and_book(
         for j in range(n_g):
             cash_today[j] += cash_by[j] * scale
             revenue_today[j] += rev_by[j] * scale
+        if safe_house_share > 0.0:
+            for r in range(idx.shape[0]):
+                if bought[r] >= 0 and uniform(key, household[idx[r]], k_safe_house) < safe_house_share:
+                    off_camp[idx[r]] = True
     return holder, n_new, np_sum(sold[:n_new])
 
 
