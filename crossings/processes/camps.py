@@ -23,7 +23,7 @@ from crossings.engine.rng import poisson, uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import camp_utilities
-from crossings.processes.market.numpy_order import np_sum
+from crossings.processes.numpy_order import np_sum
 
 CAMPS = CHANNELS.index("camps")
 

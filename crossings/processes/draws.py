@@ -15,6 +15,7 @@ from numba import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import NEVER
+from crossings.processes.numpy_order import np_max
 
 
 @njit(cache=True, inline="always")
@@ -89,19 +90,11 @@ def camp_utility_kernel(counts, log_people, capacity, attractiveness, network, c
         pop = 0.0
         for k in range(n_nat):
             pop += counts[j, k]
-        cap = _max(capacity[c] / scale, 1.0)
-        crowd = _max(pop / cap - 1.0, 0.0)
+        cap = np_max(capacity[c] / scale, 1.0)
+        crowd = np_max(pop / cap - 1.0, 0.0)
         for k in range(n_nat):
             u[k, j] = attractiveness[c] + network[k, c] + beta_network * log_people[j, k] - beta_crowding * crowd
     return u
-
-
-@njit(cache=True, inline="always")
-def _max(a, b):
-    """``np.maximum`` of two floats (NaN if either is NaN)."""
-    if a != a or b != b:
-        return a + b
-    return a if a >= b else b
 
 
 @njit(cache=True)

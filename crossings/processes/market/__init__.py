@@ -26,7 +26,6 @@ Every equation is written out in ``docs/ODD.md`` §7.6.
 One file per concern, each opening with what it owns:
 
 * ``common.py``       channel rows, draw counters, the paid modes, ``enabled``
-* ``numpy_order.py``  sums and means in compiled code that match NumPy bit for bit
 * ``gangs.py``        the gang arrays, daily bookkeeping, who offers which mode
 * ``pricing.py``      costs per customer, Herfindahl index, markups, posted prices
 * ``selling.py``      the paid options, choosing a gang, paying and credit, settling debts
@@ -44,7 +43,7 @@ from crossings.processes.market.common import (
 )
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
 from crossings.processes.market.gangs import Gangs, _offering, book_kernel, relative_volume
-from crossings.processes.market.numpy_order import np_mean, np_sum
+from crossings.processes.numpy_order import np_mean, np_sum
 from crossings.processes.market.pricing import (
     N_PAR, PAR_ADJUST, PAR_ALONE, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,

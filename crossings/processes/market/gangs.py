@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from crossings.processes.market.numpy_order import np_mean, np_sum
+from crossings.processes.numpy_order import np_max, np_mean, np_min, np_sum
 
 
 # -- gang arrays ---------------------------------------------------------------------------------
@@ -81,25 +81,9 @@ def guaranteed_kernel(active, scarcity, sold, balance, step, share, carry_days):
         if sold[j] > 0 and balance[j] <= 0:
             scarcity[j] = scarcity[j] * up
         else:
-            scarcity[j] = _np_max(scarcity[j] * down, 1.0)
+            scarcity[j] = np_max(scarcity[j] * down, 1.0)
         sold[j] = 0.0
-        balance[j] = _np_min(balance[j] + share, cap) if active[j] else 0.0
-
-
-@njit(cache=True, inline="always")
-def _np_max(a, b):
-    """``np.maximum`` of two floats."""
-    if a != a or b != b:
-        return a + b
-    return a if a >= b else b
-
-
-@njit(cache=True, inline="always")
-def _np_min(a, b):
-    """``np.minimum`` of two floats."""
-    if a != a or b != b:
-        return a + b
-    return a if a <= b else b
+        balance[j] = np_min(balance[j] + share, cap) if active[j] else 0.0
 
 
 @njit(cache=True)

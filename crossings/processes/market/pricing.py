@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 from crossings.processes.market.gangs import _offering
-from crossings.processes.market.numpy_order import np_mean, np_sum
+from crossings.processes.numpy_order import np_mean, np_sum
 from crossings.processes.sea import beach_interception, optimal_load, seat_cost, stock_seizure
 
 

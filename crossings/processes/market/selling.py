@@ -13,7 +13,7 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import NO_GANG
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, Option
 from crossings.processes.market.gangs import _offering
-from crossings.processes.market.numpy_order import np_mean, np_sum
+from crossings.processes.numpy_order import np_mean, np_sum
 from crossings.processes.market.pricing import episode_success
 
 

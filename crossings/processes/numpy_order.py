@@ -1,5 +1,6 @@
-"""NumPy-order reductions: sums and means inside compiled kernels that give NumPy's results bit for
-bit (NumPy sums float64 pairwise, so a plain running sum can differ in the last bit).
+"""NumPy's results inside compiled kernels, bit for bit: sums and means in NumPy's order (NumPy sums
+float64 pairwise, so a plain running sum can differ in the last bit), and ``np.maximum`` /
+``np.minimum`` of two floats (NaN propagates). Shared by the processes' kernels.
 """
 
 from __future__ import annotations
@@ -86,3 +87,19 @@ def np_sum(a):
 def np_mean(a):
     """``a.mean()`` of a non-empty 1-D float64 array, in NumPy's summation order."""
     return np_sum(a) / a.shape[0]
+
+
+@njit(cache=True, inline="always")
+def np_max(a, b):
+    """``np.maximum`` of two floats (NaN if either is NaN)."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+@njit(cache=True, inline="always")
+def np_min(a, b):
+    """``np.minimum`` of two floats (NaN if either is NaN)."""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
