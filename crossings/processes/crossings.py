@@ -174,12 +174,8 @@ class Crossings(Process):
 
     # -- modes -------------------------------------------------------------------------------
     def resolve(self, day, idx, code, p_success, p_death, return_days):
-        """Shared resolution used by every mode; returns (crossed idx, died idx)."""
-        return self.resolve_attempts(day, idx, code, p_success, p_death, return_days)[:2]
-
-    def resolve_attempts(self, day, idx, code, p_success, p_death, return_days):
-        """:meth:`resolve`, also returning the people stopped (back to their camp after
-        ``return_days``): (crossed idx, died idx, stopped idx)."""
+        """Shared resolution used by every lorry mode: (crossed idx, died idx, stopped idx), the
+        stopped back in their camp after ``return_days``."""
         sim = self.sim
         p = sim.people
         c_idx, d_idx, s_idx, days = resolve_kernel(
@@ -206,7 +202,7 @@ class Crossings(Process):
         sim = self.sim
         lo = sim.scenario.lorry
         reach, passing = lorry_access(sim, day), lorry_controls_pass(sim, day)
-        crossed, died, failed = self.resolve_attempts(day, idx, LORRY_ALONE, reach * passing, lo.death_risk,
+        crossed, died, failed = self.resolve(day, idx, LORRY_ALONE, reach * passing, lo.death_risk,
                                                       lo.caught_return_days)
         detected = split_failures(sim, day, failed, reach, passing, 10 * LORRY_ALONE + 2)
         rec = sim.rec

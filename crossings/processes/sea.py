@@ -97,23 +97,11 @@ def boat_fate_probabilities(b_gang, b_site, b_people, trying, n_sites, evasion, 
 
 
 @njit(cache=True)
-def boat_queue(active, state, gang, paid_left, contract_mode, code):
-    """People in a camp holding a boat contract (the gangs' waiting lists)."""
-    out = np.empty(active.shape[0], np.int32)
-    m = 0
-    for j in range(active.shape[0]):
-        i = active[j]
-        if state[i] == IN_CAMP and gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == code:
-            out[m] = i
-            m += 1
-    return out[:m].copy()
-
-
-@njit(cache=True)
 def boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day, day, code, n_gangs):
-    """:func:`boat_queue` and the per-gang counts of ``supply.waiting_lists`` from the market's list
-    of boat customers (slots in ascending order, as the active index, of everyone who bought a boat
-    place and may still hold it) instead of a pass over every active person. Returns (the queue,
+    """The gangs' waiting lists, from the market's list of boat customers (slots in ascending order,
+    as the active index, of everyone who bought a boat place and may still hold it) instead of a pass
+    over every active person: the queue is the people in a camp holding a contract for ``code``, in
+    slot order, and each gang's count is its part of the queue. Returns (the queue,
     customers waiting per gang, the list without those who can no longer be in a queue: contract
     ended, left, dead, or crossed before ``day``, since today's crossers may yet be returned)."""
     n = customers.shape[0]

@@ -387,13 +387,13 @@ class Market(Process):
         )
 
     def waiting_boat_people(self, day: int | None = None) -> np.ndarray:
-        """People (not agents) waiting in the corridor with a boat contract, per gang (the counts of
-        ``supply.waiting_lists``, from the boat customers) on ``day`` (default: the simulation's)."""
+        """People (not agents) waiting in a camp with a boat contract, per gang, on ``day`` (default:
+        the simulation's)."""
         _, w = self._boat_customers(self.sim.day if day is None else day)
         return w * float(self.sim.scenario.scale)
 
     def boat_queue(self, day: int) -> np.ndarray:
-        """The people in a camp holding a boat contract, in slot order (``sea.boat_queue``)."""
+        """The people in a camp holding a boat contract, in slot order."""
         queue, _ = self._boat_customers(day)
         return queue
 
@@ -419,14 +419,12 @@ class Market(Process):
         tl = sim.timeline
         e = self.enforcement(day)
         alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
-        # the buyer whose willingness to pay caps prices: risk tolerance is exponential, so the
-        # q-quantile buyer has risk tolerance -mean x ln(1 - q) (q = 1 - 1/e gives the mean)
+        # the buyer whose willingness to pay caps prices: risk tolerance is a floor plus an exponential
+        # with the rest of the mean, so the q-quantile buyer has risk tolerance
+        # floor - (mean - floor) x ln(1 - q) (with no floor, q = 1 - 1/e gives the mean)
         # (floored at 1e-3, as people's own risk tolerance is in the decisions stage)
         floor = pp.risk_tolerance_min
-        if floor > 0.0:  # the q-quantile of floor + exponential(mean - floor)
-            risk_t = max(floor + (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
-        else:
-            risk_t = max(pp.risk_tolerance_mean * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
+        risk_t = max(floor + (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
         v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
@@ -616,7 +614,7 @@ class Market(Process):
         if self._crossings is None:
             self._crossings = sim.loop["crossings"]
         # stopped or detected: back to camp
-        crossed, died, stopped = self._crossings.resolve_attempts(day, users, code, success, lo.death_risk,
+        crossed, died, stopped = self._crossings.resolve(day, users, code, success, lo.death_risk,
                                                                   lo.caught_return_days)
         detected = stopped.size
         if reach_by_gang is not None and stopped.size:  # before settling, which may end contracts

@@ -6,23 +6,9 @@ capital.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
-from crossings.engine.state import IN_CAMP
 from crossings.processes.market.common import DAYS_PER_YEAR
-
-
-@njit(cache=True)
-def waiting_lists(active, state, gang, paid_left, contract_mode, code, n_gangs):
-    """Customers waiting in the corridor with a contract for ``code``, per gang (agents)."""
-    out = np.zeros(n_gangs)
-    for j in range(active.shape[0]):
-        i = active[j]
-        g = gang[i]
-        if g >= 0 and state[i] == IN_CAMP and paid_left[i] > 0 and contract_mode[i] == code:
-            out[g] += 1.0
-    return out
 
 
 @njit(cache=True)
