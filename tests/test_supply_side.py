@@ -384,7 +384,7 @@ def test_a_fading_prior_gives_way_to_what_people_see():
 
     kept = [belief(world(inflow=60.0, sea=sea), s) for s in (1, 2, 3)]
     faded = [belief(world(inflow=60.0, sea=dict(sea, prior_fade_attempts=2000.0)), s) for s in (1, 2, 3)]
-    for (r_kept, seen_kept, _), (r_faded, seen_faded, _) in zip(kept, faded):
+    for (r_kept, seen_kept, _), (r_faded, seen_faded, _) in zip(kept, faded, strict=True):
         assert r_faded < r_kept, (kept, faded)
         # the faded belief is near the observed rate; the kept one is pulled toward the prior
         assert abs(r_faded - seen_faded) < abs(r_kept - seen_kept), (kept, faded)
