@@ -45,6 +45,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("stopped_launch", "flow", True, "People stopped at launch when their boat was seized or slashed as they gathered."),
     ("prevented_boat", "flow", True, "People on prevented boat crossings: stopped at launch, on the beach or at sea (as the French figures count)."),
     ("attempts_boat_all", "flow", True, "People on boat attempts, including those stopped at launch."),
+    ("people_at_sea", "flow", True, "People on boats that left the beach (at sea: arrived, stopped or rescued at sea, or died at sea), as a maritime authority counts people in sea attempts."),
     ("rescued_sea", "flow", True, "People rescued at sea and brought back."),
     ("pulled_back", "flow", True, "People on boats intercepted at sea by an actor of a sea_actor policy (a third country's coastguard: pull-backs), wherever they were landed."),
     ("rescued_by_actors", "flow", True, "People on boats in distress reached by an actor of a sea_actor policy (not the standing rescue service of sea.*)."),
@@ -360,6 +361,7 @@ def _derive_totals(values: np.ndarray) -> None:
     values[:, INDEX["deaths"]] = c["deaths_boat"] + c["deaths_lorry"]
     values[:, INDEX["prevented_boat"]] = c["stopped_launch"] + c["intercepted_beach"] + c["intercepted_sea"]
     values[:, INDEX["attempts_boat_all"]] = c["attempts_boat"] + c["stopped_launch"]
+    values[:, INDEX["people_at_sea"]] = c["attempts_boat"] - c["intercepted_beach"] - c["deaths_launch"]
     spend = np.zeros(values.shape[0])
     for ch in ("port", "beach", "sea", "intelligence", "camps"):
         spend = spend + c[f"spending_{ch}_eur"]
