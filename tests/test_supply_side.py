@@ -389,3 +389,88 @@ def test_a_fading_prior_gives_way_to_what_people_see():
         # the faded belief is near the observed rate; the kept one is pulled toward the prior
         assert abs(r_faded - seen_faded) < abs(r_kept - seen_kept), (kept, faded)
     assert sum(b for _, _, b in faded) > sum(b for _, _, b in kept), (kept, faded)
+
+
+# -- a try alone is a spell of nightly attempts (lorry.nights_per_try) --------------------------------
+def _spell(idx, household, p_reach, p_pass, p_death, nights, seed, n_people, return_days=1, day=10):
+    from crossings.engine.state import IN_CAMP
+    from crossings.processes.crossings import spell_kernel
+
+    state = np.full(n_people, IN_CAMP, np.int8)
+    site = np.zeros(n_people, np.int32)
+    next_day = np.zeros(n_people, np.int32)
+    attempts = np.zeros(n_people, np.int32)
+    crossed_day = np.full(n_people, -1, np.int32)
+    arrival = np.zeros(n_people, np.int32)
+    att, ok = np.zeros(3), np.zeros(3)
+    out = spell_kernel(idx, household, p_reach, p_pass, p_death, nights, np.uint64(day_key(seed % 1000, 4, day)), 10, state, site,
+                       next_day, attempts, crossed_day, arrival, 2, day, return_days, att, ok)
+    return out, state, next_day, attempts, att, ok
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    nights=st.integers(1, 9),
+    p_reach=st.floats(0.0, 1.0),
+    p_pass=st.floats(0.0, 1.0),
+    p_death=st.sampled_from([0.0, 0.01, 0.3]),
+    seed=st.integers(0, 2**31 - 1),
+    return_days=st.integers(0, 4),
+)
+def test_a_spell_of_nights_accounts_for_every_attempt(n, nights, p_reach, p_pass, p_death, seed, return_days):
+    """Invariants of a spell of nightly attempts alone: everyone who tries ends it crossed, dead or
+    stopped; each makes between 1 and ``nights`` attempts (all of them unless they crossed or died);
+    every attempt is counted at the camp and every success there; detections are failed attempts;
+    the stopped are back after the spell's nights and the return days."""
+    from crossings.engine.state import CROSSED, DEAD, TRAVELLING
+
+    idx = np.arange(n, dtype=np.int32)
+    household = np.arange(n, dtype=np.int32)
+    (crossed, died, stopped, _, n_att, n_det), state, next_day, attempts, att, ok = _spell(
+        idx, household, p_reach, p_pass, p_death, nights, seed, n, return_days)
+    assert crossed.size + died.size + stopped.size == n
+    assert (state[crossed] == CROSSED).all() and (state[died] == DEAD).all() and (state[stopped] == TRAVELLING).all()
+    assert n <= n_att <= nights * n
+    assert att[0] == n_att and ok[0] == crossed.size
+    assert (attempts[stopped] == nights).all()  # no early end without a success or a death
+    assert attempts.sum() == n_att - crossed.size - died.size  # failed attempts
+    assert 0 <= n_det <= attempts.sum()
+    assert (next_day[stopped] == 10 + nights - 1 + max(1, return_days)).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 40), p_reach=st.floats(0.0, 1.0), p_pass=st.floats(0.0, 1.0),
+       seed=st.integers(0, 2**31 - 1))
+def test_a_spell_of_one_night_draws_what_one_attempt_drew(n, p_reach, p_pass, seed):
+    """With one night per try the spell is the one-attempt resolution: the same people cross, die
+    and are stopped (same draw slots), so ``nights_per_try = 1`` leaves every result unchanged."""
+    from crossings.engine.state import IN_CAMP
+    from crossings.processes.crossings import resolve_kernel
+
+    idx = np.arange(n, dtype=np.int32)
+    household = (np.arange(n) // 2 * 2).astype(np.int32)  # households of two share their draws
+    (c1, d1, s1, days1, n_att, _), *_ = _spell(idx, household, p_reach, p_pass, 0.01, 1, seed, n)
+    state = np.full(n, IN_CAMP, np.int8)
+    z = np.zeros(n, np.int32)
+    c2, d2, s2, days2 = resolve_kernel(
+        idx, household, np.array([p_reach * p_pass]), np.array([0.01]), np.uint64(day_key(seed % 1000, 4, 10)), 10, state,
+        np.zeros(n, np.int32), z.copy(), z.copy(), np.full(n, -1, np.int32), z.copy(), 2, 10, 1, np.zeros(3),
+        np.zeros(3))
+    assert n_att == n and days1 == days2
+    for a, b in ((c1, c2), (d1, d2), (s1, s2)):
+        assert np.array_equal(a, b)
+
+
+def test_a_try_alone_that_lasts_several_nights_makes_more_attempts():
+    """``lorry.nights_per_try``: a person who chooses to hide in lorries alone tries night after
+    night until a success (or the spell's end) instead of once per decision. Expected: more attempts
+    alone and more people detected at the controls than with one attempt per try, on every seed
+    (people are valued the option the same way, so the extra attempts come from the spells)."""
+
+    def f(y):
+        return np.array([y.attempts_lorry_alone, y.detected_port_controls])
+
+    once = measure(world(port=20.0), f)
+    spells = measure(world(port=20.0, lorry={"nights_per_try": 5}), f)
+    assert (spells[:, 0] > once[:, 0]).all() and (spells[:, 1] > once[:, 1]).all(), (once, spells)

@@ -12,7 +12,10 @@ module adds handlers for paid lorry places and boats. Built in:
   person dies with probability ``lorry.death_risk``; otherwise, on failure they
   were stopped at access or detected at the controls (only the latter count as
   ``detected_port_controls``, as the observed series do) and are back in their
-  camp after ``lorry.caught_return_days``.
+  camp after ``lorry.caught_return_days``. A try alone is a spell of up to
+  ``lorry.nights_per_try`` nightly attempts, ended by the first success or a death
+  (each night draws its own numbers); people who cross are counted today, the
+  others are back after the spell's nights and ``lorry.caught_return_days``.
 * **legal route**: places accrue at the day's quota (unused places carry over
   for at most 28 days, assumption); the earliest arrivals among those who chose
   it take them.
@@ -62,17 +65,6 @@ def lorry_alone_success(sim, day: int) -> float:
     return lorry_access(sim, day) * lorry_controls_pass(sim, day)
 
 
-def split_failures(sim, day: int, failed: np.ndarray, p_reach: float, p_pass: float, k: int) -> int:
-    """Of the people whose lorry attempt failed, how many were detected at the controls (the rest
-    were stopped before reaching a lorry). Given failure, a person reached the controls with chance
-    ``p_reach (1 - p_pass) / (1 - p_reach p_pass)``; one draw per person (household head's slot)."""
-    if failed.size == 0:
-        return 0
-    denom = 1.0 - p_reach * p_pass
-    q = p_reach * (1.0 - p_pass) / denom if denom > 0 else 1.0
-    return int(count_below(sim.streams.key("crossings", day), failed, sim.people.household, k, q))
-
-
 @njit(cache=True)
 def resolve_kernel(
     idx, household, p_success, p_death, key, k, state, site, next_day, attempts, crossed_day,
@@ -119,6 +111,71 @@ def resolve_kernel(
     return crossed[:n_c], died[:n_d], stopped[:n_s], days
 
 
+NIGHT_DRAWS = 1000  # draw-slot offset between two nights of a spell (draws k, k + 1, k + 2 per night)
+
+
+@njit(cache=True)
+def spell_kernel(
+    idx, household, p_reach, p_pass, p_death, nights, key, k, state, site, next_day, attempts, crossed_day,
+    arrival_day, destination, day, return_days, att_site, ok_site,
+):
+    """Spells of up to ``nights`` nightly attempts alone: each night a death draw (``k + 1``), a
+    success draw (``k``: reach x pass) and, on failure, whether the person was detected at the
+    controls or stopped before a lorry (``k + 2``: given failure, reached the controls with chance
+    ``p_reach (1 - p_pass) / (1 - p_reach p_pass)``), all on the household head's slot and shifted
+    by ``NIGHT_DRAWS`` per night. With one night it draws exactly what one attempt per decision
+    (:func:`resolve_kernel`, then the split of the failures) drew. Returns (crossed, dead, stopped,
+    days from arrival to crossing summed over the crossed, attempts made, detections at the
+    controls)."""
+    n = idx.shape[0]
+    crossed = np.empty(n, idx.dtype)
+    died = np.empty(n, idx.dtype)
+    stopped = np.empty(n, idx.dtype)
+    n_c = 0
+    n_d = 0
+    n_s = 0
+    days = 0
+    n_att = 0
+    n_det = 0
+    p_ok = p_reach * p_pass
+    denom = 1.0 - p_ok
+    q = p_reach * (1.0 - p_pass) / denom if denom > 0 else 1.0
+    for r in range(n):
+        i = idx[r]
+        hh = household[i]
+        s = site[i]
+        done = False
+        for j in range(nights):
+            kj = k + NIGHT_DRAWS * j
+            att_site[s] += 1.0
+            n_att += 1
+            if uniform(key, hh, kj + 1) < p_death:
+                state[i] = DEAD
+                died[n_d] = i
+                n_d += 1
+                done = True
+                break
+            if uniform(key, hh, kj) < p_ok:
+                state[i] = CROSSED
+                crossed_day[i] = day
+                site[i] = destination
+                crossed[n_c] = i
+                n_c += 1
+                days += day - np.int64(arrival_day[i])
+                ok_site[s] += 1.0
+                done = True
+                break
+            attempts[i] += 1
+            if uniform(key, hh, kj + 2) < q:
+                n_det += 1
+        if not done:
+            state[i] = TRAVELLING  # back in the same camp after the spell and return_days
+            next_day[i] = day + nights - 1 + max(1, return_days)
+            stopped[n_s] = i
+            n_s += 1
+    return crossed[:n_c], died[:n_d], stopped[:n_s], days, n_att, n_det
+
+
 @njit(cache=True)
 def belief_kernel(belief, att, ok, w):
     """Beliefs moved toward today's success rate ``ok / att`` with weight ``w`` where there were
@@ -132,16 +189,6 @@ def belief_kernel(belief, att, ok, w):
             else:
                 out[c, s] = b
     return out
-
-
-@njit(cache=True)
-def count_below(key, people, household, k, q):
-    """How many of ``people`` draw (draw ``k`` on their household head's slot) below ``q``."""
-    n = 0
-    for r in range(people.shape[0]):
-        if uniform(key, household[people[r]], k) < q:
-            n += 1
-    return n
 
 
 class Crossings(Process):
@@ -202,16 +249,23 @@ class Crossings(Process):
         sim = self.sim
         lo = sim.scenario.lorry
         reach, passing = lorry_access(sim, day), lorry_controls_pass(sim, day)
-        crossed, died, failed = self.resolve(day, idx, LORRY_ALONE, reach * passing, lo.death_risk,
-                                                      lo.caught_return_days)
-        detected = split_failures(sim, day, failed, reach, passing, 10 * LORRY_ALONE + 2)
+        p = sim.people
+        crossed, died, _, days, n_att, detected = spell_kernel(
+            idx, p.household, float(reach), float(passing), float(lo.death_risk), int(lo.nights_per_try),
+            sim.streams.key("crossings", day), 10 * LORRY_ALONE, p.state, p.site, p.next_day, p.attempts,
+            p.crossed_day, p.arrival_day, sim.world.destination, day, int(round(lo.caught_return_days)),
+            sim.today["attempts_by_site"][LORRY_ALONE], sim.today["successes_by_site"][LORRY_ALONE],
+        )
+        if crossed.size:
+            sim.rec.add("days_to_cross_sum", float(days))
+        failed = n_att - crossed.size - died.size  # failed nights
         rec = sim.rec
-        rec.add("attempts_lorry_alone", idx.size)
+        rec.add("attempts_lorry_alone", n_att)
         rec.add("crossings_lorry_alone", crossed.size)
         rec.add("deaths_lorry", died.size)
-        rec.add("intercepted_port", failed.size)
+        rec.add("intercepted_port", failed)
         rec.add("detected_port_controls", detected)
-        rec.add("stopped_access", failed.size - detected)
+        rec.add("stopped_access", failed - detected)
         sim.today["irregular_crossers"].append(crossed)
 
     def legal_route(self, day, idx):

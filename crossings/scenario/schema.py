@@ -367,6 +367,10 @@ class Lorry(Strict):
     max_reduction: Prob = P(0.9, "Largest relative cut in passing the controls that port enforcement can achieve.", "share")
     death_risk: Prob = P(0.0002, "Chance of death per lorry attempt.", "probability", "assumption (deaths in lorries are rare but recurrent)")
     caught_return_days: Days = P(1.0, "Days before a detected person is back in a camp.", "days")
+    nights_per_try: Annotated[int, Field(ge=1, le=60)] = P(
+        1, "Nights in a row a person who chooses to hide in lorries alone tries before deciding again (a try is a spell of nightly attempts, ended by the first success or a death). Every night is one attempt: it counts as an attempt, its failure as a person stopped at access or detected at the controls, and it teaches the camp. Whoever crosses is counted on the day the spell starts (at most nights - 1 days early); the others are back in their camp after the spell's nights and caught_return_days.", "nights",
+        "assumption (1 = one attempt per decision); people in the 2015-16 Calais camps described trying most nights (BBC-FOI-2017: ~80,000 detections in 2015 for a camp population of 3,000-6,000)",
+    )
 
 
 class Outflow(Strict):
