@@ -285,6 +285,20 @@ def test_gangs_that_wait_to_fill_boats_launch_fuller_ones():
     assert full.mean() > half.mean(), (half, full)
 
 
+def test_colluding_gangs_post_higher_markups():
+    """``market.collusion`` moves the gangs' conduct from Cournot competition (Lerner index = HHI /
+    elasticity) toward a cartel (1 / elasticity). Expected: with eight gangs sharing the market
+    (HHI ~1/8), collusion 0.7 raises the mean markup and the mean posted boat price on every seed."""
+
+    def f(y):
+        return np.array([y.price_boat_eur, y.markup])
+
+    compete = measure(world(inflow=60.0, market={"initial_gangs": 8}), f)
+    collude = measure(world(inflow=60.0, market={"initial_gangs": 8, "collusion": 0.7}), f)
+    assert (collude[:, 1] > compete[:, 1]).all(), (compete, collude)
+    assert (collude[:, 0] > compete[:, 0]).all(), (compete, collude)
+
+
 def test_people_who_expect_to_try_many_times_try_lorries_alone_more():
     """``people.alone_persistence_attempts`` values hiding in lorries by its success over the attempts
     one expects to make (1 - (1 - b)**n), which for a small chance per attempt b is about n times

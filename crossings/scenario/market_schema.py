@@ -93,6 +93,10 @@ class Market(BaseModel):
     demand_elasticity_floor: Annotated[float, Field(gt=1, le=100)] = P(
         1.3, "Demand elasticity when crossing alone is impossible (customers have only waiting or leaving left).", "dimensionless",
     )
+    collusion: Prob = P(
+        0.0, "Conduct of the gangs sharing a market (a territory, or the whole market): 0 = they compete in quantities (Cournot: Lerner index = HHI / elasticity), 1 = they set prices as one cartel (Lerner = 1 / elasticity); in between, Lerner = (HHI + collusion x (1 - HHI)) / elasticity (the conduct parameter of Bresnahan 1989 and Genesove & Mullin 1998).", "share",
+        "assumption (0 = Cournot)",
+    )
     max_lerner: Annotated[float, Field(gt=0, lt=1)] = P(0.75, "Upper bound of the Lerner index (P - c) / P, keeping the markup finite.", "share")
     price_adjust_days: MemoryDays = P(
         20.0, "Time scale over which posted prices move toward their target.", "days",

@@ -72,7 +72,7 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_CREW, PAR_PHI, PAR_RATED, PAR_GAMMA, PAR_MAX_LOAD, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_LOG_BOAT,
  PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
  PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, PAR_CONTROLS_S0, PAR_CONTROLS_RED, PAR_ACCESS_COST,
- PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, PAR_TERRITORY, N_PAR) = range(44)
+ PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, PAR_TERRITORY, PAR_COLLUSION, N_PAR) = range(45)
 
 
 @njit(cache=True)
@@ -87,8 +87,9 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     scarcity factor (above 1 while it sells out its places). Each gang's markup uses the Herfindahl
     index of recent volume among the active gangs of its ``network`` (all gangs when every network
     is the same); with ``PAR_TERRITORY`` set, a boat markup uses the index among the gangs of the
-    same network launching from the same ``home_coast`` (its territory). Returns the Herfindahl
-    index of the whole market."""
+    same network launching from the same ``home_coast`` (its territory). The index ``h`` enters the
+    Lerner condition as ``h + collusion (1 - h)`` (``PAR_COLLUSION``: 0 = Cournot, 1 = a cartel).
+    Returns the Herfindahl index of the whole market."""
     n_fee = int(par[PAR_N_FEE])
     act = np.flatnonzero(active)
     h = hhi(volume[act])
@@ -147,7 +148,8 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
             asc, risk, mean_s = par[PAR_ASC_ACCESS], par[PAR_DEATH_LORRY], mean_sl
         eps = demand_elasticity(par[PAR_ALONE], mean_s, par[PAR_ELAST], par[PAR_ELAST_FLOOR])
         for j in act:
-            mu = markup(h_b[j] if mode == 1 else h_g[j], eps, par[PAR_MAX_LERNER])
+            hj = h_b[j] if mode == 1 else h_g[j]
+            mu = markup(hj + par[PAR_COLLUSION] * (1.0 - hj), eps, par[PAR_MAX_LERNER])  # conduct: + 0 is exact
             succ = succ_arr[j]
             cost = costs[j]
             v_paid = asc + par[PAR_BETA_S] * episode_success(succ, n_fee) - par[PAR_BETA_RISK] * risk / par[PAR_RISK_TOL]
