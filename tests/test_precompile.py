@@ -29,7 +29,7 @@ def test_no_helper_when_switched_off(monkeypatch):
     monkeypatch.setattr(precompile.subprocess, "Popen", lambda *a, **k: calls.append(a))
     precompile.start()
     assert calls == []
-    monkeypatch.setenv("CROSSINGS_PRECOMPILE", "1")
+    monkeypatch.delenv("CROSSINGS_PRECOMPILE")
     precompile.start()
     assert len(calls) == 1  # on a cold cache with an idle core: one helper
     precompile.start()
@@ -38,10 +38,14 @@ def test_no_helper_when_switched_off(monkeypatch):
 
 def test_no_helper_on_a_busy_machine(monkeypatch):
     calls = []
-    monkeypatch.setenv("CROSSINGS_PRECOMPILE", "1")
+    monkeypatch.delenv("CROSSINGS_PRECOMPILE", raising=False)
     monkeypatch.setattr(precompile, "_started", False)
     monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
     monkeypatch.setattr(precompile.os, "getloadavg", lambda: (1000.0, 1000.0, 1000.0))
     monkeypatch.setattr(precompile.subprocess, "Popen", lambda *a, **k: calls.append(a))
     precompile.start()
     assert calls == []
+    monkeypatch.setenv("CROSSINGS_PRECOMPILE", "1")  # forced: whatever the load
+    monkeypatch.setattr(precompile, "_started", False)
+    precompile.start()
+    assert len(calls) == 1

@@ -12,7 +12,8 @@ compiling. The results do not change (the same kernels, compiled by the same Num
 The helper is only a head start: if it fails, is slow or never starts, the run compiles what is
 missing itself, as before. It runs once per cache (a lock file in the cache folder), exits with
 its parent, and is not started when no core is idle (two usable cores at least, and a load average
-leaving one free) or when ``CROSSINGS_PRECOMPILE=0``.
+leaving one free) or when ``CROSSINGS_PRECOMPILE=0``; ``CROSSINGS_PRECOMPILE=1`` starts it on a cold
+cache whatever the load.
 
 ``python benchmarks/kernel_signatures.py`` rewrites the list from a Channel run (to do after changing
 a kernel's arguments; a stale entry only wastes the helper's time). The list names the kernels
@@ -90,10 +91,11 @@ def spare_core() -> bool:
 def start() -> None:
     """Launch the helper process if the kernel cache is empty and a core is idle (at most once per process)."""
     global _started
-    if _started or os.environ.get("CROSSINGS_PRECOMPILE", "1") == "0":
+    mode = os.environ.get("CROSSINGS_PRECOMPILE", "")
+    if _started or mode == "0":
         return
     _started = True
-    if not cache_is_cold() or not spare_core():
+    if not cache_is_cold() or (mode != "1" and not spare_core()):
         return
     env = {**os.environ, "CROSSINGS_PRECOMPILE": "0", "CROSSINGS_PRECOMPILE_PARENT": str(os.getpid())}
     try:
