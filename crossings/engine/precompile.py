@@ -98,6 +98,9 @@ def start() -> None:
     if not cache_is_cold() or (mode != "1" and not spare_core()):
         return
     env = {**os.environ, "CROSSINGS_PRECOMPILE": "0", "CROSSINGS_PRECOMPILE_PARENT": str(os.getpid())}
+    # the helper must import this very package (not another copy on its path) to fill this cache
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH", "")] if p])
     try:
         subprocess.Popen([sys.executable, "-m", "crossings.engine.precompile"], env=env,
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
