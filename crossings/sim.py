@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from crossings.engine import precompile
 from crossings.engine.loop import Loop
 from crossings.engine.results import Record, Recorder, Results
 from crossings.engine.rng import Streams
@@ -88,6 +89,7 @@ class Sim:
         if seed is not None:
             scenario = scenario.model_copy(update={"seed": check_seed(seed)})
         self.declared = scenario
+        precompile.start()  # on an empty kernel cache, a helper compiles on the second core
         if scenario.boat_types or any(getattr(p, "type", "") == "parameter_path" for p in scenario.policies):
             # dated parameter paths edit the run's own copy, never the caller's scenario
             scenario = scenario.model_copy(deep=True)

@@ -204,7 +204,8 @@ def generations(db: str | Path) -> int:
         h.id = 1
     except ValueError:  # no calibration run recorded yet
         return 0
-    return int(h.max_t) + 1 if h.max_t >= 0 else 0
+    t = h.max_t  # None while the run is recorded but no generation is
+    return int(t) + 1 if t is not None and t >= 0 else 0
 
 
 def result(url: str, target: Target, db: Path, budget: int, population: int, seconds: float, resumed: bool) -> Calibration:

@@ -23,6 +23,12 @@ from crossings.ensemble.tasks import Task, simulate
 from crossings.errors import CrossingsError
 
 
+def _worker_init() -> None:
+    """Workers compile in parallel already: no helper compiling process for each
+    (crossings.engine.precompile)."""
+    os.environ["CROSSINGS_PRECOMPILE"] = "0"
+
+
 class Backend:
     name = "backend"
     workers = 1
@@ -77,7 +83,9 @@ class LocalProcesses(Backend):
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            pool = _POOLS[self.workers] = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+            pool = _POOLS[self.workers] = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=mp.get_context("spawn"), initializer=_worker_init
+            )
         return pool
 
     def warm_up(self) -> None:

@@ -33,7 +33,7 @@ from numba import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, LEFT
-from crossings.processes.draws import geometric_days_given
+from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND, geometric_days_given
 
 WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS = range(7)
 OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access")
@@ -245,7 +245,10 @@ def _gumbel_best(V, r, key, hh):
         v = V[r, c]
         if v == -np.inf:
             continue
-        v = v - np.log(-np.log(_u(key, hh, 100 + c)))
+        u = _u(key, hh, 100 + c)
+        if v + GUMBEL_BOUND[int(u * GUMBEL_BINS)] <= best_v:
+            continue  # cannot win (see draws.GUMBEL_BOUND)
+        v = v - np.log(-np.log(u))
         if v > best_v:
             best_v = v
             best = c

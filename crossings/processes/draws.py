@@ -18,6 +18,24 @@ from crossings.engine.state import NEVER
 from crossings.processes.numpy_order import np_max
 
 
+def _gumbel_bounds(bins: int) -> np.ndarray:
+    """For each ``1/bins`` of [0, 1), an upper bound of the Gumbel term ``-log(-log(u))`` of the
+    draws ``u`` in it: the term at the bin's upper edge (it grows with ``u``; the last edge is the
+    largest uniform draw, 1 - 2^-53), plus 1e-6, far more than the last-bit differences between
+    NumPy's logarithm and the one the kernels call."""
+    edges = np.arange(1, bins + 1, dtype=np.float64) / bins
+    edges[-1] = 1.0 - 2.0**-53
+    return -np.log(-np.log(edges)) + 1e-6
+
+
+# Gumbel-max choices skip the two logarithms of an option that cannot win: one whose utility plus
+# the bound of its draw's bin, ``GUMBEL_BOUND[int(u * GUMBEL_BINS)]``, is at most the best so far
+# (its utility plus its Gumbel term could only be lower, and only a larger value wins), so the
+# choices are those of computing every term. The draws are counter-based: skipping one moves none.
+GUMBEL_BINS = 1024.0
+GUMBEL_BOUND = _gumbel_bounds(int(GUMBEL_BINS))
+
+
 @njit(cache=True, inline="always")
 def geometric_days_given(key, slot, k, per_day):
     """:func:`geometric_days` of a mean above 1 given ``per_day = log(1 - 1 / mean)`` (for kernels
@@ -55,6 +73,8 @@ def choose_camp(utility_row, camps, key, slot, k, exclude):
         u = uniform(key, slot, k + j)
         if u < 1e-300:
             u = 1e-300
+        if utility_row[j] + GUMBEL_BOUND[int(u * GUMBEL_BINS)] <= best_v:
+            continue  # cannot win (see GUMBEL_BOUND)
         v = utility_row[j] - np.log(-np.log(u))
         if v > best_v:
             best_v = v

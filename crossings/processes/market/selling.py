@@ -12,6 +12,7 @@ from numba import njit
 from crossings.engine.rng import uniform
 from crossings.engine.state import NO_GANG
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, Option
+from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND
 from crossings.processes.market.gangs import _offering
 from crossings.processes.numpy_order import np_mean, np_sum
 from crossings.processes.market.pricing import episode_success
@@ -173,6 +174,8 @@ def sell_kernel(
             u = uniform(key, hh, k + g)
             if u < 1e-300:
                 u = 1e-300
+            if weights[g] + GUMBEL_BOUND[int(u * GUMBEL_BINS)] <= best_v:
+                continue  # cannot win (see draws.GUMBEL_BOUND)
             v = weights[g] - np.log(-np.log(u))
             if v > best_v:
                 best_v = v
