@@ -345,3 +345,17 @@ def test_the_channel_ships_a_posterior_with_its_provenance():
     assert np.isclose(w.sum(), 1) and len(vals) == meta["population"]
     for d in draws(sc, path, 3, seed=2):
         set_params(sc, d)  # every draw is a valid Channel
+
+
+def test_generations_is_zero_for_a_database_not_yet_written(tmp_path):
+    """A polling reader may open the file between its creation and pyabc writing its tables (a CI race):
+    it must read 0 finished generations, not fail on pyabc's schema-version check."""
+    import sqlite3
+
+    from crossings.calibrate.abc import generations
+
+    assert generations(tmp_path / "absent.db") == 0
+    (tmp_path / "empty.db").touch()
+    assert generations(tmp_path / "empty.db") == 0
+    sqlite3.connect(tmp_path / "bare.db").execute("CREATE TABLE version (version_num TEXT)").connection.close()
+    assert generations(tmp_path / "bare.db") == 0

@@ -196,15 +196,22 @@ def _check_same(url: str, target: Target, db: Path) -> None:
 
 def generations(db: str | Path) -> int:
     """Finished generations in a calibration database (0 if none, including a database another process
-    has created but not yet written its run into)."""
-    import pyabc
+    has created but not yet written its tables or run into).
 
-    h = pyabc.History(f"sqlite:///{Path(db).resolve()}")
-    try:
-        h.id = 1
-    except ValueError:  # no calibration run recorded yet
+    Read with sqlite directly, read-only: pyabc.History checks the schema version on opening and fails on a
+    database whose creator has made the file but not yet written the version row (seen in CI, a race)."""
+    import sqlite3
+
+    path = Path(db).resolve()
+    if not path.exists():
         return 0
-    t = h.max_t  # None while the run is recorded but no generation is
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        t = con.execute("SELECT MAX(t) FROM populations WHERE abc_smc_id = 1").fetchone()[0]
+    except sqlite3.OperationalError:  # tables not created yet
+        return 0
+    finally:
+        con.close()
     return int(t) + 1 if t is not None and t >= 0 else 0
 
 
