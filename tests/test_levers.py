@@ -63,6 +63,13 @@ def _crowded_launches(d: dict) -> None:
             s["eur_million"] *= 10
 
 
+def _crowded_launches_partly_policed(d: dict) -> None:
+    """Small boats that fill to their largest load on a partly policed coast (the common world's
+    beach spending), where the crush chance's convexity in beach effectiveness matters (on a fully
+    policed coast E_beach ** (1 + c) is ~1 whatever c)."""
+    d["sea"]["max_load"] = 12.0
+
+
 def _scarce_guaranteed_places(d: dict) -> None:
     """A world where the guaranteed lorry places are few enough to sell out (the default is no limit)."""
     d.setdefault("market", {})["guaranteed_places_per_day"] = 5.0
@@ -100,7 +107,8 @@ WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "market.coast_territories": _two_coasts,
              "people.risk_tolerance_min": _tolerant_on_average,
              "sea.launch_crush_max": _crowded_launches,
-             "sea.launch_crush_load_exponent": _crowded_launches}
+             "sea.launch_crush_load_exponent": _crowded_launches,
+             "sea.launch_crush_beach_convexity": _crowded_launches_partly_policed}
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
                   for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 

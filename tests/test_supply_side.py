@@ -488,3 +488,34 @@ def test_a_try_alone_that_lasts_several_nights_makes_more_attempts():
     once = measure(world(port=20.0), f)
     spells = measure(world(port=20.0, lorry={"nights_per_try": 5}), f)
     assert (spells[:, 0] > once[:, 0]).all() and (spells[:, 1] > once[:, 1]).all(), (once, spells)
+
+
+# -- crushes at launch: convex in beach policing --------------------------------------------------------
+@settings(max_examples=80, deadline=None)
+@given(
+    c=st.floats(0.0, 10.0),
+    e_lo=st.floats(0.01, 1.0),
+    e_hi=st.floats(0.01, 1.0),
+    load=st.floats(1.0, 80.0),
+)
+def test_crush_chance_is_convex_in_beach_policing(c, e_lo, e_hi, load):
+    """``sea.launch_crush_beach_convexity`` c makes the crush chance ``max x E_beach ** (1 + c) x load
+    term``: never above the proportional chance (c = 0, exactly ``launch_crush_max``), rising with
+    beach effectiveness, and the more convex, the larger the step between a partly and a fully
+    policed coast (launches stay orderly until patrols close most of the beach)."""
+    from types import SimpleNamespace
+
+    from crossings.processes.sea import crush_probability, crush_scale
+
+    e_lo, e_hi = sorted((e_lo, e_hi))
+    s0 = SimpleNamespace(launch_crush_max=0.1, launch_crush_beach_convexity=0.0)
+    sc = SimpleNamespace(launch_crush_max=0.1, launch_crush_beach_convexity=c)
+    assert crush_scale(s0, e_hi) == 0.1
+
+    def p(s, e):
+        return crush_probability(crush_scale(s, e), e, load, 80.0, 6.0)
+
+    assert p(sc, e_lo) <= p(sc, e_hi) + 1e-15
+    assert p(sc, e_hi) <= p(s0, e_hi) * (1 + 1e-12)
+    if p(s0, e_lo) > 0 and p(sc, e_lo) > 0:
+        assert p(sc, e_hi) / p(sc, e_lo) >= p(s0, e_hi) / p(s0, e_lo) * (1 - 1e-9)

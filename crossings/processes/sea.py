@@ -260,10 +260,18 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
     return h, gg, number, on, n_boats
 
 
+def crush_scale(s, e_beach: float) -> float:
+    """``launch_crush_max x E_beach ** c``, c = ``launch_crush_beach_convexity``: passed to the kernel
+    as its ``max_p``, which multiplies it by ``E_beach`` once more, so the chance is ``max_p x
+    E_beach ** (1 + c) x load term`` (with c = 0, exactly ``launch_crush_max``)."""
+    c = s.launch_crush_beach_convexity
+    return s.launch_crush_max if c == 0.0 else s.launch_crush_max * e_beach**c
+
+
 @njit(cache=True)
 def crush_probability(max_p, e_beach, load, max_load, exponent):
     """Chance of a crush or drowning event while a boat is boarded at the water's edge: ``max_p x
-    E_beach x (load / max_load) ** exponent``. Beach policing pushes launches into rushed, crowded
+    E_beach x (load / max_load) ** exponent`` (``max_p`` from :func:`crush_scale`). Beach policing pushes launches into rushed, crowded
     boardings (people wading out to boats already afloat), and the risk rises steeply as loads
     approach what a boat can physically hold."""
     x = min(max(load / max_load, 0.0), 1.0)
@@ -642,7 +650,7 @@ class BoatCrossings:
             key, gg, number, on, n_boats, g.home_coast, g.stock_seizure, g.evasion, scale, sim.world.n_sites,
             s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
             s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
-            s.launch_crush_max, s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
+            crush_scale(s, e[E_BEACH]), s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
             tl.boat_type_rated, tl.boat_type_distress,
         )
         outcome, on_landed, person_actor = person_outcomes(

@@ -297,12 +297,16 @@ class Sea(BaseModel):
         "share", "assumption (0 = money for the sea does not change how often boats are reached)",
     )
     launch_crush_max: Prob = P(
-        0.0, "Chance of a crush or drowning while a boat is boarded at the water's edge, at full beach effectiveness and a full boat (x E_beach x (load / max_load) ** exponent).",
+        0.0, "Chance of a crush or drowning while a boat is boarded at the water's edge, at full beach effectiveness and a full boat (x E_beach ** (1 + launch_crush_beach_convexity) x (load / max_load) ** launch_crush_load_exponent).",
         "probability", "assumption; IOM-MMP: most 2024 deaths happened at launch in overcrowded boardings",
     )
     launch_crush_load_exponent: Exponent = P(
         6.0, "How steeply the crush risk rises as the load approaches the most a boat can carry.", "dimensionless",
         "assumption",
+    )
+    launch_crush_beach_convexity: Exponent = P(
+        0.0, "How much faster than in proportion the crush risk rises with beach policing: the chance is x E_beach ** (1 + convexity). Above 0, launches stay orderly while patrols cover part of the coast and turn into rushed boardings in the water (boats picking people up from the shallows) only as policing closes most of the beach.",
+        "dimensionless", "assumption (0 = proportional to E_beach)",
     )
     launch_crush_death_share: Prob = P(
         0.08, "Chance that a person aboard dies in a crush at launch.", "probability",
