@@ -519,3 +519,64 @@ def test_crush_chance_is_convex_in_beach_policing(c, e_lo, e_hi, load):
     assert p(sc, e_hi) <= p(s0, e_hi) * (1 + 1e-12)
     if p(s0, e_lo) > 0 and p(sc, e_lo) > 0:
         assert p(sc, e_hi) / p(sc, e_lo) >= p(s0, e_hi) / p(s0, e_lo) * (1 - 1e-9)
+
+
+# -- many sellers, few launches: pooling partly filled boats ---------------------------------------------
+@settings(max_examples=100, deadline=None)
+@given(
+    n_gangs=st.integers(1, 8),
+    people=st.lists(st.integers(0, 7), min_size=1, max_size=80),
+    loads=st.lists(st.floats(1.0, 40.0), min_size=8, max_size=8),
+    boats=st.lists(st.floats(0.0, 3.0), min_size=8, max_size=8),
+    coast=st.lists(st.integers(-1, 2), min_size=8, max_size=8),
+    scale=st.sampled_from([1.0, 2.0]),
+    min_fill=st.sampled_from([0.3, 0.5, 1.0]),
+)
+def test_pooling_hands_only_small_groups_of_customers_to_a_gang_of_the_same_coast_with_a_boat(
+        n_gangs, people, loads, boats, coast, scale, min_fill):
+    """``sea.pool_partial_boats``: a gang that can fill a boat keeps its customers; a gang that cannot
+    either keeps them or hands them to a gang of the same stretch of coast (one pool for gangs without
+    one) that has customers, a whole boat and keeps its own; nobody is handed on twice; and each pool
+    closes once it fills its boat to min_fill, so at most one pool per coast is short of that."""
+    from crossings.processes.sea import pool_redirect
+
+    gang_of = np.array([g % n_gangs for g in people], np.int16)
+    holders = np.arange(gang_of.size, dtype=np.int32)
+    load = np.array(loads[:n_gangs])
+    stock = np.array(boats[:n_gangs])
+    home = np.array(coast[:n_gangs], np.int64)
+    n_sites = 3
+    red = pool_redirect(holders, gang_of, load, stock, home, scale, min_fill, n_sites)
+    counts = np.bincount(gang_of, minlength=n_gangs)
+    can_fill = np.floor(counts * scale / np.maximum(load, 1.0) + (1.0 - min_fill)) > 0
+    pools = {}
+    for j in range(n_gangs):
+        t = red[j]
+        if t == j:
+            continue
+        assert counts[j] > 0 and not can_fill[j]
+        assert red[t] == t and counts[t] > 0 and stock[t] >= 1.0 - 1e-9 and not can_fill[t]
+        assert (home[t] if home[t] >= 0 else n_sites) == (home[j] if home[j] >= 0 else n_sites)
+        pools.setdefault(t, counts[t])
+        pools[t] += counts[j]
+    short = {}
+    for t, n in pools.items():
+        if n * scale < min_fill * max(load[t], 1.0):
+            c = home[t] if home[t] >= 0 else n_sites
+            short[c] = short.get(c, 0) + 1
+    assert all(v <= 1 for v in short.values())
+
+
+def test_pooling_puts_more_people_on_fewer_boats_when_many_gangs_share_few_customers():
+    """Expected: with many gangs and few boat customers each (a boat market's first years), gangs
+    launch their few customers on small boats after max_wait_days; pooling them on one gang's boat
+    per coast carries them on fuller boats (more people per boat on every seed; the number of boats
+    also moves with how many people choose boats, so it is not compared)."""
+
+    def f(y):
+        return np.array([y.people_on_arrived_boats / max(y.boats_arrived, 1.0)])
+
+    market = {"initial_gangs": 20}
+    alone = measure(world(inflow=10.0, market=market), f)
+    pooled = measure(world(inflow=10.0, sea={"pool_partial_boats": True}, market=market), f)
+    assert (pooled[:, 0] > alone[:, 0]).all(), (alone, pooled)

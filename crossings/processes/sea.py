@@ -269,6 +269,41 @@ def crush_scale(s, e_beach: float) -> float:
 
 
 @njit(cache=True)
+def pool_redirect(holders, gang, load, boats, home_coast, scale, min_fill, n_sites):
+    """Which gang launches each gang's boat customers today (``sea.pool_partial_boats``). Gangs whose
+    customers cannot fill a boat to ``min_fill`` of its chosen load are taken in index order, coast by
+    coast (stretch of coast; one pool for gangs without one): the first with a whole boat in stock
+    opens a pool, the next ones hand it their customers until the pool fills that boat to ``min_fill``
+    of the pooling gang's load, then the next gang with a boat opens another. Gangs that can fill a
+    boat keep their own customers. Returns, per gang, the gang whose boats carry its customers (itself
+    when nothing changes)."""
+    n_g = load.shape[0]
+    counts = np.zeros(n_g, np.int64)
+    for r in range(holders.shape[0]):
+        counts[gang[holders[r]]] += 1
+    open_pool = np.full(n_sites + 1, -1, np.int64)
+    pooled = np.zeros(n_sites + 1, np.int64)
+    redirect = np.arange(n_g)
+    for j in range(n_g):
+        if counts[j] == 0 or np.floor(counts[j] * scale / max(load[j], 1.0) + (1.0 - min_fill)) > 0:
+            continue  # no customers, or enough for a boat of its own
+        c = home_coast[j] if home_coast[j] >= 0 else n_sites
+        lead = open_pool[c]
+        if lead < 0:
+            if boats[j] < 1.0 - 1e-9:
+                continue  # no boat to pool on: its customers wait
+            open_pool[c] = j
+            pooled[c] = counts[j]
+            lead = j
+        else:
+            redirect[j] = lead
+            pooled[c] += counts[j]
+        if pooled[c] * scale >= min_fill * max(load[lead], 1.0):
+            open_pool[c] = -1  # this boat is full enough; the next gang with a boat opens another
+    return redirect
+
+
+@njit(cache=True)
 def crush_probability(max_p, e_beach, load, max_load, exponent):
     """Chance of a crush or drowning event while a boat is boarded at the water's edge: ``max_p x
     E_beach x (load / max_load) ** exponent`` (``max_p`` from :func:`crush_scale`). Beach policing pushes launches into rushed, crowded
@@ -605,6 +640,16 @@ class BoatCrossings:
         g = self.market.g
         sc = self.sim.scenario
         p = self.sim.people
+        if sc.sea.pool_partial_boats and holders.size:
+            redirect = pool_redirect(holders, p.gang, g.load, g.boats, g.home_coast, float(sc.scale),
+                                     float(sc.sea.min_fill_share), self.sim.world.n_sites)
+            local = np.arange(holders.size, dtype=holders.dtype)
+            h, gg, number, on, n_boats = plan_kernel(
+                local, p.household[holders], redirect[p.gang[holders]].astype(p.gang.dtype), g.load, g.boats,
+                g.waiting_days, float(sc.scale), float(sc.sea.max_load), float(sc.sea.max_wait_days),
+                float(sc.sea.max_launches_per_gang_per_day), float(sc.sea.min_fill_share),
+            )
+            return holders[h], gg, number, on, n_boats
         return plan_kernel(
             holders, p.household, p.gang, g.load, g.boats, g.waiting_days, float(sc.scale), float(sc.sea.max_load),
             float(sc.sea.max_wait_days), float(sc.sea.max_launches_per_gang_per_day), float(sc.sea.min_fill_share),

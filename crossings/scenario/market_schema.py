@@ -239,6 +239,10 @@ class Sea(BaseModel):
         0.0, "Most boats one gang can launch in a day (pilots, drivers, pick-up points and a stretch of beach are limited); when more customers wait than its launches can carry at its chosen load, it packs more people per boat, up to max_load, and the rest wait (0 = no limit).", "boats/day",
         "assumption (0 = no limit)",
     )
+    pool_partial_boats: bool = P(
+        False, "A gang whose boat customers cannot fill a boat to min_fill_share of its chosen load hands them to the gang with the most customers launching from the same stretch of coast (with a boat in stock), which carries them on its boats: many groups sell places, few organise the launches.",
+        "flag", "assumption (off: every gang launches only its own customers)",
+    )
     max_wait_days: Annotated[int, Field(ge=0, le=HORIZON_MAX_DAYS)] = P(
         3, "Viable days a gang waits for a boat to be at least min_fill_share full before launching it partly filled.", "days",
     )
