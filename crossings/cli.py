@@ -314,14 +314,18 @@ def profile(scenario: str = typer.Argument("channel"), seed: Optional[int] = Non
 def check(
     scenario: str = typer.Argument("channel", help="Scenario name or path (its outputs are compared with its folder's observed.csv, or its parent's)."),
     seeds: int = typer.Option(3, min=1, help="Number of seeds (1, 2, ...)."),
-    out: Optional[Path] = typer.Option(None, help="Also write the table to this CSV file."),
+    out: Optional[Path] = typer.Option(None, help="Also write the table to this CSV file (and the patterns to NAME_patterns.csv beside it)."),
 ):
-    """Compare runs with the scenario's observed figures (observed value and spread, model mean and range)."""
+    """Compare runs with the scenario's observed figures (observed value and spread, model mean and range), and
+    the ratios between them listed in its folder's patterns.csv."""
     from crossings.calibrate import by_series, compare, distance, score
+    from crossings.calibrate.patterns import load_patterns, pattern_file, pattern_table
     from crossings.calibrate.targets import load_observed
     from crossings.ensemble import Ensemble
 
     obs, obs_path = load_observed(scenario)
+    pat_path = pattern_file(scenario)
+    patterns = load_patterns(pat_path, obs) if pat_path else None  # a bad file fails before any run
     # seeds run in parallel with a progress bar (runs done, runs/s, time left); not stored
     runs = Ensemble(scenario, seeds=seeds).run(store=None, progress=True).runs
     table = compare(runs, obs)
@@ -333,8 +337,15 @@ def check(
     _print_table(by_series(table), "per series: mean |log(model / observed)| and distance outside the sources' spread")
     console.print(f"mean |log(model / observed)| = {score(table):.2f} over {len(table)} figures", markup=False)
     console.print(f"distance (series weighted equally, 0 inside the sources' spread) = {distance(table):.2f}", markup=False)
+    pats = pattern_table(table, patterns) if patterns is not None else None
+    if pats is not None and not pats.empty:
+        _print_table(pats.drop(columns="why").set_index("pattern"),
+                     "patterns: ratios of observed figures (model: ratio of the rows' means; factor_outside 1 = inside the observed range)")
+        console.print(f"patterns within their factor: {int(pats.within.sum())} of {len(pats)} ({pat_path.name})", markup=False)
     if out:
         table.to_csv(out, index=False)
+        if pats is not None and not pats.empty:
+            pats.to_csv(Path(out).with_name(Path(out).stem + "_patterns.csv"), index=False)
 
 
 @app.command()
