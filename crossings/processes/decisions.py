@@ -94,15 +94,20 @@ class LorryAlone(Option):
         pp = sim.scenario.people
         if not sim.has_ports:
             return None
-        belief = sim.belief[LORRY_ALONE, ctx.site] * np.exp(-pp.own_failure_discount * ctx.attempts)
-        if pp.alone_persistence_attempts != 1.0:  # success over the attempts one expects to make
-            belief = 1.0 - (1.0 - np.clip(belief, 0.0, 1.0)) ** pp.alone_persistence_attempts
+        # the exponential and the power stay NumPy's (bit-identical to earlier versions); the
+        # element-wise arithmetic around them runs in two kernels, in NumPy's order of operations
+        discount = np.exp(-pp.own_failure_discount * ctx.attempts)
+        n = pp.alone_persistence_attempts
+        if n != 1.0:  # success over the attempts one expects to make
+            belief = 1.0 - alone_failure_kernel(sim.belief[LORRY_ALONE], ctx.site, discount) ** n
+        else:
+            belief = sim.belief[LORRY_ALONE, ctx.site] * discount
         risk = sim.scenario.lorry.death_risk
-        return (
-            pp.asc_lorry_alone
-            + pp.beta_success * belief
-            + pp.beta_uk_ties * ctx.uk_ties
-            - pp.beta_risk * risk / ctx.risk_tolerance
+        # ``beta_risk x risk / risk_tolerance`` divides a float32 array by a Python float, so NumPy
+        # computes it in float32: the kernel does the same
+        return alone_utility_kernel(
+            belief, float(pp.asc_lorry_alone), float(pp.beta_success), float(pp.beta_uk_ties), ctx.uk_ties,
+            np.float32(pp.beta_risk * risk), ctx.risk_tolerance,
         )
 
 
@@ -140,15 +145,82 @@ class Leave(Option):
 
     def utility(self, sim, ctx, day):
         pp = sim.scenario.people
-        v = (
-            pp.asc_leave
-            + pp.beta_leave_per_month * ctx.months_in_corridor
-            + pp.beta_leave_per_failed_attempt * ctx.attempts
-            - pp.beta_uk_ties * ctx.uk_ties
+        v = leave_utility_kernel(
+            float(pp.asc_leave), float(pp.beta_leave_per_month), ctx.months_in_corridor,
+            float(pp.beta_leave_per_failed_attempt), ctx.attempts, float(pp.beta_uk_ties), ctx.uk_ties,
         )
         if pp.beta_leave_hopeless:  # giving up as crossing looks hopeless (0 for the Channel)
             v = v + pp.beta_leave_hopeless * (1.0 - expected_success(sim, ctx))
         return v
+
+
+@njit(cache=True)
+def alone_failure_kernel(belief_row, site, discount):
+    """``1 - clip(belief_row[site] x discount, 0, 1)`` element by element (NaN stays NaN, as in
+    ``np.clip``)."""
+    n = site.shape[0]
+    out = np.empty(n)
+    for r in range(n):
+        b = belief_row[site[r]] * discount[r]
+        if b < 0.0:
+            b = 0.0
+        elif b > 1.0:
+            b = 1.0
+        out[r] = 1.0 - b
+    return out
+
+
+@njit(cache=True)
+def alone_utility_kernel(belief, asc, beta_success, beta_ties, uk_ties, risk32, risk_tol):
+    """``asc + beta_success x belief + beta_ties x ties - risk32 / risk_tol`` as NumPy evaluates it
+    (left to right; the last term in float32, since ``risk_tol`` is a float32 array)."""
+    n = belief.shape[0]
+    out = np.empty(n)
+    for r in range(n):
+        q = risk32 / risk_tol[r]  # float32 / float32
+        out[r] = asc + beta_success * belief[r] + beta_ties * (1.0 if uk_ties[r] else 0.0) - np.float64(q)
+    return out
+
+
+@njit(cache=True)
+def leave_utility_kernel(asc, beta_month, months, beta_attempt, attempts, beta_ties, uk_ties):
+    """``asc + beta_month x months + beta_attempt x attempts - beta_ties x ties`` as NumPy
+    evaluates it (left to right)."""
+    n = months.shape[0]
+    out = np.empty(n)
+    for r in range(n):
+        out[r] = asc + beta_month * months[r] + beta_attempt * np.float64(attempts[r]) - beta_ties * (
+            1.0 if uk_ties[r] else 0.0)
+    return out
+
+
+@njit(cache=True)
+def group_kernel(choice, idx, n_options):
+    """Deciders grouped by option, keeping their order within each option (``idx`` sorted stably
+    by ``choice``), and the number choosing each option."""
+    counts = np.zeros(n_options, np.int64)
+    for r in range(choice.shape[0]):
+        counts[choice[r]] += 1
+    pos = np.empty(n_options, np.int64)
+    t = 0
+    for c in range(n_options):
+        pos[c] = t
+        t += counts[c]
+    order = np.empty(idx.shape[0], idx.dtype)
+    for r in range(choice.shape[0]):
+        c = choice[r]
+        order[pos[c]] = idx[r]
+        pos[c] += 1
+    return counts, order
+
+
+@njit(cache=True)
+def any_finite(V, c):
+    """Whether column ``c`` of ``V`` holds a finite value."""
+    for r in range(V.shape[0]):
+        if np.isfinite(V[r, c]):
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -300,7 +372,7 @@ class Decisions(Process):
         for opt in self.options:  # demand for products nobody offers yet, counted before choosing
             if type(opt).latent_utility is Option.latent_utility:
                 continue  # never a latent demand
-            lv = opt.latent_utility(sim, ctx, day) if not np.isfinite(V[:, opt.code]).any() else None
+            lv = opt.latent_utility(sim, ctx, day) if not any_finite(V, opt.code) else None
             if lv is not None:
                 V2 = V.copy()
                 V2[:, opt.code] = lv
@@ -308,20 +380,22 @@ class Decisions(Process):
         choice = choose_kernel(
             V, idx, ctx.household, p.next_day, key, day, float(sim.scenario.people.decision_interval_days)
         )
-        counts = np.bincount(choice, minlength=N_OPTIONS)
+        # group deciders by option, keeping their order within each option
+        counts, order = group_kernel(choice, idx, N_OPTIONS)
+        counts = counts.tolist()
+        scale = float(sim.scenario.scale)
         for opt in self.options:
             if type(opt).observe_demand is not Option.observe_demand:
-                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * float(sim.scenario.scale), day)
-        # group deciders by option, keeping their order within each option
-        order = idx[np.argsort(choice, kind="stable")]
-        ends = np.cumsum(counts)
-        starts = ends - counts
-        if ends[LEAVE] > starts[LEAVE]:
-            leavers = order[starts[LEAVE] : ends[LEAVE]]
+                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * scale, day)
+        starts = [0] * N_OPTIONS
+        for c in range(1, N_OPTIONS):
+            starts[c] = starts[c - 1] + counts[c - 1]
+        if counts[LEAVE]:
+            leavers = order[starts[LEAVE] : starts[LEAVE] + counts[LEAVE]]
             p.state[leavers] = LEFT
             sim.rec.add("left_corridor", leavers.size)
         sim.today["intents"] = {
-            code: order[starts[code] : ends[code]]
+            code: order[starts[code] : starts[code] + counts[code]]
             for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LORRY_ACCESS)
-            if ends[code] > starts[code]
+            if counts[code]
         }
