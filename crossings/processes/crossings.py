@@ -207,6 +207,7 @@ class Crossings(Process):
         self.returns_balance = 0.0
         self._p_success = np.empty(1)  # a scalar chance of success or death, as an array of one
         self._p_death = np.empty(1)
+        self._none = np.zeros(0, np.int32)  # nobody (shared by the handlers, which only read it)
 
     def step(self, day: int) -> None:
         sim = self.sim
@@ -214,8 +215,9 @@ class Crossings(Process):
         sim.today["attempts_by_site"] = np.zeros((N_OPTIONS, sim.world.n_sites))
         sim.today["successes_by_site"] = np.zeros((N_OPTIONS, sim.world.n_sites))
         intents = sim.today.get("intents", {})
+        none = self._none
         for code, handler in self.handlers.items():
-            handler(day, intents.get(code, np.zeros(0, np.int32)))
+            handler(day, intents.get(code, none))
         self.returns_agreement(day)
         self.update_beliefs()
 
@@ -238,6 +240,13 @@ class Crossings(Process):
     @staticmethod
     def _chance(p, one: np.ndarray) -> np.ndarray:
         """A chance per person from an array, or ``one`` (an array of one) holding a scalar chance."""
+        if type(p) is float:
+            one[0] = p
+            return one
+        if type(p) is np.ndarray and p.ndim:
+            if p.dtype == np.float64 and p.flags.c_contiguous:
+                return p
+            return np.ascontiguousarray(p, dtype=np.float64)
         if np.ndim(p) == 0:
             one[0] = float(p)
             return one
