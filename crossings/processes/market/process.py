@@ -25,7 +25,7 @@ from crossings.processes.market.pricing import (
     PAR_LORRY_S0, PAR_MAX_LERNER, PAR_MAX_LOAD, PAR_N_FEE, PAR_OUTSIDE, PAR_P_SEA, PAR_PHI, PAR_PREMIUM, PAR_RATED,
     PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TERRITORY, PAR_TRAFFIC, PAR_COLLUSION, markup, offer_means, posted_price_kernel, price_kernel,
 )
-from crossings.processes.market.selling import PaidPlace, detected_share_kernel, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
+from crossings.processes.market.selling import PaidPlace, lorry_attempts_kernel, sell_and_book, sell_log_argument, settle_kernel
 from crossings.processes.market.supply import adapt_kernel
 from crossings.processes.sea import BoatCrossings, boat_customers, merge_customers
 
@@ -75,6 +75,7 @@ class Market(Process):
         self.demand = np.zeros(7)  # people per day choosing (or who would choose) each paid option, recent mean
         self._par = np.zeros(N_PAR)
         self._no_limit = np.full(self.g.n, np.inf)
+        self._no_gangs = np.zeros(0)  # no per-gang reach: guaranteed places always reach a lorry
         # slots (ascending) of the people who bought a boat place and may still hold it: the waiting
         # lists and boat queues are read from them rather than from every active person
         self.boat_customers = np.zeros(0, np.int32)
@@ -607,28 +608,31 @@ class Market(Process):
             return
         p = sim.people
         g = self.g
-        lo = sim.scenario.lorry
-        success = lorry_book_kernel(
-            users, p.gang, success_by_gang, float(sim.scenario.scale), float(cost_per_attempt), g.attempts_today,
-            g.costs_today,
-        )
+        sc = sim.scenario
+        lo = sc.lorry
         if self._crossings is None:
             self._crossings = sim.loop["crossings"]
-        # stopped or detected: back to camp
-        crossed, died, stopped = self._crossings.resolve(day, users, code, success, lo.death_risk,
-                                                                  lo.caught_return_days)
-        detected = stopped.size
-        if reach_by_gang is not None and stopped.size:  # before settling, which may end contracts
-            detected = detected_share_kernel(stopped, p.gang, p.household, reach_by_gang, success_by_gang,
-                                             sim.streams.key("crossings", day), 10 * code + 2)
-        self.settle(crossed, stopped, died)
+        cr = self._crossings
+        # book the gangs' attempts, resolve them as the crossings stage does (Crossings.resolve; the
+        # stopped and detected back to camp), split access failures, then settle contracts
+        crossed, n_died, n_stopped, detected, days = lorry_attempts_kernel(
+            users, p.gang, success_by_gang, self._no_gangs if reach_by_gang is None else reach_by_gang,
+            float(sc.scale), float(cost_per_attempt), g.attempts_today, g.costs_today, p.household,
+            cr._chance(lo.death_risk, cr._p_death), sim.streams.key("crossings", day), 10 * code, p.state, p.site,
+            p.next_day, p.attempts, p.crossed_day, p.arrival_day, sim.world.destination, day,
+            int(round(lo.caught_return_days)), sim.today["attempts_by_site"][code], sim.today["successes_by_site"][code],
+            p.debt, p.paid_attempts_left, self.contract_mode, np.float32(sc.market.credit_repaid_share),
+            g.cash_today, p.funds, self.escrow, np.float32(sc.market.escrow_share),
+        )
         rec = sim.rec
+        if crossed.size:
+            rec.add("days_to_cross_sum", float(days))
         rec.add(f"attempts_{tag}", users.size)
         rec.add(f"crossings_{tag}", crossed.size)
-        rec.add("deaths_lorry", died.size)
-        rec.add("intercepted_port", stopped.size)
+        rec.add("deaths_lorry", n_died)
+        rec.add("intercepted_port", n_stopped)
         rec.add("detected_port_controls", detected)
-        rec.add("stopped_access", stopped.size - detected)
+        rec.add("stopped_access", n_stopped - detected)
         sim.today["irregular_crossers"].append(crossed)
 
 
