@@ -94,19 +94,21 @@ class LorryAlone(Option):
         pp = sim.scenario.people
         if not sim.has_ports:
             return None
-        # the exponential and the power stay NumPy's (bit-identical to earlier versions); the
-        # element-wise arithmetic around them runs in two kernels, in NumPy's order of operations
-        discount = np.exp(-pp.own_failure_discount * ctx.attempts)
+        # the exponential and the power stay NumPy's (bit-identical to earlier versions), computed
+        # once per combination of camp and own attempts (element-wise functions: the same values);
+        # the arithmetic around them runs in kernels, in NumPy's order of operations
+        inv, sites, tries = site_attempt_combos(ctx.site, ctx.attempts, sim.belief.shape[1])
+        discount = np.exp(-pp.own_failure_discount * tries)
         n = pp.alone_persistence_attempts
         if n != 1.0:  # success over the attempts one expects to make
-            belief = 1.0 - alone_failure_kernel(sim.belief[LORRY_ALONE], ctx.site, discount) ** n
+            belief = 1.0 - alone_failure_kernel(sim.belief[LORRY_ALONE], sites, discount) ** n
         else:
-            belief = sim.belief[LORRY_ALONE, ctx.site] * discount
+            belief = sim.belief[LORRY_ALONE, sites] * discount
         risk = sim.scenario.lorry.death_risk
         # ``beta_risk x risk / risk_tolerance`` divides a float32 array by a Python float, so NumPy
         # computes it in float32: the kernel does the same
         return alone_utility_kernel(
-            belief, float(pp.asc_lorry_alone), float(pp.beta_success), float(pp.beta_uk_ties), ctx.uk_ties,
+            belief, inv, float(pp.asc_lorry_alone), float(pp.beta_success), float(pp.beta_uk_ties), ctx.uk_ties,
             np.float32(pp.beta_risk * risk), ctx.risk_tolerance,
         )
 
@@ -171,14 +173,52 @@ def alone_failure_kernel(belief_row, site, discount):
 
 
 @njit(cache=True)
-def alone_utility_kernel(belief, asc, beta_success, beta_ties, uk_ties, risk32, risk_tol):
-    """``asc + beta_success x belief + beta_ties x ties - risk32 / risk_tol`` as NumPy evaluates it
-    (left to right; the last term in float32, since ``risk_tol`` is a float32 array)."""
-    n = belief.shape[0]
+def site_attempt_combos(site, attempts, n_sites):
+    """The distinct (site, attempts) pairs of the deciders, in order of first appearance, and each
+    decider's pair: (pair per decider, site of each pair, attempts of each pair)."""
+    n = site.shape[0]
+    inv = np.empty(n, np.int64)
+    sites = np.empty(n, site.dtype)
+    tries = np.empty(n, attempts.dtype)
+    max_a = 0
+    for r in range(n):
+        max_a = max(max_a, np.int64(attempts[r]))
+    m = 0
+    if max_a < 0 or max_a > 4096:  # no table: one pair per decider
+        for r in range(n):
+            inv[r] = r
+            sites[r] = site[r]
+            tries[r] = attempts[r]
+        return inv, sites, tries
+    table = np.full((n_sites, max_a + 1), -1, np.int64)
+    for r in range(n):
+        a = np.int64(attempts[r])
+        if a < 0:  # a negative count (never in a run): a pair of its own
+            inv[r] = m
+            sites[m] = site[r]
+            tries[m] = attempts[r]
+            m += 1
+            continue
+        j = table[site[r], a]
+        if j < 0:
+            j = m
+            table[site[r], a] = j
+            sites[m] = site[r]
+            tries[m] = attempts[r]
+            m += 1
+        inv[r] = j
+    return inv, sites[:m], tries[:m]
+
+
+@njit(cache=True)
+def alone_utility_kernel(belief, inv, asc, beta_success, beta_ties, uk_ties, risk32, risk_tol):
+    """``asc + beta_success x belief[inv] + beta_ties x ties - risk32 / risk_tol`` as NumPy evaluates
+    it (left to right; the last term in float32, since ``risk_tol`` is a float32 array)."""
+    n = inv.shape[0]
     out = np.empty(n)
     for r in range(n):
         q = risk32 / risk_tol[r]  # float32 / float32
-        out[r] = asc + beta_success * belief[r] + beta_ties * (1.0 if uk_ties[r] else 0.0) - np.float64(q)
+        out[r] = asc + beta_success * belief[inv[r]] + beta_ties * (1.0 if uk_ties[r] else 0.0) - np.float64(q)
     return out
 
 
