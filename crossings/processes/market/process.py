@@ -17,7 +17,7 @@ from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY
 from crossings.processes.draws import memory_weight, uniform_slots
 from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
-from crossings.processes.market.gangs import Gangs, book_kernel, guaranteed_kernel, relative_volume
+from crossings.processes.market.gangs import Gangs, boat_coast_kernel, boat_line_candidates, book_kernel, guaranteed_kernel, relative_volume
 from crossings.processes.market.pricing import (
     N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
@@ -106,7 +106,7 @@ class Market(Process):
     def boat_coast(self) -> np.ndarray:
         """Each gang's stretch of coast if it sells boat places, else -1."""
         g = self.g
-        return np.where(g.boat_line, g.home_coast, -1)
+        return boat_coast_kernel(g.boat_line, g.home_coast)
 
     def _coast_for(self, code: int) -> np.ndarray:
         """The coasts the kernels that find the gangs offering ``code`` read: :meth:`boat_coast` for
@@ -334,10 +334,9 @@ class Market(Process):
         d = self.demand
         if d[BOAT] <= 0:
             return
-        cand = np.flatnonzero(g.active & (g.home_coast >= 0) & ~g.boat_line)
+        cand, lines = boat_line_candidates(g.active, g.home_coast, g.boat_line)
         if cand.size == 0:
             return
-        lines = int(np.count_nonzero(g.active & g.boat_line))
         boat_gross = (g.price_boat[cand] - g.cost_boat[cand]) * d[BOAT] / (lines + 1)
         n_act = int(np.count_nonzero(g.active))
         paid = min(d[LORRY_PAID], self.guaranteed_share(day) * n_act)
@@ -520,8 +519,8 @@ class Market(Process):
         # new boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
         # calls them to the coast, with probability ``sea.safe_house_share`` per household
         safe_share = float(sim.scenario.sea.safe_house_share) if code == BOAT else 0.0
-        if code == LORRY_PAID:
-            capacity = g.guaranteed_balance.copy()
+        if code == LORRY_PAID:  # sales draw the gangs' balances of places down in place
+            capacity = g.guaranteed_balance
             left_before = capacity.copy()
         else:  # no limit (sales subtract from it, and inf less anything stays inf)
             capacity = self._no_limit
@@ -544,9 +543,9 @@ class Market(Process):
                 sold_eur += e
         if code == LORRY_PAID:
             g.guaranteed_sold += left_before - capacity
-            g.guaranteed_balance[:] = capacity
+        users = idx[holder]
         if code == BOAT and n_sold:  # new boat customers join the list (kept sorted, without repeats)
-            self.boat_customers = merge_customers(self.boat_customers, np.sort(idx[holder]).astype(np.int32, copy=False))
+            self.boat_customers = merge_customers(self.boat_customers, np.sort(users).astype(np.int32, copy=False))
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
@@ -559,7 +558,7 @@ class Market(Process):
             elif code == LORRY_PAID:
                 rec.add("places_sold_lorry_guaranteed", n_sold)
                 rec.add("price_lorry_guaranteed_x_sold", sold_eur)
-        return idx[holder]
+        return users
 
     def prices(self, code: int) -> np.ndarray:
         """Each gang's posted price of a product."""
