@@ -264,49 +264,31 @@ def any_finite(V, c):
 
 
 @njit(cache=True)
-def due_kernel(active, state, next_day, day):
-    out = np.empty(active.shape[0], np.int32)
-    m = 0
+def gather_kernel(active, state, next_day, day, household, nationality, site, funds, uk_ties, attempts,
+                  arrival_day, risk_tolerance, gang, paid_left, debt, idx, hh, nat, st, fu, ties, att, months, rt,
+                  gg, left, owed):
+    """People due to decide today (in camp, decision day come, in the order of ``active``) and their
+    attributes (the fields of :class:`Context`, in order), in one pass over ``active``, written to
+    the first rows of the arrays ``idx`` .. ``owed`` (at least as long as ``active``); returns how many."""
+    n = 0
     for j in range(active.shape[0]):
         i = active[j]
-        if state[i] == IN_CAMP and next_day[i] <= day:
-            out[m] = i
-            m += 1
-    return out[:m].copy()
-
-
-@njit(cache=True)
-def gather_kernel(active, state, next_day, day, household, nationality, site, funds, uk_ties, attempts,
-                  arrival_day, risk_tolerance, gang, paid_left, debt):
-    """People due to decide today and their attributes (the fields of :class:`Context`, in order),
-    in one pass over the active index."""
-    idx = due_kernel(active, state, next_day, day)
-    n = idx.shape[0]
-    hh = np.empty(n, household.dtype)
-    nat = np.empty(n, nationality.dtype)
-    st = np.empty(n, site.dtype)
-    fu = np.empty(n, funds.dtype)
-    ties = np.empty(n, uk_ties.dtype)
-    att = np.empty(n, attempts.dtype)
-    months = np.empty(n, np.float64)
-    rt = np.empty(n, risk_tolerance.dtype)
-    gg = np.empty(n, gang.dtype)
-    left = np.empty(n, paid_left.dtype)
-    owed = np.empty(n, debt.dtype)
-    for r in range(n):
-        i = idx[r]
-        hh[r] = household[i]
-        nat[r] = nationality[i]
-        st[r] = site[i]
-        fu[r] = funds[i]
-        ties[r] = uk_ties[i]
-        att[r] = attempts[i]
-        months[r] = (day - arrival_day[i]) / 30.44
-        rt[r] = max(risk_tolerance[i], np.float32(1e-3))
-        gg[r] = gang[i]
-        left[r] = paid_left[i]
-        owed[r] = debt[i]
-    return idx, hh, nat, st, fu, ties, att, months, rt, gg, left, owed
+        if state[i] != IN_CAMP or next_day[i] > day:
+            continue
+        idx[n] = i
+        hh[n] = household[i]
+        nat[n] = nationality[i]
+        st[n] = site[i]
+        fu[n] = funds[i]
+        ties[n] = uk_ties[i]
+        att[n] = attempts[i]
+        months[n] = (day - arrival_day[i]) / 30.44
+        rt[n] = max(risk_tolerance[i], np.float32(1e-3))
+        gg[n] = gang[i]
+        left[n] = paid_left[i]
+        owed[n] = debt[i]
+        n += 1
+    return n
 
 
 @njit(cache=True)
@@ -385,6 +367,18 @@ class Decisions(Process):
         super().__init__(sim)
         self.options: list[Option] = [Wait(), LorryAlone(), LegalRoute(), Leave()]
 
+    def _buffers(self, n: int) -> list[np.ndarray]:
+        """Arrays for the deciders' attributes (the fields of :class:`Context`), at least ``n`` long."""
+        buf = getattr(self, "_buf", None)
+        if buf is None or buf[0].shape[0] < n:
+            p = self.sim.people
+            size = max(n, 2 * (0 if buf is None else buf[0].shape[0]), 1024)
+            dtypes = (p.active.dtype, p.household.dtype, p.nationality.dtype, p.site.dtype, p.funds.dtype,
+                      p.uk_ties.dtype, p.attempts.dtype, np.float64, p.risk_tolerance.dtype, p.gang.dtype,
+                      p.paid_attempts_left.dtype, p.debt.dtype)
+            buf = self._buf = [np.empty(size, dt) for dt in dtypes]
+        return buf
+
     def add_option(self, option: Option) -> None:
         self.options = [o for o in self.options if o.code != option.code] + [option]
 
@@ -395,13 +389,16 @@ class Decisions(Process):
         # the movement stage lists the camp residents whose decision day has come; the gather
         # re-checks state and day (evictions and clearances may have changed them since)
         candidates = sim.today.get("decision_candidates", p.active)
-        ctx = Context(*gather_kernel(
+        buf = self._buffers(candidates.size)
+        n = gather_kernel(
             candidates, p.state, p.next_day, day, p.household, p.nationality, p.site, p.funds, p.uk_ties,
-            p.attempts, p.arrival_day, p.risk_tolerance, p.gang, p.paid_attempts_left, p.debt,
-        ))
-        idx = ctx.idx
-        if idx.size == 0:
+            p.attempts, p.arrival_day, p.risk_tolerance, p.gang, p.paid_attempts_left, p.debt, *buf,
+        )
+        if n == 0:
             return
+        # views of today's rows (the buffers are rewritten tomorrow; nothing keeps them past today)
+        ctx = Context(*[b[:n] for b in buf])
+        idx = ctx.idx
         V = np.full((idx.size, N_OPTIONS), -np.inf, order="F")  # one column per option, written whole
         for opt in self.options:
             v = opt.utility(sim, ctx, day)
