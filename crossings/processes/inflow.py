@@ -156,7 +156,7 @@ class Inflow(Process):
         p.reserve(int(n_groups.sum()) * 12 + 16)
         start = p.n
         util = sim.camp_utility if util is None else util
-        if not n_groups.any():
+        if not np.count_nonzero(n_groups):
             return np.zeros(0, np.int32)
         i = spawn_all(
             n_groups, p.n, day, key, p.state, p.site, p.nationality, p.household, p.minor,

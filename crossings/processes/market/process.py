@@ -411,7 +411,7 @@ class Market(Process):
     def price(self, day: int) -> None:
         """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
         g = self.g
-        if not g.active.any():
+        if not np.count_nonzero(g.active):
             return
         sim = self.sim
         sc = sim.scenario
