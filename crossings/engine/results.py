@@ -335,11 +335,9 @@ class Record(Process):
     def step(self, day: int) -> None:
         sim = self.sim
         p = sim.people
-        counts, site_pop, keep = _count_and_compact(p.active, p.state, p.site, p.off_camp, sim.world.n_sites)
-        row = sim.rec.values[day]
-        row[_STOCKS] = counts[_STOCK_STATES]
-        sim.rec.site_pop[day] = site_pop
-        p.active = keep
+        rec = sim.rec
+        p.active = _count_and_compact(p.active, p.state, p.site, p.off_camp, rec.values[day], _STOCKS, _STOCK_STATES,
+                                      rec.site_pop[day])
 
 
 # stocks recorded by the results stage, and the states they count
@@ -372,11 +370,12 @@ from numba import njit  # noqa: E402
 
 
 @njit(cache=True)
-def _count_and_compact(active, state, site, off_camp, n_sites):
-    """People per state (camp residents and those waiting off-camp apart), people living at each
-    camp, shelter or detention site, and the active index without finished people."""
+def _count_and_compact(active, state, site, off_camp, row, stocks, stock_states, site_row):
+    """Count people per state (camp residents and those waiting off-camp apart) into the day's
+    ``row`` (``row[stocks] = counts[stock_states]``) and the people living at each camp, shelter or
+    detention site into ``site_row``; return the active index without finished people."""
     counts = np.zeros(10, np.int64)
-    site_pop = np.zeros(n_sites, np.int64)  # whole people: exact, returned as float64
+    site_pop = np.zeros(site_row.shape[0], np.int64)  # whole people: exact, stored as float64
     keep = np.empty(active.shape[0], np.int32)
     m = 0
     for j in range(active.shape[0]):
@@ -391,4 +390,8 @@ def _count_and_compact(active, state, site, off_camp, n_sites):
                 site_pop[site[i]] += 1
             keep[m] = i
             m += 1
-    return counts, site_pop.astype(np.float64), keep[:m]  # a view: no copy of the whole index
+    for k in range(stocks.shape[0]):
+        row[stocks[k]] = np.float64(counts[stock_states[k]])
+    for k in range(site_row.shape[0]):
+        site_row[k] = np.float64(site_pop[k])
+    return keep[:m]  # a view: no copy of the whole index

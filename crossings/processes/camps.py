@@ -87,6 +87,15 @@ def pressure_kernel(on_camp, counts, camps, capacity, scale, rate):
     return pop, density, base, diversity
 
 
+@njit(cache=True)
+def incident_counts(key, camps, mean):
+    """Incidents at each camp today: Poisson with the camp's mean, on the camp's slot (draw 0)."""
+    out = np.empty(camps.shape[0], np.int64)
+    for j in range(camps.shape[0]):
+        out[j] = poisson(key, camps[j], 0, mean[j])
+    return out
+
+
 class Camps(Process):
     """Camps: residents by camp and nationality, density against soft capacity, incidents
     (Poisson, rising with density and nationality mix) that may trigger a clearance."""
@@ -120,10 +129,10 @@ class Camps(Process):
         cl = sim.scenario.clearances
         # money for camp operations: more capacity for a clearance, and more readiness to order one
         boost = 1.0 + cl.camps_spending_effect * sim.timeline.effectiveness[CAMPS, day]
-        for j, c in enumerate(camps):
-            n = poisson(key, int(c), 0, float(mean[j]))
-            if n == 0:
-                continue
+        incidents = incident_counts(key, camps, mean)
+        for j in np.flatnonzero(incidents).tolist():
+            c = camps[j]
+            n = int(incidents[j])
             sim.rec.add("incidents", n)
             sim.rec.add("people_in_incidents", n * cp.people_per_incident)
             hazard = min(1.0 - (1.0 - cp.clearance_hazard_per_incident) ** n, 1.0) * boost

@@ -191,6 +191,22 @@ def belief_kernel(belief, att, ok, w):
     return out
 
 
+@njit(cache=True)
+def belief_table_kernel(belief, att, ok, power):
+    """:func:`belief_kernel` with weights ``1 - power[min(att, 50)]`` (``power[k] = (1 - alpha) ** k``),
+    or None if an attempt count is not a whole number from 0 (then nothing is computed)."""
+    for c in range(att.shape[0]):
+        for s in range(att.shape[1]):
+            a = att[c, s]
+            if not (a >= 0.0 and a == np.floor(a)):
+                return None
+    w = np.empty_like(att)
+    for c in range(att.shape[0]):
+        for s in range(att.shape[1]):
+            w[c, s] = 1.0 - power[int(min(att[c, s], 50.0))]
+    return belief_kernel(belief, att, ok, w)
+
+
 class Crossings(Process):
     """Crossings: attempts resolve by mode (lorry alone against port enforcement, legal route
     quota, and the market's modes), deaths, detections; the returns agreement sends some of
@@ -207,6 +223,8 @@ class Crossings(Process):
         self.returns_balance = 0.0
         self._p_success = np.empty(1)  # a scalar chance of success or death, as an array of one
         self._p_death = np.empty(1)
+        self._weights: dict[float, np.ndarray] = {}  # (1 - alpha) ** k, k = 0..50, per memory weight alpha
+        self._none = np.zeros(0, np.int32)  # nobody (shared by the handlers, which only read it)
 
     def step(self, day: int) -> None:
         sim = self.sim
@@ -214,8 +232,9 @@ class Crossings(Process):
         sim.today["attempts_by_site"] = np.zeros((N_OPTIONS, sim.world.n_sites))
         sim.today["successes_by_site"] = np.zeros((N_OPTIONS, sim.world.n_sites))
         intents = sim.today.get("intents", {})
+        none = self._none
         for code, handler in self.handlers.items():
-            handler(day, intents.get(code, np.zeros(0, np.int32)))
+            handler(day, intents.get(code, none))
         self.returns_agreement(day)
         self.update_beliefs()
 
@@ -238,6 +257,13 @@ class Crossings(Process):
     @staticmethod
     def _chance(p, one: np.ndarray) -> np.ndarray:
         """A chance per person from an array, or ``one`` (an array of one) holding a scalar chance."""
+        if type(p) is float:
+            one[0] = p
+            return one
+        if type(p) is np.ndarray and p.ndim:
+            if p.dtype == np.float64 and p.flags.c_contiguous:
+                return p
+            return np.ascontiguousarray(p, dtype=np.float64)
         if np.ndim(p) == 0:
             one[0] = float(p)
             return one
@@ -316,6 +342,14 @@ class Crossings(Process):
         att = sim.today["attempts_by_site"]
         ok = sim.today["successes_by_site"]
         alpha = 1.0 / sim.scenario.people.belief_memory_days
-        # weight today's evidence by the number of attempts (more attempts, more information)
-        w = 1.0 - (1.0 - alpha) ** np.minimum(att, 50.0)
-        sim.belief = belief_kernel(sim.belief, att, ok, w)
+        # weight today's evidence by the number of attempts (more attempts, more information):
+        # 1 - (1 - alpha) ** min(attempts, 50), NumPy's power, read from a table of its 51 values
+        # when the attempts are whole numbers (always: each attempt adds 1), else computed
+        table = self._weights.get(alpha)
+        if table is None:
+            table = self._weights[alpha] = (1.0 - alpha) ** np.arange(51.0)
+        out = belief_table_kernel(sim.belief, att, ok, table)
+        if out is None:
+            w = 1.0 - (1.0 - alpha) ** np.minimum(att, 50.0)
+            out = belief_kernel(sim.belief, att, ok, w)
+        sim.belief = out

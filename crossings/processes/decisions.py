@@ -94,15 +94,22 @@ class LorryAlone(Option):
         pp = sim.scenario.people
         if not sim.has_ports:
             return None
-        belief = sim.belief[LORRY_ALONE, ctx.site] * np.exp(-pp.own_failure_discount * ctx.attempts)
-        if pp.alone_persistence_attempts != 1.0:  # success over the attempts one expects to make
-            belief = 1.0 - (1.0 - np.clip(belief, 0.0, 1.0)) ** pp.alone_persistence_attempts
+        # the exponential and the power stay NumPy's (bit-identical to earlier versions), computed
+        # once per combination of camp and own attempts (element-wise functions: the same values);
+        # the arithmetic around them runs in kernels, in NumPy's order of operations
+        inv, sites, tries = site_attempt_combos(ctx.site, ctx.attempts, sim.belief.shape[1])
+        discount = np.exp(-pp.own_failure_discount * tries)
+        n = pp.alone_persistence_attempts
+        if n != 1.0:  # success over the attempts one expects to make
+            belief = 1.0 - alone_failure_kernel(sim.belief[LORRY_ALONE], sites, discount) ** n
+        else:
+            belief = sim.belief[LORRY_ALONE, sites] * discount
         risk = sim.scenario.lorry.death_risk
-        return (
-            pp.asc_lorry_alone
-            + pp.beta_success * belief
-            + pp.beta_uk_ties * ctx.uk_ties
-            - pp.beta_risk * risk / ctx.risk_tolerance
+        # ``beta_risk x risk / risk_tolerance`` divides a float32 array by a Python float, so NumPy
+        # computes it in float32: the kernel does the same
+        return alone_utility_kernel(
+            belief, inv, float(pp.asc_lorry_alone), float(pp.beta_success), float(pp.beta_uk_ties), ctx.uk_ties,
+            np.float32(pp.beta_risk * risk), ctx.risk_tolerance,
         )
 
 
@@ -140,11 +147,9 @@ class Leave(Option):
 
     def utility(self, sim, ctx, day):
         pp = sim.scenario.people
-        v = (
-            pp.asc_leave
-            + pp.beta_leave_per_month * ctx.months_in_corridor
-            + pp.beta_leave_per_failed_attempt * ctx.attempts
-            - pp.beta_uk_ties * ctx.uk_ties
+        v = leave_utility_kernel(
+            float(pp.asc_leave), float(pp.beta_leave_per_month), ctx.months_in_corridor,
+            float(pp.beta_leave_per_failed_attempt), ctx.attempts, float(pp.beta_uk_ties), ctx.uk_ties,
         )
         if pp.beta_leave_hopeless:  # giving up as crossing looks hopeless (0 for the Channel)
             v = v + pp.beta_leave_hopeless * (1.0 - expected_success(sim, ctx))
@@ -152,49 +157,138 @@ class Leave(Option):
 
 
 @njit(cache=True)
-def due_kernel(active, state, next_day, day):
-    out = np.empty(active.shape[0], np.int32)
+def alone_failure_kernel(belief_row, site, discount):
+    """``1 - clip(belief_row[site] x discount, 0, 1)`` element by element (NaN stays NaN, as in
+    ``np.clip``)."""
+    n = site.shape[0]
+    out = np.empty(n)
+    for r in range(n):
+        b = belief_row[site[r]] * discount[r]
+        if b < 0.0:
+            b = 0.0
+        elif b > 1.0:
+            b = 1.0
+        out[r] = 1.0 - b
+    return out
+
+
+@njit(cache=True)
+def site_attempt_combos(site, attempts, n_sites):
+    """The distinct (site, attempts) pairs of the deciders, in order of first appearance, and each
+    decider's pair: (pair per decider, site of each pair, attempts of each pair)."""
+    n = site.shape[0]
+    inv = np.empty(n, np.int64)
+    sites = np.empty(n, site.dtype)
+    tries = np.empty(n, attempts.dtype)
+    max_a = 0
+    for r in range(n):
+        max_a = max(max_a, np.int64(attempts[r]))
     m = 0
-    for j in range(active.shape[0]):
-        i = active[j]
-        if state[i] == IN_CAMP and next_day[i] <= day:
-            out[m] = i
+    if max_a < 0 or max_a > 4096:  # no table: one pair per decider
+        for r in range(n):
+            inv[r] = r
+            sites[r] = site[r]
+            tries[r] = attempts[r]
+        return inv, sites, tries
+    table = np.full((n_sites, max_a + 1), -1, np.int64)
+    for r in range(n):
+        a = np.int64(attempts[r])
+        if a < 0:  # a negative count (never in a run): a pair of its own
+            inv[r] = m
+            sites[m] = site[r]
+            tries[m] = attempts[r]
             m += 1
-    return out[:m].copy()
+            continue
+        j = table[site[r], a]
+        if j < 0:
+            j = m
+            table[site[r], a] = j
+            sites[m] = site[r]
+            tries[m] = attempts[r]
+            m += 1
+        inv[r] = j
+    return inv, sites[:m], tries[:m]
+
+
+@njit(cache=True)
+def alone_utility_kernel(belief, inv, asc, beta_success, beta_ties, uk_ties, risk32, risk_tol):
+    """``asc + beta_success x belief[inv] + beta_ties x ties - risk32 / risk_tol`` as NumPy evaluates
+    it (left to right; the last term in float32, since ``risk_tol`` is a float32 array)."""
+    n = inv.shape[0]
+    out = np.empty(n)
+    for r in range(n):
+        q = risk32 / risk_tol[r]  # float32 / float32
+        out[r] = asc + beta_success * belief[inv[r]] + beta_ties * (1.0 if uk_ties[r] else 0.0) - np.float64(q)
+    return out
+
+
+@njit(cache=True)
+def leave_utility_kernel(asc, beta_month, months, beta_attempt, attempts, beta_ties, uk_ties):
+    """``asc + beta_month x months + beta_attempt x attempts - beta_ties x ties`` as NumPy
+    evaluates it (left to right)."""
+    n = months.shape[0]
+    out = np.empty(n)
+    for r in range(n):
+        out[r] = asc + beta_month * months[r] + beta_attempt * np.float64(attempts[r]) - beta_ties * (
+            1.0 if uk_ties[r] else 0.0)
+    return out
+
+
+@njit(cache=True)
+def group_kernel(choice, idx, n_options):
+    """Deciders grouped by option, keeping their order within each option (``idx`` sorted stably
+    by ``choice``), and the number choosing each option."""
+    counts = np.zeros(n_options, np.int64)
+    for r in range(choice.shape[0]):
+        counts[choice[r]] += 1
+    pos = np.empty(n_options, np.int64)
+    t = 0
+    for c in range(n_options):
+        pos[c] = t
+        t += counts[c]
+    order = np.empty(idx.shape[0], idx.dtype)
+    for r in range(choice.shape[0]):
+        c = choice[r]
+        order[pos[c]] = idx[r]
+        pos[c] += 1
+    return counts, order
+
+
+@njit(cache=True)
+def any_finite(V, c):
+    """Whether column ``c`` of ``V`` holds a finite value."""
+    for r in range(V.shape[0]):
+        if np.isfinite(V[r, c]):
+            return True
+    return False
 
 
 @njit(cache=True)
 def gather_kernel(active, state, next_day, day, household, nationality, site, funds, uk_ties, attempts,
-                  arrival_day, risk_tolerance, gang, paid_left, debt):
-    """People due to decide today and their attributes (the fields of :class:`Context`, in order),
-    in one pass over the active index."""
-    idx = due_kernel(active, state, next_day, day)
-    n = idx.shape[0]
-    hh = np.empty(n, household.dtype)
-    nat = np.empty(n, nationality.dtype)
-    st = np.empty(n, site.dtype)
-    fu = np.empty(n, funds.dtype)
-    ties = np.empty(n, uk_ties.dtype)
-    att = np.empty(n, attempts.dtype)
-    months = np.empty(n, np.float64)
-    rt = np.empty(n, risk_tolerance.dtype)
-    gg = np.empty(n, gang.dtype)
-    left = np.empty(n, paid_left.dtype)
-    owed = np.empty(n, debt.dtype)
-    for r in range(n):
-        i = idx[r]
-        hh[r] = household[i]
-        nat[r] = nationality[i]
-        st[r] = site[i]
-        fu[r] = funds[i]
-        ties[r] = uk_ties[i]
-        att[r] = attempts[i]
-        months[r] = (day - arrival_day[i]) / 30.44
-        rt[r] = max(risk_tolerance[i], np.float32(1e-3))
-        gg[r] = gang[i]
-        left[r] = paid_left[i]
-        owed[r] = debt[i]
-    return idx, hh, nat, st, fu, ties, att, months, rt, gg, left, owed
+                  arrival_day, risk_tolerance, gang, paid_left, debt, idx, hh, nat, st, fu, ties, att, months, rt,
+                  gg, left, owed):
+    """People due to decide today (in camp, decision day come, in the order of ``active``) and their
+    attributes (the fields of :class:`Context`, in order), in one pass over ``active``, written to
+    the first rows of the arrays ``idx`` .. ``owed`` (at least as long as ``active``); returns how many."""
+    n = 0
+    for j in range(active.shape[0]):
+        i = active[j]
+        if state[i] != IN_CAMP or next_day[i] > day:
+            continue
+        idx[n] = i
+        hh[n] = household[i]
+        nat[n] = nationality[i]
+        st[n] = site[i]
+        fu[n] = funds[i]
+        ties[n] = uk_ties[i]
+        att[n] = attempts[i]
+        months[n] = (day - arrival_day[i]) / 30.44
+        rt[n] = max(risk_tolerance[i], np.float32(1e-3))
+        gg[n] = gang[i]
+        left[n] = paid_left[i]
+        owed[n] = debt[i]
+        n += 1
+    return n
 
 
 @njit(cache=True)
@@ -273,6 +367,18 @@ class Decisions(Process):
         super().__init__(sim)
         self.options: list[Option] = [Wait(), LorryAlone(), LegalRoute(), Leave()]
 
+    def _buffers(self, n: int) -> list[np.ndarray]:
+        """Arrays for the deciders' attributes (the fields of :class:`Context`), at least ``n`` long."""
+        buf = getattr(self, "_buf", None)
+        if buf is None or buf[0].shape[0] < n:
+            p = self.sim.people
+            size = max(n, 2 * (0 if buf is None else buf[0].shape[0]), 1024)
+            dtypes = (p.active.dtype, p.household.dtype, p.nationality.dtype, p.site.dtype, p.funds.dtype,
+                      p.uk_ties.dtype, p.attempts.dtype, np.float64, p.risk_tolerance.dtype, p.gang.dtype,
+                      p.paid_attempts_left.dtype, p.debt.dtype)
+            buf = self._buf = [np.empty(size, dt) for dt in dtypes]
+        return buf
+
     def add_option(self, option: Option) -> None:
         self.options = [o for o in self.options if o.code != option.code] + [option]
 
@@ -283,13 +389,16 @@ class Decisions(Process):
         # the movement stage lists the camp residents whose decision day has come; the gather
         # re-checks state and day (evictions and clearances may have changed them since)
         candidates = sim.today.get("decision_candidates", p.active)
-        ctx = Context(*gather_kernel(
+        buf = self._buffers(candidates.size)
+        n = gather_kernel(
             candidates, p.state, p.next_day, day, p.household, p.nationality, p.site, p.funds, p.uk_ties,
-            p.attempts, p.arrival_day, p.risk_tolerance, p.gang, p.paid_attempts_left, p.debt,
-        ))
-        idx = ctx.idx
-        if idx.size == 0:
+            p.attempts, p.arrival_day, p.risk_tolerance, p.gang, p.paid_attempts_left, p.debt, *buf,
+        )
+        if n == 0:
             return
+        # views of today's rows (the buffers are rewritten tomorrow; nothing keeps them past today)
+        ctx = Context(*[b[:n] for b in buf])
+        idx = ctx.idx
         V = np.full((idx.size, N_OPTIONS), -np.inf, order="F")  # one column per option, written whole
         for opt in self.options:
             v = opt.utility(sim, ctx, day)
@@ -300,7 +409,7 @@ class Decisions(Process):
         for opt in self.options:  # demand for products nobody offers yet, counted before choosing
             if type(opt).latent_utility is Option.latent_utility:
                 continue  # never a latent demand
-            lv = opt.latent_utility(sim, ctx, day) if not np.isfinite(V[:, opt.code]).any() else None
+            lv = opt.latent_utility(sim, ctx, day) if not any_finite(V, opt.code) else None
             if lv is not None:
                 V2 = V.copy()
                 V2[:, opt.code] = lv
@@ -308,20 +417,22 @@ class Decisions(Process):
         choice = choose_kernel(
             V, idx, ctx.household, p.next_day, key, day, float(sim.scenario.people.decision_interval_days)
         )
-        counts = np.bincount(choice, minlength=N_OPTIONS)
+        # group deciders by option, keeping their order within each option
+        counts, order = group_kernel(choice, idx, N_OPTIONS)
+        counts = counts.tolist()
+        scale = float(sim.scenario.scale)
         for opt in self.options:
             if type(opt).observe_demand is not Option.observe_demand:
-                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * float(sim.scenario.scale), day)
-        # group deciders by option, keeping their order within each option
-        order = idx[np.argsort(choice, kind="stable")]
-        ends = np.cumsum(counts)
-        starts = ends - counts
-        if ends[LEAVE] > starts[LEAVE]:
-            leavers = order[starts[LEAVE] : ends[LEAVE]]
+                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * scale, day)
+        starts = [0] * N_OPTIONS
+        for c in range(1, N_OPTIONS):
+            starts[c] = starts[c - 1] + counts[c - 1]
+        if counts[LEAVE]:
+            leavers = order[starts[LEAVE] : starts[LEAVE] + counts[LEAVE]]
             p.state[leavers] = LEFT
             sim.rec.add("left_corridor", leavers.size)
         sim.today["intents"] = {
-            code: order[starts[code] : ends[code]]
+            code: order[starts[code] : starts[code] + counts[code]]
             for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LORRY_ACCESS)
-            if ends[code] > starts[code]
+            if counts[code]
         }

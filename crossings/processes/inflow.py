@@ -113,6 +113,16 @@ def spawn_all(
     return i
 
 
+@njit(cache=True)
+def risk_floor_kernel(risk_tol, start, stop, floor, mean):
+    """Risk tolerance of slots ``start..stop-1`` (an exponential draw with the given mean) turned into
+    ``floor`` + an exponential with the rest of the mean, the same draw: in float64, stored as
+    float32 (as the NumPy expression it replaces)."""
+    for j in range(start, stop):
+        z = np.float64(risk_tol[j]) / mean  # = -ln(u), the exponential draw
+        risk_tol[j] = np.float32(floor + (mean - floor) * z)
+
+
 class Inflow(Process):
     """Inflow: people arrive in groups (adults, unaccompanied minors, families) by nationality,
     with funds, risk tolerance and ties, and travel to a camp chosen by their network."""
@@ -146,7 +156,7 @@ class Inflow(Process):
         p.reserve(int(n_groups.sum()) * 12 + 16)
         start = p.n
         util = sim.camp_utility if util is None else util
-        if not n_groups.any():
+        if not np.count_nonzero(n_groups):
             return np.zeros(0, np.int32)
         i = spawn_all(
             n_groups, p.n, day, key, p.state, p.site, p.nationality, p.household, p.minor,
@@ -159,10 +169,8 @@ class Inflow(Process):
         p.n = i
         new = np.arange(start, i, dtype=np.int32)
         floor = float(sim.scenario.people.risk_tolerance_min)
-        if floor > 0.0 and new.size:  # floor + an exponential with the rest of the mean, same draw
-            mean = float(sim.scenario.people.risk_tolerance_mean)
-            z = p.risk_tolerance[new].astype(np.float64) / mean  # = -ln(u), the exponential draw
-            p.risk_tolerance[new] = (floor + (mean - floor) * z).astype(p.risk_tolerance.dtype)
-        p.active = np.concatenate([p.active, new])
+        if floor > 0.0 and i > start:  # floor + an exponential with the rest of the mean, same draw
+            risk_floor_kernel(p.risk_tolerance, start, i, floor, float(sim.scenario.people.risk_tolerance_mean))
+        p.active = np.concatenate((p.active, new))
         sim.rec.add("arrivals_corridor", i - start)
         return new

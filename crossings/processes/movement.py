@@ -74,11 +74,16 @@ class Movement(Process):
     reads = ("people.state", "people.next_day", "people.household", "camp_counts")
     writes = ("people.state", "people.site", "people.next_day", "today.decision_candidates")
 
+    _shrink_days: set[int] | None = None  # days on which a shelter has fewer places than the day before
+
     def step(self, day: int) -> None:
         sim = self.sim
         p = sim.people
         sc = sim.scenario
-        if day > 0:
+        if self._shrink_days is None:  # the timeline is compiled before the run: its days listed once
+            cap = sim.timeline.shelter_capacity
+            self._shrink_days = set((np.flatnonzero((cap[:, 1:] < cap[:, :-1]).any(axis=0)) + 1).tolist())
+        if day in self._shrink_days:
             cap = sim.timeline.shelter_capacity
             shrunk = np.flatnonzero(cap[:, day] < cap[:, day - 1])
             if shrunk.size:

@@ -107,3 +107,28 @@ def _offering(active, home_coast, boat, has_ports):
     for j in range(n):
         ok[j] = active[j] and (home_coast[j] >= 0 if boat else has_ports)
     return ok
+
+
+@njit(cache=True)
+def boat_coast_kernel(boat_line, home_coast):
+    """Each gang's stretch of coast if it sells boat places, else -1 (``np.where(boat_line, home_coast, -1)``)."""
+    out = np.empty(home_coast.shape[0], np.int64)
+    for j in range(home_coast.shape[0]):
+        out[j] = home_coast[j] if boat_line[j] else -1
+    return out
+
+
+@njit(cache=True)
+def boat_line_candidates(active, home_coast, boat_line):
+    """Active gangs with a coast but no boat line (``flatnonzero(active & (home_coast >= 0) & ~boat_line)``),
+    and the number of active gangs with a boat line."""
+    out = np.empty(active.shape[0], np.int64)
+    m = 0
+    lines = 0
+    for j in range(active.shape[0]):
+        if active[j] and boat_line[j]:
+            lines += 1
+        if active[j] and home_coast[j] >= 0 and not boat_line[j]:
+            out[m] = j
+            m += 1
+    return out[:m], lines

@@ -17,7 +17,7 @@ from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY
 from crossings.processes.draws import memory_weight, uniform_slots
 from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
-from crossings.processes.market.gangs import Gangs, book_kernel, guaranteed_kernel, relative_volume
+from crossings.processes.market.gangs import Gangs, boat_coast_kernel, boat_line_candidates, book_kernel, guaranteed_kernel, relative_volume
 from crossings.processes.market.pricing import (
     N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
@@ -25,7 +25,7 @@ from crossings.processes.market.pricing import (
     PAR_LORRY_S0, PAR_MAX_LERNER, PAR_MAX_LOAD, PAR_N_FEE, PAR_OUTSIDE, PAR_P_SEA, PAR_PHI, PAR_PREMIUM, PAR_RATED,
     PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TERRITORY, PAR_TRAFFIC, PAR_COLLUSION, markup, offer_means, posted_price_kernel, price_kernel,
 )
-from crossings.processes.market.selling import PaidPlace, detected_share_kernel, lorry_book_kernel, sell_and_book, sell_log_argument, settle_kernel
+from crossings.processes.market.selling import PaidPlace, lorry_attempts_kernel, sell_and_book, sell_log_argument, settle_kernel
 from crossings.processes.market.supply import adapt_kernel
 from crossings.processes.sea import BoatCrossings, boat_customers, merge_customers
 
@@ -75,6 +75,7 @@ class Market(Process):
         self.demand = np.zeros(7)  # people per day choosing (or who would choose) each paid option, recent mean
         self._par = np.zeros(N_PAR)
         self._no_limit = np.full(self.g.n, np.inf)
+        self._no_gangs = np.zeros(0)  # no per-gang reach: guaranteed places always reach a lorry
         # slots (ascending) of the people who bought a boat place and may still hold it: the waiting
         # lists and boat queues are read from them rather than from every active person
         self.boat_customers = np.zeros(0, np.int32)
@@ -105,7 +106,7 @@ class Market(Process):
     def boat_coast(self) -> np.ndarray:
         """Each gang's stretch of coast if it sells boat places, else -1."""
         g = self.g
-        return np.where(g.boat_line, g.home_coast, -1)
+        return boat_coast_kernel(g.boat_line, g.home_coast)
 
     def _coast_for(self, code: int) -> np.ndarray:
         """The coasts the kernels that find the gangs offering ``code`` read: :meth:`boat_coast` for
@@ -333,10 +334,9 @@ class Market(Process):
         d = self.demand
         if d[BOAT] <= 0:
             return
-        cand = np.flatnonzero(g.active & (g.home_coast >= 0) & ~g.boat_line)
+        cand, lines = boat_line_candidates(g.active, g.home_coast, g.boat_line)
         if cand.size == 0:
             return
-        lines = int(np.count_nonzero(g.active & g.boat_line))
         boat_gross = (g.price_boat[cand] - g.cost_boat[cand]) * d[BOAT] / (lines + 1)
         n_act = int(np.count_nonzero(g.active))
         paid = min(d[LORRY_PAID], self.guaranteed_share(day) * n_act)
@@ -411,7 +411,7 @@ class Market(Process):
     def price(self, day: int) -> None:
         """Costs per customer, boat loads and prices of every active gang (moves posted prices)."""
         g = self.g
-        if not g.active.any():
+        if not np.count_nonzero(g.active):
             return
         sim = self.sim
         sc = sim.scenario
@@ -519,8 +519,8 @@ class Market(Process):
         # new boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
         # calls them to the coast, with probability ``sea.safe_house_share`` per household
         safe_share = float(sim.scenario.sea.safe_house_share) if code == BOAT else 0.0
-        if code == LORRY_PAID:
-            capacity = g.guaranteed_balance.copy()
+        if code == LORRY_PAID:  # sales draw the gangs' balances of places down in place
+            capacity = g.guaranteed_balance
             left_before = capacity.copy()
         else:  # no limit (sales subtract from it, and inf less anything stays inf)
             capacity = self._no_limit
@@ -543,9 +543,9 @@ class Market(Process):
                 sold_eur += e
         if code == LORRY_PAID:
             g.guaranteed_sold += left_before - capacity
-            g.guaranteed_balance[:] = capacity
+        users = idx[holder]
         if code == BOAT and n_sold:  # new boat customers join the list (kept sorted, without repeats)
-            self.boat_customers = merge_customers(self.boat_customers, np.sort(idx[holder]).astype(np.int32, copy=False))
+            self.boat_customers = merge_customers(self.boat_customers, np.sort(users).astype(np.int32, copy=False))
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
@@ -558,7 +558,7 @@ class Market(Process):
             elif code == LORRY_PAID:
                 rec.add("places_sold_lorry_guaranteed", n_sold)
                 rec.add("price_lorry_guaranteed_x_sold", sold_eur)
-        return idx[holder]
+        return users
 
     def prices(self, code: int) -> np.ndarray:
         """Each gang's posted price of a product."""
@@ -607,28 +607,31 @@ class Market(Process):
             return
         p = sim.people
         g = self.g
-        lo = sim.scenario.lorry
-        success = lorry_book_kernel(
-            users, p.gang, success_by_gang, float(sim.scenario.scale), float(cost_per_attempt), g.attempts_today,
-            g.costs_today,
-        )
+        sc = sim.scenario
+        lo = sc.lorry
         if self._crossings is None:
             self._crossings = sim.loop["crossings"]
-        # stopped or detected: back to camp
-        crossed, died, stopped = self._crossings.resolve(day, users, code, success, lo.death_risk,
-                                                                  lo.caught_return_days)
-        detected = stopped.size
-        if reach_by_gang is not None and stopped.size:  # before settling, which may end contracts
-            detected = detected_share_kernel(stopped, p.gang, p.household, reach_by_gang, success_by_gang,
-                                             sim.streams.key("crossings", day), 10 * code + 2)
-        self.settle(crossed, stopped, died)
+        cr = self._crossings
+        # book the gangs' attempts, resolve them as the crossings stage does (Crossings.resolve; the
+        # stopped and detected back to camp), split access failures, then settle contracts
+        crossed, n_died, n_stopped, detected, days = lorry_attempts_kernel(
+            users, p.gang, success_by_gang, self._no_gangs if reach_by_gang is None else reach_by_gang,
+            float(sc.scale), float(cost_per_attempt), g.attempts_today, g.costs_today, p.household,
+            cr._chance(lo.death_risk, cr._p_death), sim.streams.key("crossings", day), 10 * code, p.state, p.site,
+            p.next_day, p.attempts, p.crossed_day, p.arrival_day, sim.world.destination, day,
+            int(round(lo.caught_return_days)), sim.today["attempts_by_site"][code], sim.today["successes_by_site"][code],
+            p.debt, p.paid_attempts_left, self.contract_mode, np.float32(sc.market.credit_repaid_share),
+            g.cash_today, p.funds, self.escrow, np.float32(sc.market.escrow_share),
+        )
         rec = sim.rec
+        if crossed.size:
+            rec.add("days_to_cross_sum", float(days))
         rec.add(f"attempts_{tag}", users.size)
         rec.add(f"crossings_{tag}", crossed.size)
-        rec.add("deaths_lorry", died.size)
-        rec.add("intercepted_port", stopped.size)
+        rec.add("deaths_lorry", n_died)
+        rec.add("intercepted_port", n_stopped)
         rec.add("detected_port_controls", detected)
-        rec.add("stopped_access", stopped.size - detected)
+        rec.add("stopped_access", n_stopped - detected)
         sim.today["irregular_crossers"].append(crossed)
 
 

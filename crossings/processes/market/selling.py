@@ -11,6 +11,7 @@ from numba import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import NO_GANG
+from crossings.processes.crossings import resolve_kernel
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, Option
 from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND
 from crossings.processes.market.gangs import _offering
@@ -329,3 +330,28 @@ def detected_share_kernel(failed, gang, household, reach, success, key, k):
         if uniform(key, household[i], k) < q:
             n += 1
     return n
+
+
+@njit(cache=True)
+def lorry_attempts_kernel(
+    users, gang, success_by_gang, reach_by_gang, scale, cost_per_attempt, attempts_today, costs_today, household,
+    p_death, key, k, state, site, next_day, attempts, crossed_day, arrival_day, destination, day, return_days,
+    att_site, ok_site, debt, paid_left, contract_mode, repaid_share, cash_today, funds, escrow, escrow_share,
+):
+    """Today's attempts of one paid lorry product, in one call: :func:`lorry_book_kernel` (the gangs'
+    attempts and costs), :func:`resolve_kernel` (draw ``k`` and ``k + 1`` on the household head's
+    slot), for access places (``reach_by_gang`` not empty) :func:`detected_share_kernel` (draw
+    ``k + 2``, before settling, which may end contracts), then :func:`settle_kernel`. Returns (crossed
+    people, deaths, people stopped, of whom detected at the controls, days from arrival to crossing
+    summed over the crossed)."""
+    success = lorry_book_kernel(users, gang, success_by_gang, scale, cost_per_attempt, attempts_today, costs_today)
+    crossed, died, stopped, days = resolve_kernel(
+        users, household, success, p_death, key, k, state, site, next_day, attempts, crossed_day, arrival_day,
+        destination, day, return_days, att_site, ok_site,
+    )
+    detected = stopped.shape[0]
+    if reach_by_gang.shape[0] > 0 and stopped.shape[0] > 0:
+        detected = detected_share_kernel(stopped, gang, household, reach_by_gang, success_by_gang, key, k + 2)
+    settle_kernel(crossed, stopped, died, gang, debt, paid_left, contract_mode, repaid_share, cash_today, scale,
+                  funds, escrow, escrow_share)
+    return crossed, died.shape[0], stopped.shape[0], detected, days
