@@ -263,9 +263,8 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
 def crush_scale(s, e_beach: float) -> float:
     """``launch_crush_max x E_beach ** c``, c = ``launch_crush_beach_convexity``: passed to the kernel
     as its ``max_p``, which multiplies it by ``E_beach`` once more, so the chance is ``max_p x
-    E_beach ** (1 + c) x load term`` (with c = 0, exactly ``launch_crush_max``)."""
-    c = s.launch_crush_beach_convexity
-    return s.launch_crush_max if c == 0.0 else s.launch_crush_max * e_beach**c
+    E_beach ** (1 + c) x load term`` (with c = 0, ``E_beach ** 0`` is exactly 1)."""
+    return s.launch_crush_max * e_beach**s.launch_crush_beach_convexity
 
 
 @njit(cache=True)
@@ -640,20 +639,19 @@ class BoatCrossings:
         g = self.market.g
         sc = self.sim.scenario
         p = self.sim.people
-        if sc.sea.pool_partial_boats and holders.size:
+        pool = sc.sea.pool_partial_boats and holders.size
+        rows, household, gang = holders, p.household, p.gang
+        if pool:  # plan on the customers' own rows, each under the gang that launches them today
             redirect = pool_redirect(holders, p.gang, g.load, g.boats, g.home_coast, float(sc.scale),
                                      float(sc.sea.min_fill_share), self.sim.world.n_sites)
-            local = np.arange(holders.size, dtype=holders.dtype)
-            h, gg, number, on, n_boats = plan_kernel(
-                local, p.household[holders], redirect[p.gang[holders]].astype(p.gang.dtype), g.load, g.boats,
-                g.waiting_days, float(sc.scale), float(sc.sea.max_load), float(sc.sea.max_wait_days),
-                float(sc.sea.max_launches_per_gang_per_day), float(sc.sea.min_fill_share),
-            )
-            return holders[h], gg, number, on, n_boats
-        return plan_kernel(
-            holders, p.household, p.gang, g.load, g.boats, g.waiting_days, float(sc.scale), float(sc.sea.max_load),
+            rows = np.arange(holders.size, dtype=holders.dtype)
+            household = p.household[holders]
+            gang = redirect[p.gang[holders]].astype(p.gang.dtype)
+        h, gg, number, on, n_boats = plan_kernel(
+            rows, household, gang, g.load, g.boats, g.waiting_days, float(sc.scale), float(sc.sea.max_load),
             float(sc.sea.max_wait_days), float(sc.sea.max_launches_per_gang_per_day), float(sc.sea.min_fill_share),
         )
+        return (holders[h] if pool else h), gg, number, on, n_boats
 
     def book_actors(self, day, h, outcome, person_boat, fate, person_actor, act) -> None:
         """Pull-backs and rescues by sea actors: people landed in detention are admitted (within

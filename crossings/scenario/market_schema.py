@@ -240,7 +240,7 @@ class Sea(BaseModel):
         "assumption (0 = no limit)",
     )
     pool_partial_boats: bool = P(
-        False, "A gang whose boat customers cannot fill a boat to min_fill_share of its chosen load hands them to the gang with the most customers launching from the same stretch of coast (with a boat in stock), which carries them on its boats: many groups sell places, few organise the launches.",
+        False, "A gang whose boat customers cannot fill a boat to min_fill_share of its chosen load hands them to a gang launching from the same stretch of coast that has a boat in stock and cannot fill one either (gangs taken in order: the first with a boat opens a pool, the next ones join it until it fills that boat to min_fill_share, then another opens), which carries them on its boats: many groups sell places, few organise the launches.",
         "flag", "assumption (off: every gang launches only its own customers)",
     )
     max_wait_days: Annotated[int, Field(ge=0, le=HORIZON_MAX_DAYS)] = P(
