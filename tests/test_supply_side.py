@@ -580,3 +580,49 @@ def test_pooling_puts_more_people_on_fewer_boats_when_many_gangs_share_few_custo
     alone = measure(world(inflow=10.0, market=market), f)
     pooled = measure(world(inflow=10.0, sea={"pool_partial_boats": True}, market=market), f)
     assert (pooled[:, 0] > alone[:, 0]).all(), (alone, pooled)
+
+
+# -- the buyer who caps prices is a buyer ------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(
+    v0=st.floats(-5.0, 20.0),
+    risk=st.floats(0.0, 0.2),
+    beta_risk=st.floats(1.0, 1000.0),
+    floor=st.floats(0.0, 0.5),
+    span=st.floats(0.01, 3.0),
+)
+def test_the_capping_buyer_is_taken_among_those_who_would_buy_at_cost(v0, risk, beta_risk, floor, span):
+    """``cap_risk_tolerance`` (market.price_cap_among_buyers): the population's quantile buyer
+    (floor + span) whenever that buyer would buy at cost or nobody would; otherwise a buyer more
+    tolerant than the population's, who would buy at cost (value at cost, less the death risk over
+    their tolerance, not negative), and never less tolerant than the one who just would."""
+    from crossings.processes.market.pricing import cap_risk_tolerance
+
+    pop = floor + span
+    tol = cap_risk_tolerance(v0, risk, beta_risk, floor, span, pop)
+    assert tol >= pop
+    if v0 <= 0.0 or risk <= 0.0 or beta_risk * risk / v0 <= floor:
+        assert tol == pop
+    else:
+        r0 = beta_risk * risk / v0
+        assert tol >= r0 + span * (1 - 1e-12)
+        assert v0 - beta_risk * risk / tol >= -1e-9 * max(1.0, v0)
+    # more risk never lowers the capping buyer's tolerance
+    assert cap_risk_tolerance(v0, risk * 1.5 + 1e-3, beta_risk, floor, span, pop) >= tol
+
+
+def test_boats_believed_deadly_sell_above_cost_when_the_cap_is_a_buyers():
+    """Issue 7 item 4: when people believe boats deadly, a buyer of mean risk tolerance would not buy
+    a boat place at any price, so with the cap computed for that buyer gangs sell at cost; the
+    people who do buy are the more risk-tolerant, and with the cap taken among them gangs post
+    their markup. Expected: a mean posted boat price at least 10% higher on every seed, and
+    fewer boat crossings (dearer places)."""
+    sea = {"perceived_death_risk_prior": 0.05, "prior_weight_attempts": 1e6}
+
+    def f(y):
+        return np.array([y.price_boat_eur, y.crossings_boat])
+
+    pop = measure(world(port=150.0, sea=sea), f)
+    among = measure(world(port=150.0, sea=sea, market={"price_cap_among_buyers": True}), f)
+    assert (among[:, 0] > 1.1 * pop[:, 0]).all(), (pop, among)
+    assert among[:, 1].sum() < pop[:, 1].sum(), (pop, among)

@@ -72,7 +72,28 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_CREW, PAR_PHI, PAR_RATED, PAR_GAMMA, PAR_MAX_LOAD, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_LOG_BOAT,
  PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
  PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, PAR_CONTROLS_S0, PAR_CONTROLS_RED, PAR_ACCESS_COST,
- PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, PAR_TERRITORY, PAR_COLLUSION, N_PAR) = range(45)
+ PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, PAR_TERRITORY, PAR_COLLUSION, PAR_CAP_AMONG_BUYERS, PAR_TOL_FLOOR,
+ PAR_TOL_SPAN, N_PAR) = range(48)
+
+
+@njit(cache=True)
+def cap_risk_tolerance(v_no_risk, risk, beta_risk, tol_floor, tol_span, tol_pop):
+    """Risk tolerance of the buyer whose willingness to pay caps a price, among those who buy.
+
+    ``tol_pop`` is the q-quantile buyer of the whole population (``floor + span``, span =
+    ``(mean - floor) x (-ln(1 - q))``). With ``v_no_risk`` the product's value over the outside
+    option at a price equal to cost, before its death risk (``asc + beta_s x success - outside -
+    beta_cost x cost``), the people who would buy at cost are those with tolerance above ``r0 =
+    beta_risk x risk / v_no_risk``; tolerance above the floor is exponential (memoryless), so the
+    q-quantile among them is ``max(r0, floor) + span``. Equal to ``tol_pop`` when everyone above the
+    floor would buy at cost (``r0 <= floor``) and when nobody would (``v_no_risk <= 0``: the cap
+    cannot bind above cost then)."""
+    if risk <= 0.0 or v_no_risk <= 0.0:
+        return tol_pop
+    r0 = beta_risk * risk / v_no_risk
+    if r0 <= tol_floor:
+        return tol_pop
+    return max(r0 + tol_span, tol_pop)
 
 
 @njit(cache=True)
@@ -152,7 +173,12 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
             mu = markup(hj + par[PAR_COLLUSION] * (1.0 - hj), eps, par[PAR_MAX_LERNER])  # conduct: + 0 is exact
             succ = succ_arr[j]
             cost = costs[j]
-            v_paid = asc + par[PAR_BETA_S] * episode_success(succ, n_fee) - par[PAR_BETA_RISK] * risk / par[PAR_RISK_TOL]
+            es = episode_success(succ, n_fee)
+            tol = par[PAR_RISK_TOL]
+            if par[PAR_CAP_AMONG_BUYERS] > 0.0:  # the marginal buyer among those who would buy at cost
+                v0 = asc + par[PAR_BETA_S] * es - par[PAR_OUTSIDE] - par[PAR_BETA_COST] * cost
+                tol = cap_risk_tolerance(v0, risk, par[PAR_BETA_RISK], par[PAR_TOL_FLOOR], par[PAR_TOL_SPAN], tol)
+            v_paid = asc + par[PAR_BETA_S] * es - par[PAR_BETA_RISK] * risk / tol
             cap = (v_paid - par[PAR_OUTSIDE]) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
             scarce = scarcity_lorry[j] if mode == 0 else 1.0
             target = max(min(cost * mu * scarce, cap), cost)
