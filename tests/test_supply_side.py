@@ -626,3 +626,19 @@ def test_boats_believed_deadly_sell_above_cost_when_the_cap_is_a_buyers():
     among = measure(world(port=150.0, sea=sea, market={"price_cap_among_buyers": True}), f)
     assert (among[:, 0] > 1.1 * pop[:, 0]).all(), (pop, among)
     assert among[:, 1].sum() < pop[:, 1].sum(), (pop, among)
+
+
+def test_access_places_priced_against_trying_alone_sell_above_cost():
+    """Issue 7 item 3: an access place is bought by people already trying lorries, so with
+    ``market.price_cap_among_buyers`` its cap is what it adds to trying alone over as many tries
+    (positive: a gang's evasion gets its customers past more of the fences); against waiting
+    (switch off) it is worth less than nothing (trying lorries is exhausting) and sells at cost.
+    Expected, on every seed and at low and high port spending: a higher mean price paid for an
+    access place with the switch on."""
+    def f(y):
+        return y.mean_price_lorry_access_paid_eur
+
+    for port in (20.0, 150.0):
+        on = measure(world(port=port, market={"access_fence_share": 1.0, "price_cap_among_buyers": True}), f)
+        off = measure(world(port=port, market={"access_fence_share": 1.0, "price_cap_among_buyers": False}), f)
+        assert (on > off).all(), (port, on, off)

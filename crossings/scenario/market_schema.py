@@ -107,7 +107,7 @@ class Market(BaseModel):
         "quantile", "assumption",
     )
     price_cap_among_buyers: bool = P(
-        False, "Take the buyer whose willingness to pay caps prices among the people who would buy at cost: when a product's death risk keeps the quantile buyer of the whole population from buying at any price (boats in their first years, when people believe them deadly), the cap is set by the quantile buyer among the more risk-tolerant people who do buy (risk tolerance above the floor is exponential, so that buyer's tolerance is the buying threshold plus (mean - floor) x (-ln(1 - q))). Off: the quantile buyer of the whole population, and prices fall to cost whenever that buyer would not buy.",
+        False, "Take the buyer whose willingness to pay caps prices among the people who would buy at cost: when a product's death risk keeps the quantile buyer of the whole population from buying at any price (boats in their first years, when people believe them deadly), the cap is set by the quantile buyer among the more risk-tolerant people who do buy (risk tolerance above the floor is exponential, so that buyer's tolerance is the buying threshold plus (mean - floor) x (-ln(1 - q))). A buyer of an access place is someone trying lorries, so its cap is what the place adds to trying alone over as many tries. Off: the quantile buyer of the whole population against crossing alone or waiting, and prices fall to cost whenever that buyer would not buy.",
         "switch", "assumption (issue 7 item 4: the price cap uses the willingness to pay of the marginal buyer)",
     )
     asc_boat: Utility = P(0.0, "Alternative-specific constant of buying a boat place.", "utility")

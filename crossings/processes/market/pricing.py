@@ -73,7 +73,7 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
  PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, PAR_CONTROLS_S0, PAR_CONTROLS_RED, PAR_ACCESS_COST,
  PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, PAR_TERRITORY, PAR_COLLUSION, PAR_CAP_AMONG_BUYERS, PAR_TOL_FLOOR,
- PAR_TOL_SPAN, N_PAR) = range(48)
+ PAR_TOL_SPAN, PAR_ASC_ALONE, N_PAR) = range(49)
 
 
 @njit(cache=True)
@@ -179,7 +179,13 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
                 v0 = asc + par[PAR_BETA_S] * es - par[PAR_OUTSIDE] - par[PAR_BETA_COST] * cost
                 tol = cap_risk_tolerance(v0, risk, par[PAR_BETA_RISK], par[PAR_TOL_FLOOR], par[PAR_TOL_SPAN], tol)
             v_paid = asc + par[PAR_BETA_S] * es - par[PAR_BETA_RISK] * risk / tol
-            cap = (v_paid - par[PAR_OUTSIDE]) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
+            outside = par[PAR_OUTSIDE]
+            if mode == 2 and par[PAR_CAP_AMONG_BUYERS] > 0.0:
+                # a buyer of an access place is trying lorries: the place is worth what it adds to
+                # trying alone over as many tries (same lorries, same death risk)
+                outside = (par[PAR_ASC_ALONE] + par[PAR_BETA_S] * episode_success(par[PAR_ALONE], n_fee)
+                           - par[PAR_BETA_RISK] * risk / tol)
+            cap = (v_paid - outside) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
             scarce = scarcity_lorry[j] if mode == 0 else 1.0
             target = max(min(cost * mu * scarce, cap), cost)
             old = prices[j]

@@ -23,7 +23,7 @@ from crossings.processes.market.pricing import (
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
     PAR_E_PORT, PAR_ELAST, PAR_ELAST_FLOOR, PAR_GAMMA, PAR_KIT, PAR_LOG_BOAT, PAR_LOG_LORRY, PAR_LORRY_RED,
     PAR_LORRY_S0, PAR_MAX_LERNER, PAR_MAX_LOAD, PAR_N_FEE, PAR_OUTSIDE, PAR_P_SEA, PAR_PHI, PAR_PREMIUM, PAR_RATED,
-    PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TERRITORY, PAR_TRAFFIC, PAR_COLLUSION, PAR_CAP_AMONG_BUYERS, PAR_TOL_FLOOR, PAR_TOL_SPAN, markup, offer_means, posted_price_kernel, price_kernel,
+    PAR_RISK_TOL, PAR_STOCK_MAX, PAR_TERRITORY, PAR_TRAFFIC, PAR_COLLUSION, PAR_CAP_AMONG_BUYERS, PAR_TOL_FLOOR, PAR_TOL_SPAN, PAR_ASC_ALONE, markup, offer_means, posted_price_kernel, price_kernel,
 )
 from crossings.processes.market.selling import PaidPlace, lorry_attempts_kernel, sell_and_book, sell_log_argument, settle_kernel
 from crossings.processes.market.supply import adapt_kernel
@@ -473,6 +473,7 @@ class Market(Process):
         par[PAR_COLLUSION] = m.collusion
         par[PAR_CAP_AMONG_BUYERS] = 1.0 if m.price_cap_among_buyers else 0.0
         par[PAR_TOL_FLOOR] = floor
+        par[PAR_ASC_ALONE] = pp.asc_lorry_alone
         par[PAR_TOL_SPAN] = (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile)
         self.hhi = price_kernel(
             g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
