@@ -33,8 +33,7 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income
     """People waiting at each corridor site by nationality (in the camp or off-camp: the network
     signal), camp residents per site, and people by shelter. Everyone waiting receives ``income``;
     people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can.
-    (Counted in integers, which are exact, and returned as float64.) The movement stage's kernel
-    does the same in its own walk (:func:`crossings.processes.movement.movement_kernel`)."""
+    (Counted in integers, which are exact, and returned as float64.)"""
     counts = np.zeros((n_sites, n_nat), np.int64)
     on_camp = np.zeros(n_sites, np.int64)
     shelter = np.zeros(n_sites, np.int64)
@@ -99,9 +98,7 @@ def incident_counts(key, camps, mean):
 
 class Camps(Process):
     """Camps: residents by camp and nationality, density against soft capacity, incidents
-    (Poisson, rising with density and nationality mix) that may trigger a clearance. (The counts,
-    residents' income and off-camp costs are taken in the movement stage's walk over the active
-    people, just before: :func:`crossings.processes.movement.movement_kernel`.)"""
+    (Poisson, rising with density and nationality mix) that may trigger a clearance."""
 
     name = "camps"
     reads = ("people.state", "people.site", "people.nationality")
@@ -112,15 +109,10 @@ class Camps(Process):
         p = sim.people
         w = sim.world
         cp = sim.scenario.camps
-        walk = sim.today.pop("camp_counts", None)  # counted in the movement stage's walk, if it ran today
-        if walk is not None:
-            counts, on_camp, shelter = walk
-        else:
-            counts, on_camp, shelter = count_kernel(
-                p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds,
-                np.float32(sim.scenario.people.income_eur_per_day), p.off_camp,
-                np.float32(cp.off_camp_cost_eur_per_day),
-            )
+        counts, on_camp, shelter = count_kernel(
+            p.active, p.state, p.site, p.nationality, w.n_sites, len(w.nat_names), p.funds,
+            np.float32(sim.scenario.people.income_eur_per_day), p.off_camp, np.float32(cp.off_camp_cost_eur_per_day),
+        )
         sim.camp_counts = counts
         sim.shelter_occupancy = shelter
         camps = sim.camp_sites

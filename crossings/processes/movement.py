@@ -32,86 +32,49 @@ SETTLED, SHELTER_RETURNS, SHELTER_LEFT, RETURNED_BACK, RETURNED_LEFT = range(5)
 @njit(cache=True)
 def movement_kernel(
     active, state, site, household, nationality, next_day, day, key, camp_util, camps, travel_days,
-    return_share, back_share, decision_mean, funds, off_camp, off_camp_share, off_camp_reserve, moved, due,
-    income, off_camp_cost, counts, on_camp, shelter,
+    return_share, back_share, decision_mean, funds, off_camp, off_camp_share, off_camp_reserve,
 ):
-    """Each active person's movement today (counted in ``moved``; camp residents whose decision day
-    has come listed in ``due``, whose length the kernel returns), then the camps stage's count of
-    that person (as :func:`crossings.processes.camps.count_kernel`: ``counts``, ``on_camp``,
-    ``shelter``, income and off-camp costs), in one pass. Both touch only the person at hand, so
-    the counts are those a walk after everyone's movement would give."""
+    counts = np.zeros(5, np.int64)
+    due = np.empty(active.shape[0], np.int32)  # camp residents whose decision day has come
     n_due = 0
-    n_counts = np.zeros(counts.shape, np.int64)  # counted in integers (exact), returned in the float64 arrays
-    n_on_camp = np.zeros(on_camp.shape[0], np.int64)
-    n_shelter = np.zeros(shelter.shape[0], np.int64)
-    paid = income != 0  # funds are never -0.0, so adding a zero income changes nothing
     for j in range(active.shape[0]):
         i = active[j]
-        if next_day[i] <= day:
-            s = state[i]
-            hh = household[i]
-            if s == IN_CAMP:
-                due[n_due] = i
-                n_due += 1
-            elif s == TRAVELLING:
-                state[i] = IN_CAMP
-                next_day[i] = day + geometric_days(key, hh, 0, decision_mean)
-                off_camp[i] = uniform(key, hh, 2) < off_camp_share and funds[i] >= off_camp_reserve
-                moved[SETTLED] += 1
-            elif s == IN_SHELTER or s == RETURNED:
-                share = return_share if s == IN_SHELTER else back_share
-                if uniform(key, hh, 1) < share:
-                    dest = choose_camp(camp_util[nationality[i]], camps, key, hh, 10, -1)
-                    next_day[i] = day + max(1, travel_days[site[i], dest])
-                    moved[SHELTER_RETURNS if s == IN_SHELTER else RETURNED_BACK] += 1
-                    state[i] = TRAVELLING
-                    site[i] = dest
-                else:
-                    moved[SHELTER_LEFT if s == IN_SHELTER else RETURNED_LEFT] += 1
-                    state[i] = LEFT
-        # the camps stage's count of the person, as camps.count_kernel (written out: the same code
-        # as an inline="always" helper taking the arrays ran five times slower)
         s = state[i]
+        if next_day[i] > day:
+            continue
+        hh = household[i]
         if s == IN_CAMP:
-            si = site[i]
-            n_counts[si, nationality[i]] += 1
-            if paid:
-                funds[i] += income
-            if off_camp[i]:
-                if funds[i] >= off_camp_cost:
-                    funds[i] -= off_camp_cost
-                else:
-                    off_camp[i] = False
-            if not off_camp[i]:
-                n_on_camp[si] += 1
-        elif s == IN_SHELTER:
-            n_shelter[site[i]] += 1
-    for a in range(counts.shape[0]):
-        for b in range(counts.shape[1]):
-            counts[a, b] = np.float64(n_counts[a, b])
-    for a in range(on_camp.shape[0]):
-        on_camp[a] = np.float64(n_on_camp[a])
-        shelter[a] = np.float64(n_shelter[a])
-    return n_due
+            due[n_due] = i
+            n_due += 1
+        elif s == TRAVELLING:
+            state[i] = IN_CAMP
+            next_day[i] = day + geometric_days(key, hh, 0, decision_mean)
+            off_camp[i] = uniform(key, hh, 2) < off_camp_share and funds[i] >= off_camp_reserve
+            counts[SETTLED] += 1
+        elif s == IN_SHELTER or s == RETURNED:
+            share = return_share if s == IN_SHELTER else back_share
+            if uniform(key, hh, 1) < share:
+                dest = choose_camp(camp_util[nationality[i]], camps, key, hh, 10, -1)
+                next_day[i] = day + max(1, travel_days[site[i], dest])
+                counts[SHELTER_RETURNS if s == IN_SHELTER else RETURNED_BACK] += 1
+                state[i] = TRAVELLING
+                site[i] = dest
+            else:
+                counts[SHELTER_LEFT if s == IN_SHELTER else RETURNED_LEFT] += 1
+                state[i] = LEFT
+    return counts, due[:n_due]  # a view (today only): no copy
 
 
 class Movement(Process):
     """Movement: travellers settle in their camp; people at the end of a shelter stay return to
     the border or leave; people returned under an agreement come back or leave. When a shelter
-    loses places, the stays of the people beyond its new capacity end today. The same walk over
-    the active people counts them for the camps stage (which comes next)."""
+    loses places, the stays of the people beyond its new capacity end today."""
 
     name = "movement"
     reads = ("people.state", "people.next_day", "people.household", "camp_counts")
-    writes = ("people.state", "people.site", "people.next_day", "people.funds", "people.off_camp",
-              "today.decision_candidates", "today.camp_counts")
+    writes = ("people.state", "people.site", "people.next_day", "today.decision_candidates")
 
     _shrink_days: set[int] | None = None  # days on which a shelter has fewer places than the day before
-
-    def __init__(self, sim):
-        super().__init__(sim)
-        self._due = np.empty(0, np.int32)  # today's decision candidates (first rows)
-        self._moved = np.zeros(5, np.int64)  # today's counters (SETTLED, ...)
 
     def step(self, day: int) -> None:
         sim = self.sim
@@ -126,26 +89,16 @@ class Movement(Process):
             if shrunk.size:
                 self.close_places(day, shrunk)
         key = sim.streams.key("movement", day)
-        if self._due.shape[0] < p.active.shape[0]:
-            self._due = np.empty(max(p.active.shape[0], 2 * self._due.shape[0]), np.int32)
-        w = sim.world
-        walk = (np.empty((w.n_sites, len(w.nat_names))), np.empty(w.n_sites), np.empty(w.n_sites))
-        c = self._moved
-        c[:] = 0
-        n_due = movement_kernel(
+        c, due = movement_kernel(
             p.active, p.state, p.site, p.household, p.nationality, p.next_day, day, key,
-            sim.camp_utility, sim.camp_sites, w.travel_days,
+            sim.camp_utility, sim.camp_sites, sim.world.travel_days,
             float(sc.shelters.return_share), float(sc.outflow.returned_back_share),
             float(sc.people.decision_interval_days), p.funds, p.off_camp, float(sc.camps.off_camp_share),
-            float(OFF_CAMP_RESERVE_DAYS * sc.camps.off_camp_cost_eur_per_day), c, self._due,
-            np.float32(sc.people.income_eur_per_day), np.float32(sc.camps.off_camp_cost_eur_per_day), *walk,
+            float(OFF_CAMP_RESERVE_DAYS * sc.camps.off_camp_cost_eur_per_day),
         )
         # Later stages before decisions only delay decisions or move people out of camps, never
         # into them, so this list holds everyone who can be due today (decisions re-checks it).
-        # It is a view of a buffer rewritten tomorrow (nothing keeps it past today).
-        sim.today["decision_candidates"] = self._due[:n_due]
-        # the camps stage's counts, taken in the same walk (read by the next stage, camps)
-        sim.today["camp_counts"] = walk
+        sim.today["decision_candidates"] = due
         rec = sim.rec
         rec.add("shelter_returns", c[SHELTER_RETURNS])
         rec.add("left_corridor", c[SHELTER_LEFT] + c[RETURNED_LEFT])
