@@ -148,7 +148,6 @@ class Sim:
             people = site.initial_population / sc.scale
             groups = np.floor(people * shares / inflow.group_size + 0.5).astype(int)
             inflow.spawn(0, list(groups), key, IN_CAMP, util=util, fixed_site=s_i)
-        self.rec.discard()
         self.rec.values[0, :] = 0.0  # initial residents are not arrivals on day 0
         p = self.people
         self.camp_counts, _, self.shelter_occupancy = count_kernel(
@@ -171,7 +170,6 @@ class Sim:
     def step(self, timed: bool = False) -> None:
         self.rec.day = self.day
         self.loop.run_day(self.day, timed=timed)
-        self.rec.flush()
         self.day += 1
 
     def run(self, progress: Callable[[int, int], None] | None = None, profile: bool = False, days: int | None = None) -> Results:

@@ -275,7 +275,6 @@ class Recorder:
     def __init__(self, n_days: int, n_sites: int):
         self.values = np.zeros((n_days, len(METRICS)))
         self.site_pop = np.zeros((n_days, n_sites))
-        self._today: dict[int, float] = {}  # today's added and set metrics, written to the row by flush()
         self.day = 0
 
     @property
@@ -285,13 +284,10 @@ class Recorder:
 
     @day.setter
     def day(self, day: int) -> None:
-        if getattr(self, "_today", None):
-            self.flush()
         self._day = day
         self._row = self.values[day]  # a view of the day's row
 
     def __getstate__(self) -> dict:
-        self.flush()
         state = dict(self.__dict__)
         del state["_row"]  # a view of ``values``: rebuilt on unpickling, so it stays one
         return state
@@ -300,34 +296,16 @@ class Recorder:
         self.__dict__.update(state)
         self.day = state["_day"]
 
-    # Today's metrics accumulate in Python floats (a dict lookup and a float addition instead of a
-    # NumPy scalar read and write per call) and reach the day's row in flush(): the same float64
-    # additions in the same order, from 0.0, so the row holds the same values.
     def add(self, name: str, value: float) -> None:
-        today = self._today
-        i = INDEX[name]
-        today[i] = today.get(i, 0.0) + float(value)
+        self._row[INDEX[name]] += value
 
     def set(self, name: str, value: float) -> None:
-        self._today[INDEX[name]] = float(value)
-
-    def flush(self) -> None:
-        """Write today's added and set metrics to the day's row."""
-        row = self._row
-        for i, v in self._today.items():
-            row[i] = v
-        self._today.clear()
-
-    def discard(self) -> None:
-        """Forget today's metrics not yet written to the row."""
-        self._today.clear()
+        self._row[INDEX[name]] = value
 
     def get(self, name: str, day: int | None = None) -> float:
-        self.flush()
         return float(self.values[self.day if day is None else day, INDEX[name]])
 
     def results(self, sim) -> Results:
-        self.flush()
         dates = pd.DatetimeIndex(sim.timeline.dates, name="date")
         _derive_totals(self.values)
         vals = self.values.copy()
@@ -358,7 +336,6 @@ class Record(Process):
         sim = self.sim
         p = sim.people
         rec = sim.rec
-        rec.flush()
         p.active = _count_and_compact(p.active, p.state, p.site, p.off_camp, rec.values[day], _STOCKS, _STOCK_STATES,
                                       rec.site_pop[day])
 
