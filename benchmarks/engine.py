@@ -5,6 +5,7 @@
     python benchmarks/engine.py --no-market     # the corridor processes alone
     python benchmarks/engine.py --no-cold       # without the first run on an empty Numba cache
     CROSSINGS_PRECOMPILE=0 python benchmarks/engine.py --sizes --no-channel   # the first run alone, no helper
+    CROSSINGS_PRECOMPILE=1 python benchmarks/engine.py --cold-only --repeat 3 # the first run alone, 3 times, helper on
 
 Agent-days are counted as the people alive in the corridor (in camps, travelling, in
 shelters) summed over simulated days, so finished people do not inflate the figure.
@@ -108,7 +109,8 @@ def cold_start(market: bool = True) -> tuple[float, float]:
     """Seconds (wall, and CPU of that process) for a first Channel run (import included) in a new
     process with an empty Numba cache. On an idle second core a helper process compiles beside it
     (crossings.engine.precompile; CROSSINGS_PRECOMPILE=0 never, =1 always): its CPU is not counted."""
-    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+    # a helper still finishing its kernel when the run ends may write into the folder as it goes
+    with tempfile.TemporaryDirectory(prefix="numba-cache-", ignore_cleanup_errors=True) as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         code = COLD.format(market="" if market else ", market=False")
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
@@ -135,6 +137,8 @@ def main() -> None:
     ap.add_argument("--no-market", action="store_true")
     ap.add_argument("--no-channel", action="store_true")
     ap.add_argument("--no-cold", action="store_true", help="skip the first run on an empty Numba cache")
+    ap.add_argument("--cold-only", action="store_true",
+                    help="only the first run on an empty Numba cache, --repeat times (each in a new empty cache)")
     a = ap.parse_args()
     market = not a.no_market
     print(f"machine: {platform.processor() or platform.machine()}, {platform.python_implementation()} "
@@ -142,9 +146,14 @@ def main() -> None:
     if not a.no_cold:
         print("cold start: compiling every kernel into an empty Numba cache (a first run after installing) ...",
               flush=True)
-        wall, cpu = cold_start(market)
-        print(f"cold start (import + first Channel run, empty NUMBA_CACHE_DIR): {wall:.1f} s "
-              f"(CPU of that process {cpu:.1f} s; load average {os.getloadavg()[0]:.1f})", flush=True)
+        for _ in range(a.repeat if a.cold_only else 1):
+            load = os.getloadavg()[0]
+            wall, cpu = cold_start(market)
+            print(f"cold start (import + first Channel run, empty NUMBA_CACHE_DIR): {wall:.1f} s "
+                  f"(CPU of that process {cpu:.1f} s; load average {load:.1f} before, "
+                  f"{os.getloadavg()[0]:.1f} after)", flush=True)
+    if a.cold_only:
+        return
     crossings.Sim(synthetic(2000, 30, market)).run()  # JIT warm-up (compiled kernels are cached on disk)
     for n in a.sizes:
         sc = synthetic(n, a.days, market)

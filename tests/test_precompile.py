@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
 from numba.core.dispatcher import Dispatcher
 
 import crossings
@@ -26,7 +33,7 @@ def test_no_helper_when_switched_off(monkeypatch):
     monkeypatch.setattr(precompile, "_started", False)
     monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
     monkeypatch.setattr(precompile, "spare_core", lambda: True)
-    monkeypatch.setattr(precompile.subprocess, "Popen", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(precompile, "_launch", lambda: calls.append(1))
     precompile.start()
     assert calls == []
     monkeypatch.delenv("CROSSINGS_PRECOMPILE")
@@ -42,10 +49,35 @@ def test_no_helper_on_a_busy_machine(monkeypatch):
     monkeypatch.setattr(precompile, "_started", False)
     monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
     monkeypatch.setattr(precompile.os, "getloadavg", lambda: (1000.0, 1000.0, 1000.0))
-    monkeypatch.setattr(precompile.subprocess, "Popen", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(precompile, "_launch", lambda: calls.append(1))
     precompile.start()
     assert calls == []
     monkeypatch.setenv("CROSSINGS_PRECOMPILE", "1")  # forced: whatever the load
     monkeypatch.setattr(precompile, "_started", False)
     precompile.start()
     assert len(calls) == 1
+
+
+FORKED = textwrap.dedent("""
+    import os, sys, time
+    from crossings.engine import precompile
+    entries = [e for e in precompile.read_signatures() if e[1] == "group_counts"]  # one small kernel
+    precompile.read_signatures = lambda *a: entries
+    d = precompile.dispatcher(*entries[0][:2])
+    index = d._cache._cache_file._index_path
+    print("before the helper", flush=True)
+    precompile._launch()
+    pid, status = os.waitpid(precompile._child, 0)  # the helper exits once its list is compiled
+    print(pid > 0, os.waitstatus_to_exitcode(status), os.path.exists(index), len(d.signatures))
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper is a fork on Linux only")
+def test_forked_helper_compiles_into_the_cache_and_exits(tmp_path):
+    # the helper is a fork of the run: it writes the kernel into the on-disk cache (the run, which
+    # compiled nothing itself, would then load it) and exits without running the parent's exit code
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "CROSSINGS_PRECOMPILE": "0",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", FORKED], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["before the helper", "True 0 True 0"]

@@ -2,9 +2,12 @@
 
 A first run on a fresh install spends most of its time compiling about 60 Numba kernels, one
 after the other, as each stage first calls them. When the cache is empty, :func:`start` (called
-by :class:`~crossings.sim.Sim`) launches one helper process, ``python -m
-crossings.engine.precompile``, that compiles the kernels the Channel run uses in the opposite
-order (the last used first), each for the argument types listed in ``kernel_signatures.txt``.
+by :class:`~crossings.sim.Sim`) launches one helper process that compiles the kernels the
+Channel run uses in the opposite order (the last used first), each for the argument types listed
+in ``kernel_signatures.txt``. On Linux the helper is a fork of the run (``os.fork``): it starts
+compiling at once, with the package already imported and the helpers compiled at import already
+compiled, where a new process (``python -m crossings.engine.precompile``, elsewhere or with
+``CROSSINGS_PRECOMPILE_FORK=0``) first spends a few seconds importing the package.
 Every kernel is compiled with ``cache=True``, so each process loads from the on-disk cache what
 the other has already compiled: the two meet in the middle and the run waits for about half the
 compiling. The results do not change (the same kernels, compiled by the same Numba).
@@ -24,12 +27,16 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import subprocess
 import sys
+import threading
+import warnings
 from pathlib import Path
 
 SIGNATURES = Path(__file__).with_name("kernel_signatures.txt")
 _started = False
+_child = 0  # the forked helper, reaped by the next call of start()
 
 
 def _types_namespace() -> dict:
@@ -90,13 +97,55 @@ def spare_core() -> bool:
 
 def start() -> None:
     """Launch the helper process if the kernel cache is empty and a core is idle (at most once per process)."""
-    global _started
+    global _started, _child
+    if _child:
+        try:
+            if os.waitpid(_child, os.WNOHANG)[0]:
+                _child = 0  # reaped: no zombie left behind
+        except OSError:
+            _child = 0
     mode = os.environ.get("CROSSINGS_PRECOMPILE", "")
     if _started or mode == "0":
         return
     _started = True
     if not cache_is_cold() or (mode != "1" and not spare_core()):
         return
+    _launch()
+
+
+def _launch() -> None:
+    """Start the helper: a fork of this process where the OS has one (it starts compiling at once, with
+    the kernels' modules already imported and the helpers they call already compiled), else a new
+    Python process that imports the package first."""
+    global _child
+    # a fork keeps only the forking thread: with other Python threads (a web server's, a dask
+    # client's) a lock one of them holds (Numba's compiler lock) would stay locked in the helper
+    single = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    if os.environ.get("CROSSINGS_PRECOMPILE_FORK", "1") != "0" and sys.platform.startswith("linux") and single:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()  # nothing buffered here is written twice
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about forking a process with threads (NumPy's BLAS has idle
+                # ones): the helper only compiles, it takes no lock those threads could hold
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the run; the helper follows it
+                _helper(os.getppid())
+            except BaseException:  # noqa: BLE001 (a head start only: the run compiles what is missing)
+                pass
+            finally:
+                os._exit(0)  # never the parent's exit handlers, buffers or test teardown
+        if pid > 0:
+            _child = pid
+            return
     env = {**os.environ, "CROSSINGS_PRECOMPILE": "0", "CROSSINGS_PRECOMPILE_PARENT": str(os.getpid())}
     # the helper must import this very package (not another copy on its path) to fill this cache
     root = str(Path(__file__).resolve().parents[2])
@@ -109,10 +158,9 @@ def start() -> None:
         pass  # no helper: the run compiles everything itself
 
 
-def _helper() -> None:
+def _helper(parent: int = 0) -> None:
     from filelock import FileLock, Timeout
 
-    parent = int(os.environ.get("CROSSINGS_PRECOMPILE_PARENT", "0"))
     try:
         path = _lock_path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +179,6 @@ def _helper() -> None:
 
 if __name__ == "__main__":
     try:
-        _helper()
+        _helper(int(os.environ.get("CROSSINGS_PRECOMPILE_PARENT", "0")))
     except Exception:  # noqa: BLE001 (a head start only: the run compiles what is missing)
         sys.exit(0)

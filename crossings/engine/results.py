@@ -366,7 +366,7 @@ def _derive_totals(values: np.ndarray) -> None:
     values[:, INDEX["public_spending_eur"]] = spend
 
 
-from numba import njit  # noqa: E402
+from crossings.engine.jit import njit  # noqa: E402
 
 
 @njit(cache=True)

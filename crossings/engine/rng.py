@@ -20,7 +20,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)

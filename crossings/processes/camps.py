@@ -16,7 +16,7 @@ sent by ``1 + clearances.camps_spending_effect x E_camps``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import poisson, uniform

@@ -24,7 +24,7 @@ return.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform

@@ -31,7 +31,7 @@ today's observed rate with time scale ``people.belief_memory_days``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform

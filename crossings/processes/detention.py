@@ -13,7 +13,7 @@ runs after clearances and before the market (docs/ODD.md, "Detention and pull-ba
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import NEVER

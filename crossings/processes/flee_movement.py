@@ -28,7 +28,7 @@ the moves of earlier ones, as in Flee's sequential loop.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.rng import uniform
 

@@ -13,7 +13,7 @@ chosen by nationality network, attractiveness and crowding.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import normal, poisson, uniform

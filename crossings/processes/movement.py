@@ -17,7 +17,7 @@ Draws are keyed by the household head's slot, so families move together.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform

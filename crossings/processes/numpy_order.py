@@ -6,7 +6,7 @@ float64 pairwise, so a plain running sum can differ in the last bit), and ``np.m
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 
 # -- NumPy-order reductions ------------------------------------------------------------------------

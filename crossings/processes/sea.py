@@ -16,7 +16,7 @@ Every equation is in ``docs/ODD.md`` §7.6.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import CROSSED, DEAD, IN_CAMP, LEFT, TRAVELLING

@@ -6,7 +6,7 @@ taking over the customers of gangs that are gone.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.rng import uniform
 from crossings.processes.market.common import DAYS_PER_YEAR, K_DISMANTLE, K_EXIT

@@ -6,7 +6,7 @@ into those memories; each gang's volume relative to the mean; and which gangs of
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.processes.numpy_order import np_max, np_mean, np_min, np_sum
 

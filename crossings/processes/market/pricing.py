@@ -7,7 +7,7 @@ waiting) is worth, gradual adjustment of posted prices, and the prices people he
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.processes.market.gangs import _offering
 from crossings.processes.numpy_order import np_mean, np_sum

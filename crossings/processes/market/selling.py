@@ -7,7 +7,7 @@ paid-lorry attempts booked per gang.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.engine.rng import uniform
 from crossings.engine.state import NO_GANG

@@ -6,7 +6,7 @@ capital.
 
 from __future__ import annotations
 
-from numba import njit
+from crossings.engine.jit import njit
 
 from crossings.processes.market.common import DAYS_PER_YEAR
 
