@@ -157,6 +157,7 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
         mean_sl += sl / act.shape[0]
         mean_sb += sb / act.shape[0]
     a = par[PAR_ADJUST]
+    ep_alone = episode_success(par[PAR_ALONE], n_fee)  # trying alone over a fee's tries (access caps)
     for mode in range(3):
         if mode == 0:
             prices, costs, markups, succ_arr = price_lorry, cost_lorry, markup_lorry, success_lorry
@@ -183,8 +184,7 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
             if mode == 2 and par[PAR_CAP_AMONG_BUYERS] > 0.0:
                 # a buyer of an access place is trying lorries: the place is worth what it adds to
                 # trying alone over as many tries (same lorries, same death risk)
-                outside = (par[PAR_ASC_ALONE] + par[PAR_BETA_S] * episode_success(par[PAR_ALONE], n_fee)
-                           - par[PAR_BETA_RISK] * risk / tol)
+                outside = par[PAR_ASC_ALONE] + par[PAR_BETA_S] * ep_alone - par[PAR_BETA_RISK] * risk / tol
             cap = (v_paid - outside) / par[PAR_BETA_COST] if par[PAR_BETA_COST] > 0 else np.inf
             scarce = scarcity_lorry[j] if mode == 0 else 1.0
             target = max(min(cost * mu * scarce, cap), cost)

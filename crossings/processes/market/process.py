@@ -424,7 +424,8 @@ class Market(Process):
         # floor - (mean - floor) x ln(1 - q) (with no floor, q = 1 - 1/e gives the mean)
         # (floored at 1e-3, as people's own risk tolerance is in the decisions stage)
         floor = pp.risk_tolerance_min
-        risk_t = max(floor + (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile), 1e-3)
+        span = (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile)
+        risk_t = max(floor + span, 1e-3)
         v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
@@ -474,7 +475,7 @@ class Market(Process):
         par[PAR_CAP_AMONG_BUYERS] = 1.0 if m.price_cap_among_buyers else 0.0
         par[PAR_TOL_FLOOR] = floor
         par[PAR_ASC_ALONE] = pp.asc_lorry_alone
-        par[PAR_TOL_SPAN] = (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile)
+        par[PAR_TOL_SPAN] = span
         self.hhi = price_kernel(
             g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
             g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
