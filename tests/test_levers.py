@@ -98,6 +98,12 @@ def _tolerant_on_average(d: dict) -> None:
     d["people"]["risk_tolerance_mean"] = 2.0
 
 
+def _untried_crossings(d: dict) -> None:
+    """Boats that capsize while the crossing is untried (the learning's scale and the deaths in a
+    capsize act only on capsized boats)."""
+    d["sea"]["capsize_inexperienced"] = 0.3
+
+
 # parameters whose mechanism needs more of the world than the common one gives it
 WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "sea.rescue_capacity_sea_effect": _rescue_capacity_binds,
@@ -108,7 +114,9 @@ WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "people.risk_tolerance_min": _tolerant_on_average,
              "sea.launch_crush_max": _crowded_launches,
              "sea.launch_crush_load_exponent": _crowded_launches,
-             "sea.launch_crush_beach_convexity": _crowded_launches_partly_policed}
+             "sea.launch_crush_beach_convexity": _crowded_launches_partly_policed,
+             "sea.capsize_experience_boats": _untried_crossings,
+             "sea.capsize_death_share": _untried_crossings}
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
                   for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 

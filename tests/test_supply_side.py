@@ -7,6 +7,7 @@ numbers, so a difference comes from the mechanism, not from the draws.
 
 from __future__ import annotations
 
+import crossings
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -642,3 +643,41 @@ def test_access_places_priced_against_trying_alone_sell_above_cost():
         on = measure(world(port=port, market={"access_fence_share": 1.0, "price_cap_among_buyers": True}), f)
         off = measure(world(port=port, market={"access_fence_share": 1.0, "price_cap_among_buyers": False}), f)
         assert (on > off).all(), (port, on, off)
+
+
+# -- untried crossings capsize: the corridor learns from the boats that cross -----------------------------
+@settings(max_examples=100, deadline=None)
+@given(k=st.floats(0.0, 1.0), scale=st.floats(1.0, 5000.0), b_lo=st.floats(0.0, 1e5), b_hi=st.floats(0.0, 1e5))
+def test_the_capsize_chance_starts_at_its_maximum_and_falls_with_the_boats_launched(k, scale, b_lo, b_hi):
+    """``capsize_probability``: exactly ``sea.capsize_inexperienced`` before any boat has crossed, never
+    above it nor below 0, and never higher after more boats have left the beaches (experience is
+    not forgotten); 0 when the switch is off."""
+    from types import SimpleNamespace
+
+    from crossings.processes.sea import capsize_probability
+
+    b_lo, b_hi = sorted((b_lo, b_hi))
+    s = SimpleNamespace(capsize_inexperienced=k, capsize_experience_boats=scale)
+    assert capsize_probability(s, 0.0) == k
+    assert 0.0 <= capsize_probability(s, b_hi) <= capsize_probability(s, b_lo) <= k
+    off = SimpleNamespace(capsize_inexperienced=0.0, capsize_experience_boats=scale)
+    assert capsize_probability(off, b_lo) == 0.0
+
+
+def test_untried_crossings_capsize_more_often_and_kill_more_than_practised_ones():
+    """``sea.capsize_inexperienced``: the first boats of a corridor capsize most often, because the
+    chance falls with every boat launched. Expected, on every seed: capsizes per boat launched are
+    higher in the first year than in the second, and more people die at sea in the first year than
+    in the same world without the learning (common random numbers: the capsize draw has its own key)."""
+    sea = {"capsize_inexperienced": 0.2, "capsize_experience_boats": 100.0}
+
+    def yearly(sc, seed):
+        return crossings.Sim(sc, seed=seed).run().yearly
+
+    for seed in SEEDS:
+        on = yearly(world(sea=sea), seed)
+        off = yearly(world(), seed)
+        rate = on.boats_capsized / on.boats_launched.clip(lower=1.0)
+        assert on.boats_capsized.iloc[0] > 0 and rate.iloc[0] > rate.iloc[1], (seed, on.boats_capsized, on.boats_launched)
+        assert on.deaths_sea.iloc[0] > off.deaths_sea.iloc[0], (seed, on.deaths_sea, off.deaths_sea)
+        assert off.boats_capsized.sum() == 0

@@ -62,6 +62,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("deaths_lorry", "flow", True, "Deaths in lorries."),
     ("boats_launched", "flow", False, "Boats that left the beach."),
     ("boats_arrived", "flow", False, "Boats that reached the destination."),
+    ("boats_capsized", "flow", False, "Boats that capsized or sank at sea because the crossing was untried (sea.capsize_inexperienced); counted among the boats in distress."),
     ("boats_seized", "flow", False, "Boats seized at launch or stopped on the beach."),
     ("boats_prevented", "flow", False, "Boats stopped at launch, on the beach or at sea."),
     ("people_on_arrived_boats", "flow", True, "People on boats that arrived (numerator of people per boat)."),

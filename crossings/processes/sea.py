@@ -31,6 +31,7 @@ K_WEATHER = 0  # market slot: marginal sea state today
 K_BOAT = 1000  # + 8 x boat number within the gang + draw
 K_DEATH, K_RESCUE_SIDE, K_CRUSH = 30, 31, 32
 K_TYPE = 1 << 40  # + boat number within the gang: the boat's type (apart from the K_BOAT draws)
+K_CAPSIZE = 2 << 40  # + boat number within the gang: whether an untried crossing capsizes
 E_BEACH, E_SEA = (CHANNELS.index(c) for c in ("beach", "sea"))
 
 
@@ -315,7 +316,7 @@ def crush_probability(max_p, e_beach, load, max_load, exponent):
 @njit(cache=True)
 def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasion, scale, n_sites, beach_max,
                e_beach, congestion, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea,
-               crush_max, max_load, crush_exponent, act_intercept, type_cdf, type_rated, type_distress):
+               crush_max, max_load, crush_exponent, act_intercept, type_cdf, type_rated, type_distress, p_capsize):
     """One row per prepared boat (by gang, then boat number): its gang and fate (SEIZED at launch,
     stopped on the BEACH, stopped at SEA, in DISTRESS, or LANDED) and whether boarding it ended in a
     crush (``crush``), with draws ``K_BOAT + 8 x number + j`` on the gang's slot; each person's boat
@@ -324,7 +325,10 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
     sea actors (chances ``act_intercept``, independent); ``b_actor`` names the actor (-1: none or
     the policy), drawn in proportion to the actors' chances. With boat types (``type_cdf``: today's
     cumulative shares), each boat draws its type, whose rated capacity and distress multiplier set
-    its distress chance; ``b_type`` is -1 without types."""
+    its distress chance; ``b_type`` is -1 without types. A boat that is not stopped at sea capsizes
+    with chance ``p_capsize`` (the inexperience of a corridor where few boats have crossed, see
+    :func:`capsize_probability`; draw ``K_CAPSIZE + number``): it is in distress, and ``capsized``
+    marks it."""
     n_g = n_boats.shape[0]
     n_b = 0
     offset = np.empty(n_g, np.int64)
@@ -374,6 +378,7 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
         p_stop = 1.0 - keep
     fate = np.empty(n_b, np.int8)
     crush = np.zeros(n_b, np.bool_)
+    capsized = np.zeros(n_b, np.bool_)
     b_actor = np.full(n_b, -1, np.int64)
     for b in range(n_b):
         k = K_BOAT + 8 * b_num[b]
@@ -398,6 +403,9 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
                     x -= act_intercept[a]
                     a += 1
                 b_actor[b] = a
+        elif p_capsize > 0.0 and uniform(key, b_gang[b], K_CAPSIZE + b_num[b]) < p_capsize:
+            fate[b] = DISTRESS
+            capsized[b] = True
         elif uniform(key, b_gang[b], k + 3) < p_dis[b]:
             fate[b] = DISTRESS
         else:
@@ -405,18 +413,20 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
     fate_counts = np.zeros(5, np.int64)
     for b in range(n_b):
         fate_counts[fate[b]] += 1
-    return b_gang, b_num, fate, crush, person_boat, launching, fate_counts, b_actor, b_type
+    return b_gang, b_num, fate, crush, person_boat, launching, fate_counts, b_actor, b_type, capsized
 
 
 @njit(cache=True)
 def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, scale, rescue_share, rescue_capacity,
                     to_destination_share, death_reached, death_unreached, crush_death, b_actor, act_response,
-                    act_capacity, act_destination, act_detention):
+                    act_capacity, act_destination, act_detention, capsized, capsize_death):
     """Each customer's outcome from their boat's fate. A boat in distress is reached by rescuers in
     time with chance ``rescue_share x min(1, capacity / people in distress today)`` (one draw per
     boat, so deaths come in events); aboard, each person dies with chance ``death_reached`` if it was
     reached, ``death_unreached`` if not, and survivors are landed on either side. On a boat whose
-    boarding ended in a crush, each person dies with chance ``crush_death`` (a death at launch).
+    boarding ended in a crush, each person dies with chance ``crush_death`` (a death at launch). On a
+    boat that capsized (``capsized``), a person dies with chance ``capsize_death`` if it was reached
+    (people in the water), ``death_unreached`` if not.
     Sea actors of the day add their own chances ``response_a x min(1, capacity_a / people in
     distress)``, independently (a boat is reached with chance ``1 - prod(1 - p)``, by an actor
     drawn in proportion to the chances); the people an actor takes aboard (rescued, or on a boat
@@ -487,7 +497,12 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
             outcome[r] = ARRIVED
             on_landed += 1
         elif f == DISTRESS:
-            d = death_reached if reached[b] else death_unreached
+            if not reached[b]:
+                d = death_unreached
+            elif capsized[b]:
+                d = capsize_death
+            else:
+                d = death_reached
             if uniform(key, hh, K_DEATH) < d:
                 outcome[r] = DIED
             elif a < 0:
@@ -579,6 +594,17 @@ def book_boats(gg, outcome, b_gang, fate, scale, logistics_eur, crew_eur, boats,
         costs_today[j] += att * logistics_eur + crews[j] * crew_eur
 
 
+def capsize_probability(sea, boats_launched: float) -> float:
+    """Chance that a boat leaving the beach capsizes or sinks because the crossing is untried:
+    ``sea.capsize_inexperienced x exp(-boats launched so far / sea.capsize_experience_boats)``. The
+    corridor learns from every boat that leaves (pilots, routes, weather windows, boats that fit the
+    crossing, and the coastguards' watch and procedures for boats in the water), so the first
+    hundreds of crossings are the most dangerous per boat (docs/ODD.md §7.6)."""
+    if sea.capsize_inexperienced <= 0.0:
+        return 0.0
+    return float(sea.capsize_inexperienced * np.exp(-boats_launched / sea.capsize_experience_boats))
+
+
 def rescue_capacity(sea, e_sea: float) -> float:
     """People in distress that rescuers can reach in a day: the base capacity, raised by money for the
     sea (patrol boats, aircraft) as ``x (1 + sea.rescue_capacity_sea_effect x E_sea)``."""
@@ -615,6 +641,7 @@ class BoatCrossings:
     def __init__(self, market):
         self.market = market
         self.sim = market.sim
+        self.boats_launched = 0.0  # boats that have left the corridor's beaches so far (its experience)
 
     def handle(self, day: int, idx: np.ndarray) -> None:
         mk = self.market
@@ -689,18 +716,18 @@ class BoatCrossings:
         act = actors_today(tl, day)
         types = tl.boat_type_share.shape[0]
         type_cdf = np.cumsum(tl.boat_type_share[:, day]) if types else np.zeros(0)
-        b_gang, b_num, fate, crush, person_boat, launching, n_fate, b_actor, b_type = boat_fates(
+        b_gang, b_num, fate, crush, person_boat, launching, n_fate, b_actor, b_type, capsized = boat_fates(
             key, gg, number, on, n_boats, g.home_coast, g.stock_seizure, g.evasion, scale, sim.world.n_sites,
             s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
             s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
             crush_scale(s, e[E_BEACH]), s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
-            tl.boat_type_rated, tl.boat_type_distress,
+            tl.boat_type_rated, tl.boat_type_distress, capsize_probability(s, self.boats_launched),
         )
         outcome, on_landed, person_actor = person_outcomes(
             h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
             rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
             s.distress_death_share_unreached, s.launch_crush_death_share, b_actor, act["response"],
-            act["capacity"], act["destination"], act["detention"],
+            act["capacity"], act["destination"], act["detention"], capsized, s.capsize_death_share,
         )
         # people
         crossed, stopped_people, dead, n_out, days_to_cross = apply_outcomes(
@@ -740,5 +767,7 @@ class BoatCrossings:
         rec.add("boats_seized", n_lost)
         rec.add("boats_prevented", n_lost + int(n_fate[SEA]))
         rec.add("boats_launched", n_b - n_lost)
+        rec.add("boats_capsized", int(capsized.sum()))
+        self.boats_launched += n_b - n_lost
         rec.add("boats_arrived", int(n_fate[LANDED]))
         rec.add("people_on_arrived_boats", on_landed)

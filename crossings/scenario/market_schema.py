@@ -304,6 +304,18 @@ class Sea(BaseModel):
         0.0, "Share of the gap 1 - rescue_share that money for the sea closes at full effectiveness (patrol boats and aircraft shorten the response): reach = 1 - (1 - rescue_share) x (1 - k x E_sea).",
         "share", "assumption (0 = money for the sea does not change how often boats are reached)",
     )
+    capsize_inexperienced: Prob = P(
+        0.0, "Chance that a boat leaving the beach capsizes or sinks when no boat has yet crossed the corridor (untried pilots, routes, boats and rescue procedures); it falls as exp(-boats launched so far / capsize_experience_boats). A capsized boat is in distress and its people die with chance capsize_death_share if rescuers reach it.",
+        "probability", "assumption (0 = no learning: the distress chance is the same for the first boat as for the ten-thousandth)",
+    )
+    capsize_experience_boats: Annotated[float, Field(gt=0, le=1e9)] = P(
+        300.0, "Boats launched in the whole corridor over which the chance of an untried crossing capsizing falls by a factor e (the corridor's learning from the crossings already made).",
+        "boats", "assumption",
+    )
+    capsize_death_share: Prob = P(
+        0.1, "Chance that a person on a capsized boat dies although rescuers reach it (people in the water; if rescuers do not reach it, distress_death_share_unreached applies).",
+        "probability", "assumption; reported capsizes that rescuers reached killed a few of those aboard (4 of ~20 off Dunkirk in October 2020, 4 of ~43 in December 2022)",
+    )
     launch_crush_max: Prob = P(
         0.0, "Chance of a crush or drowning while a boat is boarded at the water's edge, at full beach effectiveness and a full boat (x E_beach ** (1 + launch_crush_beach_convexity) x (load / max_load) ** launch_crush_load_exponent).",
         "probability", "assumption; IOM-MMP: most 2024 deaths happened at launch in overcrowded boardings",
