@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from crossings.engine.rng import day_key
 from crossings.processes.decisions import choose_kernel, latent_count_kernel
+from crossings.processes.market.gangs import recruitment_step
 from test_market_mechanisms import SEEDS, measure, second_year, world
 
 
@@ -98,6 +99,49 @@ def test_guaranteed_sales_never_exceed_the_gangs_places():
         d = crossings.Sim(sc, seed=seed).run().daily
         sold_guaranteed = d.places_sold_lorry - d.places_sold_lorry_access
         assert (sold_guaranteed <= cap * 1.5 + sc.scale * d.gangs_active + 1e-9).all()
+
+
+# -- recruiting complicit drivers ----------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(r=st.floats(1.0, 1e6), e=st.floats(0.0, 1.0), e2=st.floats(0.0, 1.0), e0=st.floats(0.01, 1.0),
+       days=st.floats(1.0, 3650.0), sold_out=st.booleans())
+def test_recruitment_never_drops_below_the_base_pool_and_falls_with_enforcement(r, e, e2, e0, days, sold_out):
+    """One day of recruiting drivers (market.guaranteed_recruitment_days): the factor on the base pool
+    stays at least 1; it grows only while places sell out and complicity pays (E_port below E0),
+    never grows above E0, holds when places do not sell out and E_port is below E0, and is never
+    larger at a higher E_port (checks and fines only deter drivers)."""
+    out = recruitment_step(r, e, e0, days, sold_out)
+    assert out >= 1.0
+    if e > e0:
+        assert out <= r
+    elif sold_out:
+        assert out >= r
+    else:
+        assert out == r
+    lo, hi = min(e, e2), max(e, e2)
+    assert recruitment_step(r, hi, e0, days, sold_out) <= recruitment_step(r, lo, e0, days, sold_out)
+
+
+def test_recruited_drivers_carry_more_people_where_complicity_pays():
+    """With few complicit drivers' places that sell out and port enforcement below
+    market.guaranteed_recruitment_enforcement (template port spending 5: E_port ~0.34 < 0.6), gangs
+    recruit drivers, so more guaranteed places are sold and fewer people take boats than with a fixed
+    pool. Where port enforcement is above that level (spending 40: E_port ~0.96), recruiting never
+    starts and every output is as with a fixed pool."""
+
+    def f(y):
+        return np.array([y.places_sold_lorry_guaranteed, y.crossings_boat])
+
+    mk = {"guaranteed_places_per_day": 2.0}
+    fixed = measure(world(port=5.0, market=mk), f)
+    hired = measure(world(port=5.0, market={**mk, "guaranteed_recruitment_days": 60.0}), f)
+    assert (hired[:, 0] > 1.5 * fixed[:, 0]).all(), (fixed, hired)
+    assert (hired[:, 1] < fixed[:, 1]).all(), (fixed, hired)
+    import crossings
+
+    a = crossings.Sim(world(port=40.0, market=mk), seed=1).run().daily
+    b = crossings.Sim(world(port=40.0, market={**mk, "guaranteed_recruitment_days": 60.0}), seed=1).run().daily
+    assert a.equals(b)
 
 
 # -- boats from the supply side -----------------------------------------------------------------------

@@ -131,6 +131,14 @@ class Market(BaseModel):
         0.0, "Share of the complicit drivers' places (guaranteed_places_per_day) that port enforcement at full effectiveness removes: checks, scanners and fines deter drivers (places x (1 - effect x E_port)).", "share",
         "assumption; MT-2023 (the civil penalty on hauliers raised from GBP 2,000 to 10,000 per person found)",
     )
+    guaranteed_recruitment_days: PosDays | None = P(
+        None, "Time scale (days) on which gangs recruit complicit drivers: the pool of guaranteed places (guaranteed_places_per_day x traffic x (1 - effect x E_port)) is multiplied by a recruitment factor R >= 1 that grows by (1 - E_port / guaranteed_recruitment_enforcement) / days a day while the market's guaranteed places sell out (recent demand above today's places) and complicity pays (E_port below that level), shrinks at the same rate (toward 1) while E_port is above it, and holds otherwise. None = a fixed pool (no recruitment).", "days",
+        "assumption; GUARDIAN-2021 (organised groups studied the controls and found ways around them), MT-2023 (checks and fines deter drivers)",
+    )
+    guaranteed_recruitment_enforcement: Annotated[float, Field(gt=0, le=1)] = P(
+        0.6, "Port enforcement effectiveness (E_port) above which the checks, scanners and fines make complicity stop paying, so gangs no longer recruit drivers and the recruited ones drop out (read only with guaranteed_recruitment_days).", "effectiveness",
+        "assumption",
+    )
     access_fence_share: Prob = P(
         0.0, "Share of the access stage's obstacles (fences, secured parking, patrols: 1 - lorry reach alone) that also stop a gang's access place, before the gang's evasion skill (0: a paid access place always reaches a lorry).", "share",
         "assumption",

@@ -86,6 +86,18 @@ def guaranteed_kernel(active, scarcity, sold, balance, step, share, carry_days):
         balance[j] = np_min(balance[j] + share, cap) if active[j] else 0.0
 
 
+def recruitment_step(recruited: float, e_port: float, e0: float, days: float, sold_out: bool) -> float:
+    """One day of recruiting complicit drivers: the factor on the guaranteed places moves by
+    ``(1 - e_port / e0) / days``, up only while places sell out, down (never below 1) whenever port
+    enforcement ``e_port`` is above ``e0`` (checks and fines make complicity stop paying)."""
+    rate = (1.0 - e_port / e0) / days
+    if rate < 0.0:
+        return max(1.0, recruited * (1.0 + rate))
+    if sold_out:
+        return recruited * (1.0 + rate)
+    return recruited
+
+
 @njit(cache=True)
 def relative_volume(active, volume):
     """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""
