@@ -137,9 +137,11 @@ class Market(Process):
         if m.guaranteed_recruitment_days is None:
             return
         e = float(self.enforcement(max(day, 0))[E_PORT])
+        rise = e - float(self.enforcement(day - 1)[E_PORT]) if day > 0 else 0.0
         sold_out = self.availability(LORRY_PAID, day) < 1.0
         self.recruited = recruitment_step(self.recruited, e, m.guaranteed_recruitment_enforcement,
-                                          m.guaranteed_recruitment_days, sold_out)
+                                          m.guaranteed_recruitment_days, sold_out, rise,
+                                          m.guaranteed_recruitment_disruption)
 
     def availability(self, code: int, day: int) -> float:
         """People's chance of getting a place of ``code`` they decide to buy: for guaranteed lorry
@@ -654,7 +656,13 @@ class Market(Process):
         rec.add(f"crossings_{tag}", crossed.size)
         rec.add("deaths_lorry", n_died)
         rec.add("intercepted_port", n_stopped)
-        rec.add("detected_port_controls", detected)
+        displaced = sc.market.guaranteed_displacement if code == LORRY_PAID else 0.0
+        if displaced > 0.0:  # complicit drivers' trips moved to ports outside France (Zeebrugge, ...)
+            elsewhere = detected * min(1.0, displaced * float(self.enforcement(day)[E_PORT]))
+            rec.add("detected_port_controls", detected - elsewhere)
+            rec.add("detected_other_ports", elsewhere)
+        else:
+            rec.add("detected_port_controls", detected)
         rec.add("stopped_access", n_stopped - detected)
         sim.today["irregular_crossers"].append(crossed)
 
