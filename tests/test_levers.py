@@ -75,6 +75,22 @@ def _scarce_guaranteed_places(d: dict) -> None:
     d.setdefault("market", {})["guaranteed_places_per_day"] = 5.0
 
 
+def _scarce_places_little_port_money(d: dict) -> None:
+    """:func:`_scarce_guaranteed_places` with a twentieth of the port money, so port enforcement stays
+    below the level at which gangs stop recruiting complicit drivers (E_port < 0.6)."""
+    _scarce_guaranteed_places(d)
+    for s in d["enforcement"]["spending"]:
+        if s["channel"] == "port":
+            s["eur_million"] *= 0.05
+
+
+def _scarce_places_recruiting(d: dict) -> None:
+    """:func:`_scarce_places_little_port_money` with gangs recruiting complicit drivers, so the level
+    of port enforcement at which recruiting stops applies."""
+    _scarce_places_little_port_money(d)
+    d["market"]["guaranteed_recruitment_days"] = 30.0
+
+
 def _gangs_short_of_capital(d: dict) -> None:
     """A world where people borrow much of their fare and gangs start with little capital, so the
     debts repaid on arrival decide what gangs can buy and whether they last."""
@@ -109,6 +125,9 @@ WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "sea.rescue_capacity_sea_effect": _rescue_capacity_binds,
              "market.guaranteed_places_per_day": _scarce_guaranteed_places,
              "market.guaranteed_places_enforcement_effect": _scarce_guaranteed_places,
+             "market.guaranteed_recruitment_days": _scarce_places_little_port_money,
+             "market.guaranteed_recruitment_enforcement": _scarce_places_recruiting,
+             "market.guaranteed_recruitment_disruption": _scarce_places_recruiting,
              "market.credit_repaid_share": _gangs_short_of_capital,
              "market.coast_territories": _two_coasts,
              "people.risk_tolerance_min": _tolerant_on_average,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from crossings.engine.rng import day_key
 from crossings.processes.decisions import choose_kernel, latent_count_kernel
+from crossings.processes.market.gangs import recruitment_step
 from test_market_mechanisms import SEEDS, measure, second_year, world
 
 
@@ -99,6 +100,105 @@ def test_guaranteed_sales_never_exceed_the_gangs_places():
         d = crossings.Sim(sc, seed=seed).run().daily
         sold_guaranteed = d.places_sold_lorry - d.places_sold_lorry_access
         assert (sold_guaranteed <= cap * 1.5 + sc.scale * d.gangs_active + 1e-9).all()
+
+
+# -- recruiting complicit drivers ----------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(r=st.floats(1.0, 1e6), e=st.floats(0.0, 1.0), e2=st.floats(0.0, 1.0), e0=st.floats(0.01, 1.0),
+       days=st.floats(1.0, 3650.0), sold_out=st.booleans(), rise=st.floats(-0.01, 0.01),
+       rise2=st.floats(-0.01, 0.01), k=st.floats(0.0, 100.0))
+def test_recruitment_never_drops_below_the_base_pool_and_falls_with_enforcement(r, e, e2, e0, days, sold_out, rise,
+                                                                                  rise2, k):
+    """One day of recruiting drivers (market.guaranteed_recruitment_days): the factor on the base pool
+    stays at least 1; it grows only while places sell out, never while port enforcement is above E0
+    or rising fast enough to break arrangements, holds when places do not sell out and the rate is not
+    negative, and is never larger at a higher E_port or after a larger rise of it (checks, fines and
+    each new bout of spending only deter drivers)."""
+    out = recruitment_step(r, e, e0, days, sold_out, rise, k)
+    rate = (1.0 - e / e0) / days - k * max(rise, 0.0)
+    assert out >= 1.0
+    if rate < 0:
+        assert out <= r
+    elif sold_out:
+        assert out >= r
+    else:
+        assert out == r
+    if e > e0:
+        assert out <= r
+    lo, hi = min(e, e2), max(e, e2)
+    assert recruitment_step(r, hi, e0, days, sold_out, rise, k) <= recruitment_step(r, lo, e0, days, sold_out, rise, k)
+    lo, hi = min(rise, rise2), max(rise, rise2)
+    assert recruitment_step(r, e, e0, days, sold_out, hi, k) <= recruitment_step(r, e, e0, days, sold_out, lo, k)
+
+
+def test_recruited_drivers_carry_more_people_where_complicity_pays():
+    """With few complicit drivers' places that sell out and port enforcement below
+    market.guaranteed_recruitment_enforcement (template port spending 5: E_port ~0.34 < 0.6), gangs
+    recruit drivers, so more guaranteed places are sold and fewer people take boats than with a fixed
+    pool. Where port enforcement is above that level (spending 40: E_port ~0.96), recruiting never
+    starts and every output is as with a fixed pool."""
+
+    def f(y):
+        return np.array([y.places_sold_lorry_guaranteed, y.crossings_boat])
+
+    mk = {"guaranteed_places_per_day": 2.0}
+    fixed = measure(world(port=5.0, market=mk), f)
+    hired = measure(world(port=5.0, market={**mk, "guaranteed_recruitment_days": 60.0}), f)
+    assert (hired[:, 0] > 1.5 * fixed[:, 0]).all(), (fixed, hired)
+    assert (hired[:, 1] < fixed[:, 1]).all(), (fixed, hired)
+    import crossings
+
+    a = crossings.Sim(world(port=40.0, market=mk), seed=1).run().daily
+    b = crossings.Sim(world(port=40.0, market={**mk, "guaranteed_recruitment_days": 60.0}), seed=1).run().daily
+    assert a.equals(b)
+
+
+def test_a_bout_of_port_spending_stops_the_recruiting():
+    """market.guaranteed_recruitment_disruption: each rise of port enforcement breaks some drivers'
+    arrangements. Expected: in a world where port spending rises sharply in the second year (E_port
+    still below the level at which complicity stops paying), fewer guaranteed places are sold in that
+    year with the disruption than without it."""
+    import copy
+
+    from crossings.scenario.schema import Scenario
+
+    def rising(mk):
+        sc = world(port=1.0, market={"guaranteed_places_per_day": 2.0, "guaranteed_recruitment_days": 60.0,
+                                     "guaranteed_recruitment_enforcement": 0.95, **mk})
+        d = copy.deepcopy(sc.model_dump())
+        d["enforcement"]["spending"].append({"channel": "port", "start": d["end"].replace(month=1, day=1),
+                                              "end": d["end"], "eur_million": 10.0})
+        return Scenario.model_validate(d)
+
+    def f(y):
+        return np.array([y.places_sold_lorry_guaranteed])
+
+    calm = measure(rising({}), f)
+    broken = measure(rising({"guaranteed_recruitment_disruption": 1000.0}), f)
+    assert (broken[:, 0] < calm[:, 0]).all(), (calm, broken)
+
+
+def test_displaced_guaranteed_places_are_counted_elsewhere_not_lost():
+    """market.guaranteed_displacement moves where failed guaranteed places are found (ports outside the
+    scenario's, REUTERS-2019), not what happens to people. Expected: every output but the two
+    detection counts is as without it; the detections at the scenario's controls fall by what is
+    counted elsewhere; and the share of failed guaranteed places counted elsewhere is larger where
+    port enforcement is higher."""
+    import crossings
+
+    def run(port, disp):
+        return crossings.Sim(world(port=port, market={"guaranteed_displacement": disp}), seed=1).run().daily
+
+    for port in (2.0, 20.0):
+        a, b = run(port, 0.0), run(port, 0.8)
+        rest = [c for c in a.columns if c not in ("detected_port_controls", "detected_other_ports")]
+        assert a[rest].equals(b[rest])
+        assert np.allclose(a.detected_port_controls, b.detected_port_controls + b.detected_other_ports)
+        assert b.detected_other_ports.sum() > 0 and a.detected_other_ports.sum() == 0
+    low, high = run(2.0, 0.8), run(20.0, 0.8)
+    share = [d.detected_other_ports.sum() / (d.attempts_lorry_paid.sum() - d.crossings_lorry_paid.sum())
+             for d in (low, high)]  # of the failed guaranteed places (the rare deaths aside)
+    assert share[1] > share[0], share
 
 
 # -- boats from the supply side -----------------------------------------------------------------------

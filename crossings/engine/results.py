@@ -40,6 +40,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("intercepted_port", "flow", True, "Lorry attempts stopped at the ports and the tunnel (at access or at the controls)."),
     ("stopped_access", "flow", True, "Lorry attempts stopped before reaching a lorry (fences, secured parking, patrols)."),
     ("detected_port_controls", "flow", True, "People found in lorries at the UK controls in France (scanners, dogs, CO2 probes)."),
+    ("detected_other_ports", "flow", True, "People in guaranteed lorry places (a driver's complicity) found at ports outside the scenario's own (market.guaranteed_displacement)."),
     ("intercepted_beach", "flow", True, "People stopped on the beach before or at launch."),
     ("intercepted_sea", "flow", True, "People stopped at sea and brought back."),
     ("stopped_launch", "flow", True, "People stopped at launch when their boat was seized or slashed as they gathered."),

@@ -131,6 +131,22 @@ class Market(BaseModel):
         0.0, "Share of the complicit drivers' places (guaranteed_places_per_day) that port enforcement at full effectiveness removes: checks, scanners and fines deter drivers (places x (1 - effect x E_port)).", "share",
         "assumption; MT-2023 (the civil penalty on hauliers raised from GBP 2,000 to 10,000 per person found)",
     )
+    guaranteed_recruitment_days: PosDays | None = P(
+        None, "Time scale (days) on which gangs recruit complicit drivers: the pool of guaranteed places (guaranteed_places_per_day x traffic x (1 - effect x E_port)) is multiplied by a recruitment factor R >= 1 that moves each day by the rate (1 - E_port / guaranteed_recruitment_enforcement) / days - guaranteed_recruitment_disruption x (the day's rise in E_port, if any): up while the market's guaranteed places sell out (recent demand above today's places) and the rate is positive, down toward 1 whenever it is negative, and holds otherwise. None = a fixed pool (no recruitment).", "days",
+        "assumption; GUARDIAN-2021 (organised groups studied the controls and found ways around them), MT-2023 (checks and fines deter drivers)",
+    )
+    guaranteed_recruitment_enforcement: Annotated[float, Field(gt=0, le=1)] = P(
+        0.6, "Port enforcement effectiveness (E_port) above which the checks, scanners and fines make complicity stop paying, so gangs no longer recruit drivers and the recruited ones drop out (read only with guaranteed_recruitment_days).", "effectiveness",
+        "assumption",
+    )
+    guaranteed_recruitment_disruption: Annotated[float, Field(ge=0, le=1000)] = P(
+        0.0, "Share of the recruited complicit drivers lost per unit rise in port enforcement effectiveness (E_port): each new bout of checks, scanners and fences breaks arrangements that worked, so the recruitment factor's daily rate is lowered by this x the day's rise in E_port (read only with guaranteed_recruitment_days).", "per unit of effectiveness",
+        "assumption; GUARDIAN-2021 ('prices went up with each new bout of security spending')",
+    )
+    guaranteed_displacement: Annotated[float, Field(ge=0, le=100)] = P(
+        0.0, "Displacement of complicit drivers' trips to ports outside the scenario's own as its port controls tighten: a share min(1, this x E_port) of the guaranteed lorry places that fail is found at those ports (output detected_other_ports) rather than at the scenario's controls (detected_port_controls). Only where people are counted changes.", "per unit of effectiveness",
+        "assumption; REUTERS-2019, RD-2019 (NCA, 2016: stricter controls at Calais moved smugglers to other western European ports; the 2019 Essex lorry came through Zeebrugge), AFP-2015",
+    )
     access_fence_share: Prob = P(
         0.0, "Share of the access stage's obstacles (fences, secured parking, patrols: 1 - lorry reach alone) that also stop a gang's access place, before the gang's evasion skill (0: a paid access place always reaches a lorry).", "share",
         "assumption",

@@ -86,6 +86,21 @@ def guaranteed_kernel(active, scarcity, sold, balance, step, share, carry_days):
         balance[j] = np_min(balance[j] + share, cap) if active[j] else 0.0
 
 
+def recruitment_step(recruited: float, e_port: float, e0: float, days: float, sold_out: bool,
+                     rise: float = 0.0, disruption: float = 0.0) -> float:
+    """One day of recruiting complicit drivers: the factor on the guaranteed places moves by
+    ``(1 - e_port / e0) / days - disruption x max(rise, 0)`` (``rise``: today's rise in port
+    enforcement; each new bout of checks breaks some drivers' arrangements), up only while places
+    sell out, down (never below 1) whenever that rate is negative (checks and fines make complicity
+    stop paying)."""
+    rate = (1.0 - e_port / e0) / days - disruption * max(rise, 0.0)
+    if rate < 0.0:
+        return max(1.0, recruited * (1.0 + rate))
+    if sold_out:
+        return recruited * (1.0 + rate)
+    return recruited
+
+
 @njit(cache=True)
 def relative_volume(active, volume):
     """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""

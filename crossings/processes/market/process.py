@@ -17,7 +17,9 @@ from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY
 from crossings.processes.draws import memory_weight, uniform_slots
 from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
-from crossings.processes.market.gangs import Gangs, boat_coast_kernel, boat_line_candidates, book_kernel, guaranteed_kernel, relative_volume
+from crossings.processes.market.gangs import (
+    Gangs, boat_coast_kernel, boat_line_candidates, book_kernel, guaranteed_kernel, recruitment_step, relative_volume,
+)
 from crossings.processes.market.pricing import (
     N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
@@ -81,6 +83,9 @@ class Market(Process):
         self.boat_customers = np.zeros(0, np.int32)
         self._crossings = None  # the crossings stage (looked up on first use)
         self.hhi = 1.0
+        # complicit drivers recruited beyond the base pool (a factor >= 1 on the guaranteed places;
+        # stays 1 without market.guaranteed_recruitment_days)
+        self.recruited = 1.0
         for j in range(min(int(m.initial_gangs), self.g.n)):
             self._open(j, 0)
         self.ensure_capacity()
@@ -121,7 +126,22 @@ class Market(Process):
         traffic = min(float(self.sim.timeline.lorry_traffic[d]), 1.5)
         m = self.sim.scenario.market
         deterred = m.guaranteed_places_enforcement_effect * float(self.enforcement(d)[E_PORT])
-        return m.guaranteed_places_per_day * traffic * (1.0 - deterred) / n
+        return m.guaranteed_places_per_day * traffic * (1.0 - deterred) * self.recruited / n
+
+    def recruit_drivers(self, day: int) -> None:
+        """Complicit drivers recruited or lost today (``market.guaranteed_recruitment_days``): the
+        recruitment factor moves by ``(1 - E_port / E0) / days``, up only while guaranteed places sell
+        out (people hear they are scarce), down (never below 1) whenever port enforcement is above
+        ``E0 = market.guaranteed_recruitment_enforcement``."""
+        m = self.sim.scenario.market
+        if m.guaranteed_recruitment_days is None:
+            return
+        e = float(self.enforcement(max(day, 0))[E_PORT])
+        rise = e - float(self.enforcement(day - 1)[E_PORT]) if day > 0 else 0.0
+        sold_out = self.availability(LORRY_PAID, day) < 1.0
+        self.recruited = recruitment_step(self.recruited, e, m.guaranteed_recruitment_enforcement,
+                                          m.guaranteed_recruitment_days, sold_out, rise,
+                                          m.guaranteed_recruitment_disruption)
 
     def availability(self, code: int, day: int) -> float:
         """People's chance of getting a place of ``code`` they decide to buy: for guaranteed lorry
@@ -268,6 +288,7 @@ class Market(Process):
         g = self.g
         m = self.sim.scenario.market
         a = memory_weight(m.volume_memory_days)
+        self.recruit_drivers(day)
         # guaranteed lorry places: gangs that sold out their places yesterday raise their price,
         # others ease it; each gang's balance of places grows by its share of today's places (unused
         # places carry over for at most GUARANTEED_CARRY_DAYS; a sale may overdraw it by one agent)
@@ -635,7 +656,13 @@ class Market(Process):
         rec.add(f"crossings_{tag}", crossed.size)
         rec.add("deaths_lorry", n_died)
         rec.add("intercepted_port", n_stopped)
-        rec.add("detected_port_controls", detected)
+        displaced = sc.market.guaranteed_displacement if code == LORRY_PAID else 0.0
+        if displaced > 0.0:  # complicit drivers' trips moved to ports outside France (Zeebrugge, ...)
+            elsewhere = detected * min(1.0, displaced * float(self.enforcement(day)[E_PORT]))
+            rec.add("detected_port_controls", detected - elsewhere)
+            rec.add("detected_other_ports", elsewhere)
+        else:
+            rec.add("detected_port_controls", detected)
         rec.add("stopped_access", n_stopped - detected)
         sim.today["irregular_crossers"].append(crossed)
 
