@@ -62,6 +62,7 @@ SERIES: dict[str, tuple[str, tuple, str]] = {
     # the French maritime prefecture (FR-PREMAR) counts people in operations at sea; people stopped
     # on the beach or at launch are counted by the police (the prevented series), not by it
     "sea_attempts_people": ("flow", ("people_at_sea",), "people on boats that left the beach (at sea)"),
+    "sea_attempts_boats": ("flow", ("boats_launched",), "boats that left the beach (crossing attempts known at sea)"),
     "attempts_total": ("flow", ("attempts_boat_all",), "people on boats that tried to launch, including those stopped at launch"),
     "gangs_dismantled": ("flow", ("gangs_dismantled",), "smuggling groups dismantled"),
     "clearance_relocated": ("flow", ("people_bused",), "people taken by bus to shelters in a clearance"),
