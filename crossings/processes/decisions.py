@@ -33,7 +33,7 @@ from crossings.engine.jit import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, LEFT
-from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND, geometric_days_given
+from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND, GUMBEL_LOWER, geometric_days_given
 
 WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS = range(7)
 OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access")
@@ -272,7 +272,7 @@ def gather_kernel(active, state, next_day, day, household, nationality, site, fu
     the first rows of the arrays ``idx`` .. ``owed`` (at least as long as ``active``); returns how many."""
     n = 0
     for j in range(active.shape[0]):
-        i = active[j]
+        i = np.uint32(active[j])  # unsigned: no negative-index wraparound (slots are never negative)
         if state[i] != IN_CAMP or next_day[i] > day:
             continue
         idx[n] = i
@@ -312,11 +312,11 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
                     break
             if same:
                 choice[r] = choice[r - 1]
-                next_day[idx[r]] = prev_nd
+                next_day[np.uint32(idx[r])] = prev_nd  # unsigned: no negative-index wraparound
                 continue
         choice[r] = _gumbel_best(V, r, key, hh)
         prev_nd = day + (geometric_days_given(key, hh, 200, per_day) if decision_mean > 1.0 else 1)
-        next_day[idx[r]] = prev_nd
+        next_day[np.uint32(idx[r])] = prev_nd
     return choice
 
 
@@ -333,6 +333,30 @@ def latent_count_kernel(V, household, key, code):
 @njit(cache=True, inline="always")
 def _gumbel_best(V, r, key, hh):
     """The option of row ``r`` with the largest ``V + Gumbel`` on the household's draws (-inf: unavailable)."""
+    # The option whose value is surely highest: the largest utility plus the lower bound of its
+    # draw's bin; if every other option's utility plus its upper bound is below that, it wins (the
+    # same option as computing every term) without any logarithm (see draws.GUMBEL_LOWER).
+    lead = -1
+    lead_lo = -np.inf
+    for c in range(V.shape[1]):
+        v = V[r, c]
+        if v == -np.inf:
+            continue
+        lo = v + GUMBEL_LOWER[int(_u(key, hh, 100 + c) * GUMBEL_BINS)]
+        if lo > lead_lo:
+            lead_lo = lo
+            lead = c
+    if lead >= 0:
+        clear = True
+        for c in range(V.shape[1]):
+            v = V[r, c]
+            if c == lead or v == -np.inf:
+                continue
+            if v + GUMBEL_BOUND[int(_u(key, hh, 100 + c) * GUMBEL_BINS)] >= lead_lo:
+                clear = False
+                break
+        if clear:
+            return lead
     best = 0
     best_v = -np.inf
     for c in range(V.shape[1]):
