@@ -268,26 +268,36 @@ def gather_kernel(active, state, next_day, day, household, nationality, site, fu
                   arrival_day, risk_tolerance, gang, paid_left, debt, idx, hh, nat, st, fu, ties, att, months, rt,
                   gg, left, owed):
     """People due to decide today (in camp, decision day come, in the order of ``active``) and their
-    attributes (the fields of :class:`Context`, in order), in one pass over ``active``, written to
-    the first rows of the arrays ``idx`` .. ``owed`` (at least as long as ``active``); returns how many."""
+    attributes (the fields of :class:`Context`, in order), written to the first rows of the arrays
+    ``idx`` .. ``owed`` (at least as long as ``active``); returns how many."""
+    # the deciders first, then their attributes a few at a time: fewer memory streams at once than
+    # one pass copying all twelve (faster at 10^6 people, where each read is a cache miss)
     n = 0
     for j in range(active.shape[0]):
         i = np.uint32(active[j])  # unsigned: no negative-index wraparound (slots are never negative)
         if state[i] != IN_CAMP or next_day[i] > day:
             continue
         idx[n] = i
-        hh[n] = household[i]
-        nat[n] = nationality[i]
-        st[n] = site[i]
-        fu[n] = funds[i]
-        ties[n] = uk_ties[i]
-        att[n] = attempts[i]
-        months[n] = (day - arrival_day[i]) / 30.44
-        rt[n] = max(risk_tolerance[i], np.float32(1e-3))
-        gg[n] = gang[i]
-        left[n] = paid_left[i]
-        owed[n] = debt[i]
         n += 1
+    for r in range(n):
+        i = np.uint32(idx[r])
+        hh[r] = household[i]
+        nat[r] = nationality[i]
+        st[r] = site[i]
+    for r in range(n):
+        i = np.uint32(idx[r])
+        fu[r] = funds[i]
+        ties[r] = uk_ties[i]
+        att[r] = attempts[i]
+    for r in range(n):
+        i = np.uint32(idx[r])
+        months[r] = (day - arrival_day[i]) / 30.44
+        rt[r] = max(risk_tolerance[i], np.float32(1e-3))
+    for r in range(n):
+        i = np.uint32(idx[r])
+        gg[r] = gang[i]
+        left[r] = paid_left[i]
+        owed[r] = debt[i]
     return n
 
 
