@@ -381,7 +381,7 @@ def _count_and_compact(active, state, site, off_camp, row, stocks, stock_states,
     keep = np.empty(active.shape[0], np.int32)
     m = 0
     for j in range(active.shape[0]):
-        i = active[j]
+        i = np.uint32(active[j])  # unsigned: no negative-index wraparound (slots are never negative)
         s = state[i]
         if s == 2 and off_camp[i]:
             counts[_OFF_CAMP] += 1

@@ -39,7 +39,7 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income
     shelter = np.zeros(n_sites, np.int64)
     paid = income != 0  # funds are never -0.0, so adding a zero income changes nothing
     for j in range(active.shape[0]):
-        i = active[j]
+        i = np.uint32(active[j])  # unsigned: no negative-index wraparound on the seven reads below
         s = state[i]
         if s == IN_CAMP:
             si = site[i]

@@ -44,7 +44,7 @@ def eviction_kernel(
     n_evicted = 0
     lost = 0.0
     for j in range(active.shape[0]):
-        i = active[j]
+        i = np.uint32(active[j])  # unsigned: no negative-index wraparound (slots are never negative)
         if state[i] != IN_CAMP or off_camp[i] or not evicted_site[site[i]]:
             continue
         n_evicted += 1

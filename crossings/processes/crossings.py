@@ -141,7 +141,7 @@ def spell_kernel(
     denom = 1.0 - p_ok
     q = p_reach * (1.0 - p_pass) / denom if denom > 0 else 1.0
     for r in range(n):
-        i = idx[r]
+        i = np.uint32(idx[r])  # unsigned: no negative-index wraparound (slots are never negative)
         hh = household[i]
         s = site[i]
         done = False

@@ -33,7 +33,7 @@ from crossings.engine.jit import njit
 from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, LEFT
-from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND, geometric_days_given
+from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND, GUMBEL_LOWER, geometric_days_given
 
 WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS = range(7)
 OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access")
@@ -268,26 +268,36 @@ def gather_kernel(active, state, next_day, day, household, nationality, site, fu
                   arrival_day, risk_tolerance, gang, paid_left, debt, idx, hh, nat, st, fu, ties, att, months, rt,
                   gg, left, owed):
     """People due to decide today (in camp, decision day come, in the order of ``active``) and their
-    attributes (the fields of :class:`Context`, in order), in one pass over ``active``, written to
-    the first rows of the arrays ``idx`` .. ``owed`` (at least as long as ``active``); returns how many."""
+    attributes (the fields of :class:`Context`, in order), written to the first rows of the arrays
+    ``idx`` .. ``owed`` (at least as long as ``active``); returns how many."""
+    # the deciders first, then their attributes a few at a time: fewer memory streams at once than
+    # one pass copying all twelve (faster at 10^6 people, where each read is a cache miss)
     n = 0
     for j in range(active.shape[0]):
-        i = active[j]
+        i = np.uint32(active[j])  # unsigned: no negative-index wraparound (slots are never negative)
         if state[i] != IN_CAMP or next_day[i] > day:
             continue
         idx[n] = i
-        hh[n] = household[i]
-        nat[n] = nationality[i]
-        st[n] = site[i]
-        fu[n] = funds[i]
-        ties[n] = uk_ties[i]
-        att[n] = attempts[i]
-        months[n] = (day - arrival_day[i]) / 30.44
-        rt[n] = max(risk_tolerance[i], np.float32(1e-3))
-        gg[n] = gang[i]
-        left[n] = paid_left[i]
-        owed[n] = debt[i]
         n += 1
+    for r in range(n):
+        i = np.uint32(idx[r])
+        hh[r] = household[i]
+        nat[r] = nationality[i]
+        st[r] = site[i]
+    for r in range(n):
+        i = np.uint32(idx[r])
+        fu[r] = funds[i]
+        ties[r] = uk_ties[i]
+        att[r] = attempts[i]
+    for r in range(n):
+        i = np.uint32(idx[r])
+        months[r] = (day - arrival_day[i]) / 30.44
+        rt[r] = max(risk_tolerance[i], np.float32(1e-3))
+    for r in range(n):
+        i = np.uint32(idx[r])
+        gg[r] = gang[i]
+        left[r] = paid_left[i]
+        owed[r] = debt[i]
     return n
 
 
@@ -312,11 +322,11 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
                     break
             if same:
                 choice[r] = choice[r - 1]
-                next_day[idx[r]] = prev_nd
+                next_day[np.uint32(idx[r])] = prev_nd  # unsigned: no negative-index wraparound
                 continue
         choice[r] = _gumbel_best(V, r, key, hh)
         prev_nd = day + (geometric_days_given(key, hh, 200, per_day) if decision_mean > 1.0 else 1)
-        next_day[idx[r]] = prev_nd
+        next_day[np.uint32(idx[r])] = prev_nd
     return choice
 
 
@@ -333,6 +343,30 @@ def latent_count_kernel(V, household, key, code):
 @njit(cache=True, inline="always")
 def _gumbel_best(V, r, key, hh):
     """The option of row ``r`` with the largest ``V + Gumbel`` on the household's draws (-inf: unavailable)."""
+    # The option whose value is surely highest: the largest utility plus the lower bound of its
+    # draw's bin; if every other option's utility plus its upper bound is below that, it wins (the
+    # same option as computing every term) without any logarithm (see draws.GUMBEL_LOWER).
+    lead = -1
+    lead_lo = -np.inf
+    for c in range(V.shape[1]):
+        v = V[r, c]
+        if v == -np.inf:
+            continue
+        lo = v + GUMBEL_LOWER[int(_u(key, hh, 100 + c) * GUMBEL_BINS)]
+        if lo > lead_lo:
+            lead_lo = lo
+            lead = c
+    if lead >= 0:
+        clear = True
+        for c in range(V.shape[1]):
+            v = V[r, c]
+            if c == lead or v == -np.inf:
+                continue
+            if v + GUMBEL_BOUND[int(_u(key, hh, 100 + c) * GUMBEL_BINS)] >= lead_lo:
+                clear = False
+                break
+        if clear:
+            return lead
     best = 0
     best_v = -np.inf
     for c in range(V.shape[1]):

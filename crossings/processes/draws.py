@@ -28,12 +28,27 @@ def _gumbel_bounds(bins: int) -> np.ndarray:
     return -np.log(-np.log(edges)) + 1e-6
 
 
+def _gumbel_lower_bounds(bins: int) -> np.ndarray:
+    """For each ``1/bins`` of [0, 1), a lower bound of the Gumbel term ``-log(-log(u))`` of the
+    draws ``u`` in it: the term at the bin's lower edge (the first bin's edge is the smallest draw
+    the choices use, 1e-300), less 1e-6. ``int(u * bins)`` is exact (``bins`` is a power of two), so
+    every ``u`` of bin ``b`` is at least ``b / bins``."""
+    edges = np.arange(0, bins, dtype=np.float64) / bins
+    edges[0] = 1e-300
+    return -np.log(-np.log(edges)) - 1e-6
+
+
 # Gumbel-max choices skip the two logarithms of an option that cannot win: one whose utility plus
 # the bound of its draw's bin, ``GUMBEL_BOUND[int(u * GUMBEL_BINS)]``, is at most the best so far
 # (its utility plus its Gumbel term could only be lower, and only a larger value wins), so the
 # choices are those of computing every term. The draws are counter-based: skipping one moves none.
 GUMBEL_BINS = 1024.0
 GUMBEL_BOUND = _gumbel_bounds(int(GUMBEL_BINS))
+# Lower bounds of the same bins: when one option's utility plus the lower bound of its draw's bin
+# is above every other option's utility plus its upper bound, that option wins whatever the exact
+# terms are, and no logarithm is needed at all (a sum rounds monotonically: ``v + lower <= v -
+# log(-log(u)) <= v + upper`` holds in floating point as it does exactly).
+GUMBEL_LOWER = _gumbel_lower_bounds(int(GUMBEL_BINS))
 
 
 @njit(cache=True, inline="always")

@@ -38,7 +38,7 @@ def movement_kernel(
     due = np.empty(active.shape[0], np.int32)  # camp residents whose decision day has come
     n_due = 0
     for j in range(active.shape[0]):
-        i = active[j]
+        i = np.uint32(active[j])  # unsigned: no negative-index wraparound (slots are never negative)
         s = state[i]
         if next_day[i] > day:
             continue

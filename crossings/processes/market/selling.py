@@ -108,8 +108,13 @@ def paid_utility_kernel(
             max_att, max_left = -1, -1  # no table: filling it would cost more than it saves (few deciders)
     memo = np.full((belief_row.shape[0], max_att + 1, max_left + 1), np.nan)
     for r in range(n):
-        i = idx[r]
+        i = np.uint32(idx[r])  # unsigned: no negative-index wraparound (slots are never negative)
         holds = gang[r] >= 0 and paid_left[r] > 0 and contract_mode[i] == code
+        if not holds:  # most deciders cannot afford a place: nothing else to compute for them
+            credit = max(credit_share * price - debt[r], 0.0)
+            if funds[r] + credit < price:
+                V[r] = -np.inf
+                continue
         n_left = paid_left[r] if holds else n_fee
         a = attempts[r]
         if 0 <= a <= max_att and 0 <= n_left <= max_left:
@@ -125,10 +130,6 @@ def paid_utility_kernel(
         if uk_ties[r]:
             v += beta_ties
         if not holds:
-            credit = max(credit_share * price - debt[r], 0.0)
-            if funds[r] + credit < price:
-                V[r] = -np.inf
-                continue
             borrow = 0.0
             if price > 0.0:
                 borrow = min(max((price - funds[r]) / price, 0.0), 1.0)
