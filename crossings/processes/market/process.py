@@ -130,9 +130,11 @@ class Market(Process):
 
     def recruit_drivers(self, day: int) -> None:
         """Complicit drivers recruited or lost today (``market.guaranteed_recruitment_days``): the
-        recruitment factor moves by ``(1 - E_port / E0) / days``, up only while guaranteed places sell
-        out (people hear they are scarce), down (never below 1) whenever port enforcement is above
-        ``E0 = market.guaranteed_recruitment_enforcement``."""
+        recruitment factor moves by ``(1 - E_port / E0) / days - disruption x (today's rise in
+        E_port)`` (:func:`~crossings.processes.market.gangs.recruitment_step`), up only while
+        guaranteed places sell out (people hear they are scarce), down (never below 1) whenever that
+        rate is negative: port enforcement above ``E0 = market.guaranteed_recruitment_enforcement``,
+        or a new bout of it (``market.guaranteed_recruitment_disruption``)."""
         m = self.sim.scenario.market
         if m.guaranteed_recruitment_days is None:
             return
