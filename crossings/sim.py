@@ -26,6 +26,7 @@ from crossings.engine.rng import Streams
 from crossings.engine.state import IN_CAMP, MAX_DAYS, People
 from crossings.engine.timeline import CAMP, COAST, PORT, compile_timeline, compile_world
 from crossings.errors import ScenarioError
+from crossings.processes import boats_alone
 from crossings.processes import market as market_mod
 from crossings.processes.camps import Camps, count_kernel
 from crossings.processes.clearances import Clearances
@@ -115,6 +116,7 @@ class Sim:
         self.shelter_occupancy = np.zeros(self.world.n_sites)
         self.camp_density = np.zeros(self.camp_sites.size)
         self.belief = np.zeros((N_OPTIONS, self.world.n_sites))
+        self.boats_launched_total = 0.0  # boats that have left the corridor's beaches so far (its experience of the sea)
         self.belief[LORRY_ALONE, :] = lorry_alone_success(self, 0)
         self.today: dict = {}
         processes = [Policies(self), Inflow(self), Movement(self), Camps(self), Clearances(self)]
@@ -131,7 +133,10 @@ class Sim:
             self.notes.append(
                 "The smuggling market and sea crossings are off in this run: people cross by lorry "
                 "alone and by legal routes only."
+                + (" Some cross in boats of their own (sea.alone_asc)." if boats_alone.enabled(self) else "")
             )
+        if boats_alone.enabled(self):
+            boats_alone.install(self)
         self.day = 0
         self._initial_population()
 

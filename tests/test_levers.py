@@ -120,6 +120,19 @@ def _untried_crossings(d: dict) -> None:
     d["sea"]["capsize_inexperienced"] = 0.3
 
 
+def _boats_of_ones_own(d: dict) -> None:
+    """People who go out in boats of their own: gangs open boat lines only when they expect them to
+    pay (so some coasts stay free of gangs for a while), and the option is on."""
+    d["market"]["boat_lines_from_start"] = False
+    d["sea"]["alone_asc"] = 3.0
+
+
+def _boats_of_ones_own_on_gang_coasts(d: dict) -> None:
+    """Boats of one's own where gangs run boats on every coast from the first day: whether people
+    may still launch there is the whole difference."""
+    d["sea"]["alone_asc"] = 3.0
+
+
 # parameters whose mechanism needs more of the world than the common one gives it
 WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "sea.rescue_capacity_sea_effect": _rescue_capacity_binds,
@@ -136,6 +149,9 @@ WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
              "sea.launch_crush_beach_convexity": _crowded_launches_partly_policed,
              "sea.capsize_experience_boats": _untried_crossings,
              "sea.capsize_death_share": _untried_crossings}
+WORLD_FOR.update({f"sea.{k}": _boats_of_ones_own
+                  for k in ("alone_asc", "alone_cost_eur", "alone_load", "alone_distress_multiplier")})
+WORLD_FOR["sea.alone_on_gang_coasts"] = _boats_of_ones_own_on_gang_coasts
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
                   for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 

@@ -31,12 +31,14 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("crossings_lorry_paid", "flow", True, "People reaching the destination in a guaranteed lorry place (a driver's complicity) bought from a gang."),
     ("crossings_lorry_access", "flow", True, "People reaching the destination in a lorry after buying access (past the fences) from a gang."),
     ("crossings_boat", "flow", True, "People reaching the destination by small boat."),
+    ("crossings_boat_alone", "flow", True, "People reaching the destination in a boat of their own, without a gang (sea.alone_asc); counted among crossings_boat."),
     ("crossings_legal", "flow", True, "People reaching the destination by a legal route."),
     ("crossings_paid", "flow", True, "Crossings paid to a smuggling gang (lorry or boat)."),
     ("attempts_lorry_alone", "flow", True, "Attempts to hide in a lorry alone."),
     ("attempts_lorry_paid", "flow", True, "Attempts in a guaranteed lorry place."),
     ("attempts_lorry_access", "flow", True, "Attempts with a bought access place."),
     ("attempts_boat", "flow", True, "People on boats that tried to launch (including those stopped on the beach)."),
+    ("attempts_boat_alone", "flow", True, "People on boats of their own (no gang) that tried to launch; counted among attempts_boat."),
     ("intercepted_port", "flow", True, "Lorry attempts stopped at the ports and the tunnel (at access or at the controls)."),
     ("stopped_access", "flow", True, "Lorry attempts stopped before reaching a lorry (fences, secured parking, patrols)."),
     ("detected_port_controls", "flow", True, "People found in lorries at the UK controls in France (scanners, dogs, CO2 probes)."),
@@ -64,6 +66,7 @@ METRICS: list[tuple[str, str, bool, str]] = [
     ("boats_launched", "flow", False, "Boats that left the beach."),
     ("boats_arrived", "flow", False, "Boats that reached the destination."),
     ("boats_capsized", "flow", False, "Boats that capsized or sank at sea because the crossing was untried (sea.capsize_inexperienced); counted among the boats in distress."),
+    ("boats_alone_launched", "flow", False, "Boats of people's own (no gang, sea.alone_asc) that left the beach; counted among boats_launched."),
     ("boats_seized", "flow", False, "Boats seized at launch or stopped on the beach."),
     ("boats_prevented", "flow", False, "Boats stopped at launch, on the beach or at sea."),
     ("people_on_arrived_boats", "flow", True, "People on boats that arrived (numerator of people per boat)."),
@@ -356,7 +359,8 @@ def _derive_totals(values: np.ndarray) -> None:
     values[:, INDEX["crossings_total"]] = (c["crossings_lorry_alone"] + c["crossings_lorry_paid"]) + (
         c["crossings_boat"] + c["crossings_legal"]
     ) + c["crossings_lorry_access"]
-    values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + c["crossings_boat"] + c["crossings_lorry_access"]
+    values[:, INDEX["crossings_paid"]] = c["crossings_lorry_paid"] + (c["crossings_boat"] - c["crossings_boat_alone"]) + c[
+        "crossings_lorry_access"]
     values[:, INDEX["deaths_boat"]] = c["deaths_sea"] + c["deaths_launch"]
     values[:, INDEX["deaths"]] = c["deaths_boat"] + c["deaths_lorry"]
     values[:, INDEX["prevented_boat"]] = c["stopped_launch"] + c["intercepted_beach"] + c["intercepted_sea"]

@@ -16,7 +16,8 @@ Built-in options and their systematic utilities (MODEL §4, Klabunde & Willekens
 * legal route (when open today and the person qualifies):
   ``asc_legal_route + beta_success + beta_uk_ties x ties``;
 * leave the corridor: ``asc_leave + beta_leave_per_month x months in corridor
-  + beta_leave_per_failed_attempt x attempts - beta_uk_ties x ties``.
+  + beta_leave_per_failed_attempt x attempts - beta_uk_ties x ties``;
+* a boat of one's own (where ``sea.alone_asc`` is set, :mod:`crossings.processes.boats_alone`).
 
 After deciding, the person's next decision day is drawn (geometric, mean
 ``people.decision_interval_days``). Choosing to leave is immediate; crossing
@@ -35,8 +36,8 @@ from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, LEFT
 from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND, GUMBEL_LOWER, geometric_days_given
 
-WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS = range(7)
-OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access")
+WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS, BOAT_ALONE = range(8)
+OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access", "boat_alone")
 N_OPTIONS = len(OPTION_NAMES)
 
 
@@ -71,6 +72,11 @@ class Option:
         """V if the option were on offer today although it is not (a product nobody sells yet), or
         None: used to count the latent demand for it."""
         return None
+
+    def latent_displaces(self, sim) -> tuple[int, ...]:
+        """Options the product would take off the table were it on offer (counted as unavailable in
+        the latent demand): none by default."""
+        return ()
 
     def observe_demand(self, people: float, day: int) -> None:
         """Told, after each day's decisions, how many people chose the option (or would have chosen
@@ -447,6 +453,8 @@ class Decisions(Process):
             if lv is not None:
                 V2 = V.copy()
                 V2[:, opt.code] = lv
+                for c in opt.latent_displaces(sim):
+                    V2[:, c] = -np.inf
                 latent[opt.code] = latent_count_kernel(V2, ctx.household, key, opt.code)
         choice = choose_kernel(
             V, idx, ctx.household, p.next_day, key, day, float(sim.scenario.people.decision_interval_days)
@@ -467,6 +475,6 @@ class Decisions(Process):
             sim.rec.add("left_corridor", leavers.size)
         sim.today["intents"] = {
             code: order[starts[code] : starts[code] + counts[code]]
-            for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LORRY_ACCESS)
+            for code in (LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LORRY_ACCESS, BOAT_ALONE)
             if counts[code]
         }

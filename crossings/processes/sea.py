@@ -635,13 +635,28 @@ def actors_today(tl, day: int) -> dict[str, np.ndarray]:
     return out
 
 
+def book_sea_actors(sim, day, h, outcome, person_boat, fate, person_actor, act) -> None:
+    """Pull-backs and rescues by sea actors: people landed in detention are admitted (within
+    places); the others are already on their way back or across."""
+    from crossings.processes.detention import admit
+
+    rec = sim.rec
+    by_actor = person_actor >= 0
+    on_boat = person_boat >= 0
+    stopped = by_actor & on_boat & (fate[np.where(on_boat, person_boat, 0)] == SEA)
+    rec.add("pulled_back", int(stopped.sum()))
+    rec.add("rescued_by_actors", int((by_actor & ~stopped & (outcome != DIED)).sum()))
+    to_det = np.flatnonzero(outcome == TO_DETENTION)
+    if to_det.size:
+        admit(sim, day, h[to_det], act["site"][person_actor[to_det]])
+
+
 class BoatCrossings:
     """The crossings-stage handler for boat customers (bound to the market)."""
 
     def __init__(self, market):
         self.market = market
         self.sim = market.sim
-        self.boats_launched = 0.0  # boats that have left the corridor's beaches so far (its experience)
 
     def handle(self, day: int, idx: np.ndarray) -> None:
         mk = self.market
@@ -680,21 +695,6 @@ class BoatCrossings:
         )
         return (holders[h] if pool else h), gg, number, on, n_boats
 
-    def book_actors(self, day, h, outcome, person_boat, fate, person_actor, act) -> None:
-        """Pull-backs and rescues by sea actors: people landed in detention are admitted (within
-        places); the others are already on their way back or across."""
-        from crossings.processes.detention import admit
-
-        rec = self.sim.rec
-        by_actor = person_actor >= 0
-        on_boat = person_boat >= 0
-        stopped = by_actor & on_boat & (fate[np.where(on_boat, person_boat, 0)] == SEA)
-        rec.add("pulled_back", int(stopped.sum()))
-        rec.add("rescued_by_actors", int((by_actor & ~stopped & (outcome != DIED)).sum()))
-        to_det = np.flatnonzero(outcome == TO_DETENTION)
-        if to_det.size:
-            admit(self.sim, day, h[to_det], act["site"][person_actor[to_det]])
-
     def launch(self, day: int, holders: np.ndarray) -> None:
         mk = self.market
         g = mk.g
@@ -721,7 +721,7 @@ class BoatCrossings:
             s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
             s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
             crush_scale(s, e[E_BEACH]), s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
-            tl.boat_type_rated, tl.boat_type_distress, capsize_probability(s, self.boats_launched),
+            tl.boat_type_rated, tl.boat_type_distress, capsize_probability(s, sim.boats_launched_total),
         )
         outcome, on_landed, person_actor = person_outcomes(
             h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
@@ -738,7 +738,7 @@ class BoatCrossings:
         if crossed.size:
             rec.add("days_to_cross_sum", float(days_to_cross))
         if act["interception"].size:
-            self.book_actors(day, h, outcome, person_boat, fate, person_actor, act)
+            book_sea_actors(sim, day, h, outcome, person_boat, fate, person_actor, act)
         mk.settle(crossed, stopped_people, dead)
         sim.today["irregular_crossers"].append(crossed)
         # gangs: stock, costs, volume
@@ -768,6 +768,6 @@ class BoatCrossings:
         rec.add("boats_prevented", n_lost + int(n_fate[SEA]))
         rec.add("boats_launched", n_b - n_lost)
         rec.add("boats_capsized", int(capsized.sum()))
-        self.boats_launched += n_b - n_lost
+        sim.boats_launched_total += n_b - n_lost
         rec.add("boats_arrived", int(n_fate[LANDED]))
         rec.add("people_on_arrived_boats", on_landed)

@@ -377,3 +377,40 @@ class Sea(BaseModel):
         None, "Success per boat attempt that camps believe on the first day (none = the gangs' expected "
         "success); camps then learn from the attempts they see.", "probability",
     )
+
+    # -- a boat of one's own (no gang) ------------------------------------------------------------
+    alone_asc: Utility | None = P(
+        None, "Alternative-specific constant of crossing in a boat of one's own, without a gang: an "
+        "inflatable dinghy or a kayak bought, or a boat taken from a harbour, launched by the people "
+        "aboard from the coast nearest their camp on a day fit for small boats. Its utility is "
+        "alone_asc + beta_success x the camp's remembered success of boat crossings - beta_risk x the "
+        "perceived boat death risk / risk tolerance + beta_uk_ties x ties - beta_cost x alone_cost_eur "
+        "/ 1000; unaffordable without the funds, and not for people holding a paid place. Its attempts, "
+        "successes and deaths are seen by everyone, as any boat's. None = nobody crosses this way.",
+        "utility",
+        "assumption; THELOCAL-2016 (about a dozen rescues of people drifting in inflatable dinghies in "
+        "the first half of 2016, none in 2015), NYT-2019 (about 500 people tried in 2018, boats taken "
+        "from Boulogne's harbour), THENATIONAL-2021 (kayaks used by people unable to pay a gang)",
+    )
+    alone_cost_eur: EurPerPerson = P(
+        400.0, "What each person pays towards a boat of one's own (a dinghy and a small engine or "
+        "paddles, shared by those aboard).", "EUR/person",
+        "assumption (a few hundred euros for an inflatable and an outboard shared by three or four)",
+    )
+    alone_load: Annotated[float, Field(ge=1, le=1000)] = P(
+        4.0, "Most people aboard a boat of one's own (households are kept together; a larger household "
+        "takes a boat of its own).", "people/boat",
+        "THELOCAL-2016 (three people aboard each of the dinghies rescued in June 2016); NYT-2019 (14-17 "
+        "aboard the fishing boats taken in 2018)",
+    )
+    alone_on_gang_coasts: bool = P(
+        False, "Whether people may launch a boat of their own from a coast where a gang runs boats (false: "
+        "the gang holds that stretch of beach and nobody launches there without paying it).", "flag",
+        "TELEGRAPH-2025 (smugglers 'increasingly control' the beaches near Gravelines); INEWS-2024 (a criminal "
+        "eco-system along the coast from the Belgian border to the Somme Bay)",
+    )
+    alone_distress_multiplier: Multiplier = P(
+        2.0, "Distress chance of a boat of one's own relative to a gang's boat at the same load (no "
+        "pilot, a toy or fishing boat, no planned weather window).", "dimensionless",
+        "assumption; THELOCAL-2016 (most 2016 dinghies were found drifting or sinking)",
+    )

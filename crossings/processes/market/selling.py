@@ -12,7 +12,7 @@ from crossings.engine.jit import njit
 from crossings.engine.rng import uniform
 from crossings.engine.state import NO_GANG
 from crossings.processes.crossings import resolve_kernel
-from crossings.processes.decisions import BOAT, LORRY_ACCESS, Option
+from crossings.processes.decisions import BOAT, BOAT_ALONE, LORRY_ACCESS, Option
 from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND
 from crossings.processes.market.gangs import _offering
 from crossings.processes.numpy_order import np_mean, np_sum
@@ -50,6 +50,14 @@ class PaidPlace(Option):
             return None
         price = self.market.would_be_boat_price()
         return None if price is None else self._utility(sim, ctx, price)
+
+    def latent_displaces(self, sim):
+        """A gang that opens a boat line holds its stretch of beach: the people who would go out in a
+        boat of their own there (``sea.alone_asc``) are among the places it expects to sell, unless
+        ``sea.alone_on_gang_coasts``."""
+        if self.code == BOAT and not sim.scenario.sea.alone_on_gang_coasts:
+            return (BOAT_ALONE,)
+        return ()
 
     def observe_demand(self, people, day):
         self.market.observe_demand(self.code, people)
