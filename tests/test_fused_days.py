@@ -1,0 +1,84 @@
+"""Stages whose day runs in a few compiled calls against the same day written stage by stage in
+Python (the reference each keeps): the market (``Market.step`` against ``Market.step_by_stage``).
+The runs must agree bit for bit: daily results, site populations and the gangs' state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import crossings
+from worlds import scenario, tiny
+
+
+def _run(sc, staged: bool, days: int | None = None):
+    sim = crossings.Sim(sc)
+    if staged:
+        mk = sim.loop["market"]
+        mk.step = mk.step_by_stage
+    res = sim.run(days=days)
+    return sim, res
+
+
+def _same(sc, days: int | None = None) -> None:
+    a, ra = _run(sc, False, days)
+    b, rb = _run(sc, True, days)
+    pd.testing.assert_frame_equal(ra.daily, rb.daily, check_exact=True)
+    pd.testing.assert_frame_equal(ra.sites, rb.sites, check_exact=True)
+    ga, gb = a.loop["market"].g, b.loop["market"].g
+    np.testing.assert_array_equal(ga.F, gb.F)
+    for f in ("active", "boat_line", "home_coast", "network", "entered_day"):
+        np.testing.assert_array_equal(getattr(ga, f), getattr(gb, f))
+    ma, mb = a.loop["market"], b.loop["market"]
+    np.testing.assert_array_equal(ma.boat_customers, mb.boat_customers)
+    assert (ma.gross_margin, ma.recruited, ma.kit_cost, ma.hhi) == (mb.gross_margin, mb.recruited, mb.kit_cost, mb.hhi)
+
+
+def test_market_day_channel():
+    """The Channel's first 400 days (the market opens, prices move, gangs enter and leave)."""
+    _same("channel", days=400)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    network=st.booleans(),
+    territories=st.booleans(),
+    recruitment=st.sampled_from([None, 20.0]),
+    dismantle=st.sampled_from([0.0, 2.0, 40.0]),
+    exponent=st.sampled_from([0.0, 0.5, 1.0, 1.7]),
+    entry_rate=st.sampled_from([0.0, 0.05, 0.5]),
+    gangs=st.integers(1, 6),
+)
+def test_market_day_matches_stage_by_stage(seed, network, territories, recruitment, dismantle, exponent, entry_rate,
+                                           gangs):
+    """Random market settings on a small world: networks and territories (segmented markups),
+    driver recruitment, frequent dismantling, exits and entries."""
+    d = tiny(market=True, seed=seed)
+    d["market"].update(network_gangs=network, coast_territories=territories, guaranteed_recruitment_days=recruitment,
+                       dismantle_rate_per_year=dismantle, dismantle_size_exponent=exponent,
+                       entry_rate_per_day=entry_rate, initial_gangs=gangs, max_gangs=8)
+    _same(scenario(d))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    volume=st.lists(st.floats(-1.0, 1e4, allow_nan=False) | st.just(0.0), min_size=1, max_size=12),
+    data=st.data(),
+)
+def test_group_index_is_the_index_over_the_group(volume, data):
+    """The price kernel's concentration index of a gang's group (same network, and the same coast
+    for boat markups), summed without building the group, equals ``hhi`` over the group, exactly."""
+    from crossings.processes.market.pricing import _group_hhi, hhi
+
+    n = len(volume)
+    v = np.array(volume)
+    network = np.array(data.draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n)), np.int64)
+    coast = np.array(data.draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n)), np.int64)
+    act = np.flatnonzero(np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    for j in act:
+        for by_coast in (False, True):
+            same = act[(network[act] == network[j]) & ((not by_coast) | (coast[act] == coast[j]))]
+            assert _group_hhi(v, act, network, coast, j, by_coast) == hhi(v[same])
