@@ -1,6 +1,6 @@
-"""Stages whose day runs in a few compiled calls against the same day written stage by stage in
-Python (the reference each keeps): the market (``Market.step`` against ``Market.step_by_stage``).
-The runs must agree bit for bit: daily results, site populations and the gangs' state."""
+"""Stages whose day runs in a few compiled calls against the same day written stage by stage
+(the reference each keeps as ``step_by_stage``): the market, the camps and the inflow. The runs
+must agree bit for bit: daily results, site populations, people and the gangs' state."""
 
 from __future__ import annotations
 
@@ -10,23 +10,36 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crossings
-from worlds import scenario, tiny
+from worlds import D, scenario, tiny
 
 
-def _run(sc, staged: bool, days: int | None = None):
+STAGES = ("market", "camps", "inflow")
+
+
+def _run(sc, staged: tuple[str, ...], days: int | None = None):
     sim = crossings.Sim(sc)
-    if staged:
-        mk = sim.loop["market"]
-        mk.step = mk.step_by_stage
+    for name in staged:
+        proc = sim.loop[name]
+        proc.step = proc.step_by_stage
     res = sim.run(days=days)
     return sim, res
 
 
-def _same(sc, days: int | None = None) -> None:
-    a, ra = _run(sc, False, days)
-    b, rb = _run(sc, True, days)
+def _same(sc, days: int | None = None, staged: tuple[str, ...] = STAGES) -> None:
+    a, ra = _run(sc, (), days)
+    b, rb = _run(sc, staged, days)
     pd.testing.assert_frame_equal(ra.daily, rb.daily, check_exact=True)
     pd.testing.assert_frame_equal(ra.sites, rb.sites, check_exact=True)
+    pa, pb = a.people, b.people
+    assert pa.n == pb.n
+    np.testing.assert_array_equal(pa.active, pb.active)
+    for f in ("state", "site", "funds", "risk_tolerance", "next_day", "household", "off_camp", "gang"):
+        np.testing.assert_array_equal(getattr(pa, f)[: pa.n], getattr(pb, f)[: pb.n])
+    np.testing.assert_array_equal(a.camp_utility, b.camp_utility)
+    np.testing.assert_array_equal(a.camp_counts, b.camp_counts)
+    np.testing.assert_array_equal(a.camp_density, b.camp_density)
+    if not a.market_on:
+        return
     ga, gb = a.loop["market"].g, b.loop["market"].g
     np.testing.assert_array_equal(ga.F, gb.F)
     for f in ("active", "boat_line", "home_coast", "network", "entered_day"):
@@ -36,9 +49,32 @@ def _same(sc, days: int | None = None) -> None:
     assert (ma.gross_margin, ma.recruited, ma.kit_cost, ma.hhi) == (mb.gross_margin, mb.recruited, mb.kit_cost, mb.hhi)
 
 
-def test_market_day_channel():
-    """The Channel's first 400 days (the market opens, prices move, gangs enter and leave)."""
-    _same("channel", days=400)
+def test_fused_days_channel():
+    """The Channel's first 400 days (the market opens, prices move, gangs enter and leave; camps
+    fill, incidents and clearances), each stage on its own and all three together."""
+    for staged in [(name,) for name in STAGES] + [STAGES]:
+        _same("channel", days=400, staged=staged)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    rate=st.sampled_from([0.0, 0.5, 5.0]),
+    exponent=st.sampled_from([0.0, 0.5, 1.5, 2.0]),
+    mix=st.sampled_from([0.0, 1.0]),
+    floor=st.sampled_from([0.0, 0.2]),
+    inflow=st.sampled_from([0.0, 5.0, 40.0]),
+    market=st.booleans(),
+)
+def test_camps_and_inflow_match_stage_by_stage(seed, rate, exponent, mix, floor, inflow, market):
+    """Random incident rates, density exponents and nationality mix effects; a risk-tolerance
+    floor or none; no inflow, some or much."""
+    d = tiny(market=market, seed=seed)
+    d["camps"] = {"incident_rate_per_1000_per_day": rate, "incident_density_exponent": exponent,
+                  "incident_mix_effect": mix}
+    d["people"] = {"risk_tolerance_min": floor}
+    d["inflow"] = {"knots": [[D(2020, 1, 1), inflow]]}
+    _same(scenario(d), staged=("camps", "inflow"))
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

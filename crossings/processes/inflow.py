@@ -123,6 +123,45 @@ def risk_floor_kernel(risk_tol, start, stop, floor, mean):
         risk_tol[j] = np.float32(floor + (mean - floor) * z)
 
 
+@njit(cache=True)
+def day_groups_kernel(key, lam, share, group_size):
+    """:func:`group_counts` with means ``lam x share / group_size`` (NumPy's order); returns the
+    counts and their sum."""
+    means = np.empty(share.shape[0])
+    for k in range(share.shape[0]):
+        means[k] = lam * share[k] / group_size[k]
+    out = group_counts(key, means)
+    total = 0
+    for k in range(out.shape[0]):
+        total += out[k]
+    return out, total
+
+
+@njit(cache=True)
+def spawn_day_kernel(
+    n_groups, start_slot, day, key, state, site, nationality, household, minor, uk_ties, funds, debt,
+    risk_tol, arrival_day, next_day, attempts, crossed_day, gang, paid_left, family_share, uam_share,
+    ties_share, funds_median, funds_sigma, risk_mean, camp_util, camps, travel_days, entry_site,
+    initial_state, decision_mean, fixed_site, floor, active,
+):
+    """:func:`spawn_all`, then the risk-tolerance floor (:func:`risk_floor_kernel`, if ``floor > 0``)
+    and the active index with the new slots appended. Returns (the next free slot, the new index)."""
+    i = spawn_all(
+        n_groups, start_slot, day, key, state, site, nationality, household, minor, uk_ties, funds, debt,
+        risk_tol, arrival_day, next_day, attempts, crossed_day, gang, paid_left, family_share, uam_share,
+        ties_share, funds_median, funds_sigma, risk_mean, camp_util, camps, travel_days, entry_site,
+        initial_state, decision_mean, fixed_site,
+    )
+    if floor > 0.0 and i > start_slot:
+        risk_floor_kernel(risk_tol, start_slot, i, floor, risk_mean)
+    n = active.shape[0]
+    out = np.empty(n + i - start_slot, active.dtype)
+    out[:n] = active
+    for j in range(i - start_slot):
+        out[n + j] = start_slot + j
+    return i, out
+
+
 class Inflow(Process):
     """Inflow: people arrive in groups (adults, unaccompanied minors, families) by nationality,
     with funds, risk tolerance and ties, and travel to a camp chosen by their network."""
@@ -137,6 +176,35 @@ class Inflow(Process):
         self.group_size = mean_group_size(w.nat_family_share, w.nat_uam_share)
 
     def step(self, day: int) -> None:
+        """Today's groups and their people in two kernels (:func:`day_groups_kernel`,
+        :func:`spawn_day_kernel`): what :meth:`step_by_stage` does."""
+        sim = self.sim
+        tl = sim.timeline
+        lam = tl.inflow_per_day[day] * tl.inflow_multiplier[day] / sim.scenario.scale
+        lam *= inflow_response(sim, day)  # 1 unless the inflow answers expectations (inflow.*_elasticity)
+        if lam <= 0:
+            return
+        key = sim.streams.key("inflow", day)
+        n_groups, total = day_groups_kernel(key, float(lam), tl.nationality_share[:, day], self.group_size)
+        p = sim.people
+        w = sim.world
+        p.reserve(total * 12 + 16)  # worst case: every group a family with many children
+        if total == 0:
+            return
+        pp = sim.scenario.people
+        start = p.n
+        p.n, p.active = spawn_day_kernel(
+            n_groups, start, day, key, p.state, p.site, p.nationality, p.household, p.minor,
+            p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
+            p.crossed_day, p.gang, p.paid_attempts_left, w.nat_family_share, w.nat_uam_share,
+            w.nat_ties_share, w.nat_funds_median, w.nat_funds_sigma,
+            float(pp.risk_tolerance_mean), sim.camp_utility, sim.camp_sites, w.travel_days,
+            w.entry_site, TRAVELLING, float(pp.decision_interval_days), -1, float(pp.risk_tolerance_min), p.active,
+        )
+        sim.rec.add("arrivals_corridor", p.n - start)
+
+    def step_by_stage(self, day: int) -> None:
+        """The day kernel by kernel (the reference :meth:`step` is tested against)."""
         sim = self.sim
         tl = sim.timeline
         lam = tl.inflow_per_day[day] * tl.inflow_multiplier[day] / sim.scenario.scale
