@@ -1,5 +1,5 @@
 """Stages whose day runs in a few compiled calls against the same day written stage by stage
-(the reference each keeps as ``step_by_stage``): the market, the camps and the inflow. The runs
+(the reference each keeps as ``step_by_stage``): the market, the camps, the inflow and the clearances. The runs
 must agree bit for bit: daily results, site populations, people and the gangs' state."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import crossings
 from worlds import D, scenario, tiny
 
 
-STAGES = ("market", "camps", "inflow")
+STAGES = ("market", "camps", "inflow", "clearances")
 
 
 def _run(sc, staged: tuple[str, ...], days: int | None = None):
@@ -65,16 +65,24 @@ def test_fused_days_channel():
     floor=st.sampled_from([0.0, 0.2]),
     inflow=st.sampled_from([0.0, 5.0, 40.0]),
     market=st.booleans(),
+    interval=st.sampled_from([None, 1, 3]),
+    acceptance=st.sampled_from([0.0, 0.5, 1.0]),
 )
-def test_camps_and_inflow_match_stage_by_stage(seed, rate, exponent, mix, floor, inflow, market):
-    """Random incident rates, density exponents and nationality mix effects; a risk-tolerance
-    floor or none; no inflow, some or much."""
+def test_corridor_stages_match_stage_by_stage(seed, rate, exponent, mix, floor, inflow, market, interval, acceptance):
+    """Camps, inflow and clearances: random incident rates, density exponents and nationality mix
+    effects; a risk-tolerance floor or none; no inflow, some or much; routine evictions or none, and
+    a major clearance whose people accept the buses or not."""
     d = tiny(market=market, seed=seed)
     d["camps"] = {"incident_rate_per_1000_per_day": rate, "incident_density_exponent": exponent,
                   "incident_mix_effect": mix}
     d["people"] = {"risk_tolerance_min": floor}
     d["inflow"] = {"knots": [[D(2020, 1, 1), inflow]]}
-    _same(scenario(d), staged=("camps", "inflow"))
+    d["policies"] = [{"type": "camp_clearance", "site": "A", "date": D(2020, 6, 1), "buses": 4, "seats_per_bus": 50,
+                      "acceptance": acceptance, "disperse_share": 0.5}]
+    if interval is not None:
+        d["policies"].append({"type": "routine_evictions", "sites": ["A", "B"], "start": D(2020, 3, 1),
+                              "interval_days": interval})
+    _same(scenario(d), staged=("camps", "inflow", "clearances"))
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
