@@ -92,12 +92,13 @@ def _guaranteed_share(c, s, active, day, eff, lorry_traffic):
 
 
 @njit(cache=True)
-def morning_kernel(F, active, day, eff, lorry_traffic, dismantle_multiplier, demand, c, s, x):
+def morning_kernel(F, active, day, eff, lorry_traffic, dismantle_multiplier, demand, c, s, x, act_out):
     """Recruiting drivers (``Market.recruit_drivers``), the guaranteed places and the bookkeeping
     (``Market._book``), then the arguments of the day's NumPy calls: ``x[:n]`` the active gangs'
     relative volumes floored at 0 (to be raised to the size exponent), ``x[n:n + n_gangs]`` minus
-    each gang's evasion investment over its cost (``Market._adapt``'s exponent). Returns the active
-    gangs, ``n`` and the hazard factor before the size term (``_dismantle_and_exit``)."""
+    each gang's evasion investment over its cost (``Market._adapt``'s exponent); the active gangs
+    into ``act_out[:n]``. Returns ``n`` and the hazard factor before the size term
+    (``_dismantle_and_exit``)."""
     if c[C_RECRUIT_DAYS] == c[C_RECRUIT_DAYS]:  # market.guaranteed_recruitment_days set (NaN: None)
         e = eff[E_PORT, max(day, 0)]
         rise = e - eff[E_PORT, day - 1] if day > 0 else 0.0
@@ -120,21 +121,23 @@ def morning_kernel(F, active, day, eff, lorry_traffic, dismantle_multiplier, dem
     act, rel = relative_volume(active, F[VOLUME])
     n = act.shape[0]
     for r in range(n):
+        act_out[r] = act[r]
         v = rel[r]
         x[r] = v if v >= 0.0 or v != v else 0.0  # np.maximum(rel, 0.0)
     rl = F[REVENUE_LAST]
     for j in range(rl.shape[0]):
         x[n + j] = -(c[C_INVEST_SHARE] * rl[j]) / c[C_EVASION_COST]
     factor = (c[C_DIS_BASE] + c[C_DIS_INTEL] * eff[E_INTEL, day]) * dismantle_multiplier[day] / DAYS_PER_YEAR
-    return act, factor
+    return n, factor
 
 
 @njit(cache=True)
-def midday_kernel(F, active, act, x, key, entered_day, day, eff, c, s):
-    """Dismantling and exit draws (``Market._dismantle_and_exit``; ``x[:n]`` holds ``exp(-hazard)``),
-    and, when no gang is dismantled or leaves, the entry draw (``Market._entry``). Returns
-    (dismantled, exited, whether a gang enters)."""
-    n = act.shape[0]
+def midday_kernel(F, active, act_buf, n, x, key, entered_day, day, eff, c, s, out):
+    """Dismantling and exit draws among the active gangs ``act_buf[:n]`` (``Market._dismantle_and_exit``;
+    ``x[:n]`` holds ``exp(-hazard)``), and, when no gang is dismantled or leaves, the entry draw
+    (``Market._entry``). Writes the dismantled gangs, then those leaving, into ``out``; returns
+    (their two numbers, whether a gang enters)."""
+    act = act_buf[:n]
     p_dis = np.empty(n)
     for r in range(n):
         p_dis[r] = 1.0 - x[r]
@@ -151,7 +154,9 @@ def midday_kernel(F, active, act, x, key, entered_day, day, eff, c, s):
             ratio = expected / cost if cost > 0 else np.inf
             p = c[C_ENTRY_RATE] * py_min(py_max(ratio - 1.0, 0.0), 1.0)
             enter = p > 0 and uniform(key, active.shape[0], K_ENTRY) < p
-    return dis, ex, enter
+    out[: dis.shape[0]] = dis
+    out[dis.shape[0]: dis.shape[0] + ex.shape[0]] = ex
+    return dis.shape[0], ex.shape[0], enter
 
 
 @njit(cache=True)

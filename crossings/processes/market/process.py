@@ -94,6 +94,8 @@ class Market(Process):
         self._consts = None  # the day kernels' constants (market_day.C_*), built on the first day
         self._const_days: set[int] = set()  # days on which a dated parameter path edits the scenario
         self._x = np.zeros(2 * self.g.n)  # arguments of the day's NumPy power and exp
+        self._act = np.zeros(self.g.n, np.int64)  # today's active gangs
+        self._gone = np.zeros(self.g.n, np.int64)  # today's dismantled gangs, then those leaving
         self._cols = np.array([INDEX[k] for k in (
             "gangs_active", "weather_viable", "market_hhi", "price_boat_eur", "price_lorry_eur", "markup",
             "boat_lines_opened")], np.int64)
@@ -311,9 +313,8 @@ class Market(Process):
         if self._consts is None or day in self._const_days:
             self._consts = self._constants()
         c = self._consts
-        act, factor = market_day.morning_kernel(g.F, g.active, day, tl.effectiveness, tl.lorry_traffic,
-                                                tl.dismantle_multiplier, self.demand, c, self._state, self._x)
-        n = act.size
+        n, factor = market_day.morning_kernel(g.F, g.active, day, tl.effectiveness, tl.lorry_traffic,
+                                              tl.dismantle_multiplier, self.demand, c, self._state, self._x, self._act)
         x = self._x[: n + g.n]
         if n:  # dismantling chances 1 - exp(-factor x max(relative volume, 0) ** exponent), NumPy's ** and exp
             np.multiply(x[:n] ** sim.scenario.market.dismantle_size_exponent, -factor, out=x[:n])
@@ -321,15 +322,15 @@ class Market(Process):
         key = sim.streams.key("market", day)
         rec = sim.rec
         if n:
-            dis, ex, enter = market_day.midday_kernel(g.F, g.active, act, x, key, g.entered_day, day, tl.effectiveness,
-                                                      c, self._state)
-            if dis.size:
-                self._close(dis, day)
-                rec.add("gangs_dismantled", dis.size)
-            if ex.size:
-                self._close(ex, day)
-                rec.add("gangs_exited", ex.size)
-            if dis.size or ex.size:
+            n_dis, n_ex, enter = market_day.midday_kernel(g.F, g.active, self._act, n, x, key, g.entered_day, day,
+                                                          tl.effectiveness, c, self._state, self._gone)
+            if n_dis:
+                self._close(self._gone[:n_dis].copy(), day)
+                rec.add("gangs_dismantled", n_dis)
+            if n_ex:
+                self._close(self._gone[n_dis: n_dis + n_ex].copy(), day)
+                rec.add("gangs_exited", n_ex)
+            if n_dis or n_ex:
                 self._entry(day)
             elif enter:
                 self._open(int(np.argmin(g.active)), day)  # the first free slot
