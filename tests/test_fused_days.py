@@ -126,3 +126,20 @@ def test_group_index_is_the_index_over_the_group(volume, data):
         for by_coast in (False, True):
             same = act[(network[act] == network[j]) & ((not by_coast) | (coast[act] == coast[j]))]
             assert _group_hhi(v, act, network, coast, j, by_coast) == hhi(v[same])
+
+
+def test_gang_fields_stay_rows_of_the_kernels_array():
+    """A gang field assigned a new array keeps being the row of ``Gangs.F`` the day kernels read."""
+    from crossings.processes.market.gangs import Gangs
+
+    g = Gangs(5, 3)
+    g.capital = np.arange(5.0)
+    g.boats += 2.0
+    np.testing.assert_array_equal(g.F[Gangs.FIELD_INDEX["capital"]], np.arange(5.0))
+    np.testing.assert_array_equal(g.F[Gangs.FIELD_INDEX["boats"]], np.full(5, 2.0))
+    assert g.capital.base is g.F
+    import pickle
+
+    h = pickle.loads(pickle.dumps(g))
+    assert h.capital.base is h.F
+    np.testing.assert_array_equal(h.capital, np.arange(5.0))

@@ -38,7 +38,16 @@ class Gangs:
 
     def _views(self) -> None:
         for k, f in enumerate(self.FIELDS):
-            setattr(self, f, self.F[k])
+            object.__setattr__(self, f, self.F[k])
+
+    def __setattr__(self, name: str, value) -> None:
+        """Assigning a float field writes into its row of ``F`` (a new array bound to the name would
+        leave the kernels, which read ``F``, with the old values)."""
+        cur = self.__dict__.get(name) if name in self.FIELD_INDEX else None
+        if cur is None:
+            object.__setattr__(self, name, value)
+        elif value is not cur:
+            cur[...] = value
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k not in self.FIELDS}  # views: rebuilt
