@@ -143,3 +143,20 @@ def test_gang_fields_stay_rows_of_the_kernels_array():
     h = pickle.loads(pickle.dumps(g))
     assert h.capital.base is h.F
     np.testing.assert_array_equal(h.capital, np.arange(5.0))
+
+
+def test_first_pricing_in_the_evening_kernel_matches_price():
+    """The market's first pricing (``Market.price_fused``, at installation) sets the gangs' prices,
+    costs and markups as ``Market.price`` does, on any day."""
+    sim = crossings.Sim("channel", seed=1)
+    mk = sim.loop["market"]
+    g = mk.g
+    start = g.F.copy()
+    for day in (0, 900, 2500):
+        g.F[...] = start
+        mk.price(day)
+        by_stage, h = g.F.copy(), mk.hhi
+        g.F[...] = start
+        mk.price_fused(day)
+        np.testing.assert_array_equal(g.F, by_stage)
+        assert mk.hhi == h

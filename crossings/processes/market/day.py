@@ -1,4 +1,4 @@
-"""The market's day in three compiled calls (:meth:`Market.step <crossings.processes.market.process.Market.step>`).
+"""The market's day in five compiled calls (:meth:`Market.step <crossings.processes.market.process.Market.step>`).
 
 The day was a dozen small kernels with Python and NumPy around each (about 150 µs a simulated day
 in the Channel, nearly all of it call overhead on a few dozen gangs). It is now:
@@ -10,7 +10,9 @@ in the Channel, nearly all of it call overhead on a few dozen gangs). It is now:
 3. :func:`midday_kernel`: dismantling and exit draws, and the entry draw when no gang left;
 4. (Python, rare) closing and opening gangs, as before;
 5. :func:`evening_kernel`: new boat lines, the boat customers' waiting lists, evasion and boats,
-   pricing, and the day's market records, written into the recorder's row.
+   today's price parameters; then :func:`~crossings.processes.market.pricing.price_kernel` (a call of
+   its own: inlined, its code was compiled twice on a first run) and :func:`record_kernel`, which
+   writes the day's market records into the recorder's row.
 
 Every step computes what the stage-by-stage methods of ``Market`` computed, in the same order and
 with the same floating-point operations (Python's ``min``/``max`` of two floats as
@@ -32,7 +34,7 @@ from crossings.processes.market.gangs import (
 )
 from crossings.processes.market.pricing import (
     PAR_ALONE, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL, PAR_E_PORT, PAR_KIT, PAR_OUTSIDE,
-    PAR_P_SEA, PAR_PREMIUM, PAR_REACH_ALONE, PAR_TRAFFIC, offer_means, price_kernel,
+    PAR_P_SEA, PAR_PREMIUM, PAR_REACH_ALONE, PAR_TRAFFIC, offer_means,
 )
 from crossings.processes.market.supply import adapt_kernel
 from crossings.processes.numpy_order import np_mean
@@ -160,49 +162,53 @@ def midday_kernel(F, active, act_buf, n, x, key, entered_day, day, eff, c, s, ou
 
 
 @njit(cache=True)
-def evening_kernel(F, active, home_coast, boat_line, network, keep, customers, state, gang, paid_left,
-                   contract_mode, crossed_day, day, key, demand, c, s, par, eff, lorry_traffic, sea_interception,
-                   weather, seized_share, crowding, death_boat, alone, reach_alone, row, cols):
-    """New boat lines (``Market._open_boat_lines``), the boat customers' waiting lists, evasion and
-    boats (``Market._adapt``; ``keep`` from NumPy's ``exp``), prices (``Market.price``: today's
-    entries of ``par``, then :func:`price_kernel`) and the records (``Market._record``) into the
-    recorder's ``row`` at ``cols``. Returns (the boat customers still listed, the kit cost, the
-    Herfindahl index or -1 if not priced, whether any gang offers boat or lorry places, the mean
-    price and cost of the mode remembered)."""
+def evening_kernel(F, active, home_coast, boat_line, keep, customers, state, gang, paid_left, contract_mode,
+                   crossed_day, day, key, demand, c, s, par, eff, lorry_traffic, sea_interception, seized_share,
+                   crowding, death_boat, alone, reach_alone, row, cols, price_only, kit_now, coast):
+    """New boat lines (``Market._open_boat_lines``), each gang's coast if it sells boat places (into
+    ``coast``), the boat customers' waiting lists, evasion and boats (``Market._adapt``; ``keep``
+    from NumPy's ``exp``) and today's entries of the price parameters ``par`` (``Market.price``).
+    Returns (the boat customers still listed, the kit cost, the number of active gangs). With
+    ``price_only``, only the price parameters, at kit cost ``kit_now`` (the market's first pricing).
+    :func:`price_kernel` is called next, on its own: inlined here, the compiler optimised its code
+    a second time, which made a first run on an empty cache slower."""
     n_g = active.shape[0]
-    if not demand[BOAT] <= 0:  # as `if d[BOAT] <= 0: return`
-        cand, lines = boat_line_candidates(active, home_coast, boat_line)
-        if cand.shape[0]:
-            n_act = _count(active)
-            paid = py_min(demand[LORRY_PAID], _guaranteed_share(c, s, active, day, eff, lorry_traffic) * n_act)
-            m = cand.shape[0]
-            dl = np.empty(m)
-            da = np.empty(m)
-            for r in range(m):
-                j = cand[r]
-                dl[r] = F[PRICE_LORRY, j] - F[COST_LORRY, j]
-                da[r] = F[PRICE_ACCESS, j] - F[COST_ACCESS, j]
-            lorry_gross = (np_mean(dl) * paid + np_mean(da) * demand[LORRY_ACCESS]) / max(n_act, 1)
-            opened = 0
-            for r in range(m):
-                j = cand[r]
-                boat_gross = (F[PRICE_BOAT, j] - F[COST_BOAT, j]) * demand[BOAT] / (lines + 1)
-                if boat_gross > lorry_gross and uniform(key, j, K_BOAT_LINE) < c[C_ENTRY_RATE]:
-                    boat_line[j] = True
-                    opened += 1
-            if opened:
-                row[cols[R_BOAT_LINES]] += opened
-    coast = boat_coast_kernel(boat_line, home_coast)
-    kit_cost = c[C_KIT] * (1.0 + c[C_KIT_SEIZURE] * seized_share)
-    supply = c[C_SUPPLY] * (1.0 - c[C_SUPPLY_DISRUPTION] * eff[E_INTEL, day])
-    _, waiting, customers = boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day, day, BOAT, n_g)
-    for j in range(n_g):
-        waiting[j] = waiting[j] * c[C_SCALE]
-    adapt_kernel(active, coast, F[EVASION], keep, F[REVENUE_LAST], F[COSTS_TODAY], F[VOLUME], F[LOAD], F[CAPITAL],
-                 F[BOATS], c[C_INVEST_SHARE], c[C_FIXED_COST], c[C_EVASION_MAX], c[C_EVASION_DECAY],
-                 c[C_RESTOCK_DAYS], supply, kit_cost, waiting)
+    if price_only:
+        kit_cost = kit_now
+    else:
+        if not demand[BOAT] <= 0:  # as `if d[BOAT] <= 0: return`
+            cand, lines = boat_line_candidates(active, home_coast, boat_line)
+            if cand.shape[0]:
+                n_act = _count(active)
+                paid = py_min(demand[LORRY_PAID], _guaranteed_share(c, s, active, day, eff, lorry_traffic) * n_act)
+                m = cand.shape[0]
+                dl = np.empty(m)
+                da = np.empty(m)
+                for r in range(m):
+                    j = cand[r]
+                    dl[r] = F[PRICE_LORRY, j] - F[COST_LORRY, j]
+                    da[r] = F[PRICE_ACCESS, j] - F[COST_ACCESS, j]
+                lorry_gross = (np_mean(dl) * paid + np_mean(da) * demand[LORRY_ACCESS]) / max(n_act, 1)
+                opened = 0
+                for r in range(m):
+                    j = cand[r]
+                    boat_gross = (F[PRICE_BOAT, j] - F[COST_BOAT, j]) * demand[BOAT] / (lines + 1)
+                    if boat_gross > lorry_gross and uniform(key, j, K_BOAT_LINE) < c[C_ENTRY_RATE]:
+                        boat_line[j] = True
+                        opened += 1
+                if opened:
+                    row[cols[R_BOAT_LINES]] += opened
+        coast[:] = boat_coast_kernel(boat_line, home_coast)
+        kit_cost = c[C_KIT] * (1.0 + c[C_KIT_SEIZURE] * seized_share)
+        supply = c[C_SUPPLY] * (1.0 - c[C_SUPPLY_DISRUPTION] * eff[E_INTEL, day])
+        _, waiting, customers = boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day, day,
+                                               BOAT, n_g)
+        for j in range(n_g):
+            waiting[j] = waiting[j] * c[C_SCALE]
+        adapt_kernel(active, coast, F[EVASION], keep, F[REVENUE_LAST], F[COSTS_TODAY], F[VOLUME], F[LOAD],
+                     F[CAPITAL], F[BOATS], c[C_INVEST_SHARE], c[C_FIXED_COST], c[C_EVASION_MAX], c[C_EVASION_DECAY],
+                     c[C_RESTOCK_DAYS], supply, kit_cost, waiting)
     n = _count(active)
-    h = -1.0
     if n:
         e_port = eff[E_PORT, day]
         v_alone = c[C_ASC_ALONE] + c[C_BETA_S] * alone - c[C_BETA_RISK] * c[C_DEATH_LORRY] / c[C_RISK_T]
@@ -219,12 +225,15 @@ def evening_kernel(F, active, home_coast, boat_line, network, keep, customers, s
         par[PAR_ALONE] = alone
         par[PAR_OUTSIDE] = py_max(v_alone, 0.0) if c[C_HAS_PORTS] > 0.0 else 0.0
         par[PAR_REACH_ALONE] = reach_alone
-        h = price_kernel(
-            active, F[EVASION], F[VOLUME], F[PRICE_LORRY], F[PRICE_BOAT], F[COST_LORRY], F[COST_BOAT],
-            F[MARKUP_LORRY], F[MARKUP_BOAT], F[LOAD], F[SUCCESS_LORRY], F[SUCCESS_BOAT], F[STOCK_SEIZURE],
-            F[BEACH_INTERCEPTION], par, F[PRICE_ACCESS], F[COST_ACCESS], F[MARKUP_ACCESS], F[SUCCESS_ACCESS],
-            F[REACH_ACCESS], F[SCARCITY], network, home_coast,
-        )
+    return customers, kit_cost, n
+
+
+@njit(cache=True)
+def record_kernel(F, active, coast, c, h, weather, day, row, cols):
+    """The market's records (``Market._record``) into the recorder's ``row`` at ``cols``, after
+    pricing (``h``: the Herfindahl index). Returns (whether any gang offers boat or lorry places,
+    the mean price and cost of the mode remembered)."""
+    n = _count(active)
     row[cols[R_GANGS_ACTIVE]] = n
     row[cols[R_WEATHER]] = weather[day]
     remembered = 0
@@ -246,4 +255,4 @@ def evening_kernel(F, active, home_coast, boat_line, network, keep, customers, s
             remembered, mean_price, mean_cost = 1, price_boat, cost_boat
         elif n_lorry:
             remembered, mean_price, mean_cost = 1, price_lorry, cost_lorry
-    return customers, kit_cost, n, h, remembered, mean_price, mean_cost
+    return remembered, mean_price, mean_cost

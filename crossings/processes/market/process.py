@@ -96,6 +96,7 @@ class Market(Process):
         self._x = np.zeros(2 * self.g.n)  # arguments of the day's NumPy power and exp
         self._act = np.zeros(self.g.n, np.int64)  # today's active gangs
         self._gone = np.zeros(self.g.n, np.int64)  # today's dismantled gangs, then those leaving
+        self._coast = np.zeros(self.g.n, np.int64)  # today's boat coast of each gang
         self._cols = np.array([INDEX[k] for k in (
             "gangs_active", "weather_viable", "market_hhi", "price_boat_eur", "price_lorry_eur", "markup",
             "boat_lines_opened")], np.int64)
@@ -304,7 +305,7 @@ class Market(Process):
 
     # -- the day ----------------------------------------------------------------------------------
     def step(self, day: int) -> None:
-        """The day in three kernels (:mod:`~crossings.processes.market.day`): the same steps, in the
+        """The day in five kernels (:mod:`~crossings.processes.market.day`): the same steps, in the
         same order and arithmetic, as :meth:`step_by_stage`."""
         self.ensure_capacity()
         sim = self.sim
@@ -337,19 +338,47 @@ class Market(Process):
                 rec.add("gangs_entered", 1)
         else:
             self._entry(day)
+        self._evening(day, key, x[n:], False)
+
+    def _evening(self, day: int, key, keep: np.ndarray, price_only: bool) -> None:
+        """The evening kernel, the price kernel and the record kernel
+        (:mod:`~crossings.processes.market.day`); with ``price_only``, :meth:`price`."""
+        sim = self.sim
+        g = self.g
+        tl = sim.timeline
         p = sim.people
+        rec = sim.rec
+        row = rec.values[rec.day]
         alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
         reach = lorry_access(sim, day) if sim.has_ports else 1.0
-        self.boat_customers, self.kit_cost, n_act, h, remembered, mean_price, mean_cost = market_day.evening_kernel(
-            g.F, g.active, g.home_coast, g.boat_line, g.network, x[n:], self.boat_customers, p.state, p.gang,
-            p.paid_attempts_left, self.contract_mode, p.crossed_day, day, key, self.demand, c, self._state, self._par,
-            tl.effectiveness, tl.lorry_traffic, tl.sea_interception, tl.weather_viable, self.seized_share,
-            self.launch_crowding, self.death_risk_boat, alone, reach, rec.values[rec.day], self._cols,
+        c = self._consts
+        self.boat_customers, self.kit_cost, n_act = market_day.evening_kernel(
+            g.F, g.active, g.home_coast, g.boat_line, keep, self.boat_customers, p.state, p.gang,
+            p.paid_attempts_left, self.contract_mode, p.crossed_day, day, key, self.demand, c, self._state,
+            self._par, tl.effectiveness, tl.lorry_traffic, tl.sea_interception, self.seized_share,
+            self.launch_crowding, self.death_risk_boat, alone, reach, row, self._cols, price_only,
+            float(self.kit_cost), self._coast,
         )
         if n_act:
-            self.hhi = h
+            self.hhi = price_kernel(
+                g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
+                g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception,
+                self._par, g.price_access, g.cost_access, g.markup_access, g.success_access, g.reach_access,
+                g.scarcity, g.network, g.home_coast,
+            )
+        if price_only:
+            return
+        remembered, mean_price, mean_cost = market_day.record_kernel(g.F, g.active, self._coast, c, self.hhi,
+                                                                     tl.weather_viable, day, row, self._cols)
         if remembered:
             self.last_price, self.last_cost = mean_price, mean_cost
+
+    def price_fused(self, day: int) -> None:
+        """:meth:`price` in the evening kernel (the market's first pricing, at installation)."""
+        self.ensure_capacity()
+        if self._consts is None:
+            self._consts = self._constants()
+        self._evening(day, np.uint64(0), self._x[: self.g.n], True)
 
     def step_by_stage(self, day: int) -> None:
         """The day stage by stage in Python (the reference :meth:`step` is tested against)."""
@@ -820,7 +849,7 @@ def install(sim) -> None:
     cr.handlers[LORRY_PAID] = mk.lorry_paid
     cr.handlers[LORRY_ACCESS] = mk.lorry_access
     cr.handlers[BOAT] = BoatCrossings(mk).handle
-    mk.price(0)
+    mk.price_fused(0)
     g = mk.g
     act = g.active
     if act.any():
