@@ -9,7 +9,7 @@ in the Channel, nearly all of it call overhead on a few dozen gangs). It is now:
    the evasion investment, in one ``exp`` call;
 3. :func:`midday_kernel`: dismantling and exit draws, and the entry draw when no gang left;
 4. (Python, rare) closing and opening gangs, as before;
-5. :func:`evening_kernel`: new boat lines, the boat customers' waiting lists, evasion and boats,
+5. :func:`evening_kernel` (after ``Market._open_boat_lines``): the boat customers' waiting lists, evasion and boats,
    today's price parameters; then :func:`~crossings.processes.market.pricing.price_kernel` (a call of
    its own: inlined, its code was compiled twice on a first run) and :func:`record_kernel`, which
    writes the day's market records into the recorder's row.
@@ -26,18 +26,17 @@ import numpy as np
 
 from crossings.engine.jit import njit
 from crossings.engine.rng import uniform
-from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_PAID
-from crossings.processes.market.common import DAYS_PER_YEAR, E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_ENTRY
+from crossings.processes.decisions import BOAT, LORRY_PAID
+from crossings.processes.market.common import DAYS_PER_YEAR, E_BEACH, E_INTEL, E_PORT, E_SEA, K_ENTRY
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, entry_cost
 from crossings.processes.market.gangs import (
-    Gangs, boat_coast_kernel, boat_line_candidates, book_kernel, guaranteed_kernel, relative_volume,
+    Gangs, boat_coast_kernel, book_kernel, guaranteed_kernel, relative_volume,
 )
 from crossings.processes.market.pricing import (
     PAR_ALONE, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL, PAR_E_PORT, PAR_KIT, PAR_OUTSIDE,
     PAR_P_SEA, PAR_PREMIUM, PAR_REACH_ALONE, PAR_TRAFFIC, offer_means,
 )
 from crossings.processes.market.supply import adapt_kernel
-from crossings.processes.numpy_order import np_mean
 from crossings.processes.sea import boat_customers
 
 _F = Gangs.FIELD_INDEX
@@ -163,10 +162,11 @@ def midday_kernel(F, active, act_buf, n, x, key, entered_day, day, eff, c, s, ou
 
 @njit(cache=True)
 def evening_kernel(F, active, home_coast, boat_line, keep, customers, state, gang, paid_left, contract_mode,
-                   crossed_day, day, key, demand, c, s, par, eff, lorry_traffic, sea_interception, seized_share,
-                   crowding, death_boat, alone, reach_alone, row, cols, price_only, kit_now, coast):
-    """New boat lines (``Market._open_boat_lines``), each gang's coast if it sells boat places (into
-    ``coast``), the boat customers' waiting lists, evasion and boats (``Market._adapt``; ``keep``
+                   crossed_day, day, c, par, eff, lorry_traffic, sea_interception, seized_share, crowding,
+                   death_boat, alone, reach_alone, price_only, kit_now, coast):
+    """After the day's new boat lines (``Market._open_boat_lines``, in Python: compiled in here, it
+    made this kernel take 2.7 s longer to compile on a first run), each gang's coast if it sells
+    boat places (into ``coast``), the boat customers' waiting lists, evasion and boats (``Market._adapt``; ``keep``
     from NumPy's ``exp``) and today's entries of the price parameters ``par`` (``Market.price``).
     Returns (the boat customers still listed, the kit cost, the number of active gangs). With
     ``price_only``, only the price parameters, at kit cost ``kit_now`` (the market's first pricing).
@@ -176,28 +176,6 @@ def evening_kernel(F, active, home_coast, boat_line, keep, customers, state, gan
     if price_only:
         kit_cost = kit_now
     else:
-        if not demand[BOAT] <= 0:  # as `if d[BOAT] <= 0: return`
-            cand, lines = boat_line_candidates(active, home_coast, boat_line)
-            if cand.shape[0]:
-                n_act = _count(active)
-                paid = py_min(demand[LORRY_PAID], _guaranteed_share(c, s, active, day, eff, lorry_traffic) * n_act)
-                m = cand.shape[0]
-                dl = np.empty(m)
-                da = np.empty(m)
-                for r in range(m):
-                    j = cand[r]
-                    dl[r] = F[PRICE_LORRY, j] - F[COST_LORRY, j]
-                    da[r] = F[PRICE_ACCESS, j] - F[COST_ACCESS, j]
-                lorry_gross = (np_mean(dl) * paid + np_mean(da) * demand[LORRY_ACCESS]) / max(n_act, 1)
-                opened = 0
-                for r in range(m):
-                    j = cand[r]
-                    boat_gross = (F[PRICE_BOAT, j] - F[COST_BOAT, j]) * demand[BOAT] / (lines + 1)
-                    if boat_gross > lorry_gross and uniform(key, j, K_BOAT_LINE) < c[C_ENTRY_RATE]:
-                        boat_line[j] = True
-                        opened += 1
-                if opened:
-                    row[cols[R_BOAT_LINES]] += opened
         coast[:] = boat_coast_kernel(boat_line, home_coast)
         kit_cost = c[C_KIT] * (1.0 + c[C_KIT_SEIZURE] * seized_share)
         supply = c[C_SUPPLY] * (1.0 - c[C_SUPPLY_DISRUPTION] * eff[E_INTEL, day])

@@ -338,9 +338,10 @@ class Market(Process):
                 rec.add("gangs_entered", 1)
         else:
             self._entry(day)
-        self._evening(day, key, x[n:], False)
+        self._open_boat_lines(day)
+        self._evening(day, x[n:], False)
 
-    def _evening(self, day: int, key, keep: np.ndarray, price_only: bool) -> None:
+    def _evening(self, day: int, keep: np.ndarray, price_only: bool) -> None:
         """The evening kernel, the price kernel and the record kernel
         (:mod:`~crossings.processes.market.day`); with ``price_only``, :meth:`price`."""
         sim = self.sim
@@ -354,10 +355,9 @@ class Market(Process):
         c = self._consts
         self.boat_customers, self.kit_cost, n_act = market_day.evening_kernel(
             g.F, g.active, g.home_coast, g.boat_line, keep, self.boat_customers, p.state, p.gang,
-            p.paid_attempts_left, self.contract_mode, p.crossed_day, day, key, self.demand, c, self._state,
-            self._par, tl.effectiveness, tl.lorry_traffic, tl.sea_interception, self.seized_share,
-            self.launch_crowding, self.death_risk_boat, alone, reach, row, self._cols, price_only,
-            float(self.kit_cost), self._coast,
+            p.paid_attempts_left, self.contract_mode, p.crossed_day, day, c, self._par, tl.effectiveness,
+            tl.lorry_traffic, tl.sea_interception, self.seized_share, self.launch_crowding, self.death_risk_boat,
+            alone, reach, price_only, float(self.kit_cost), self._coast,
         )
         if n_act:
             self.hhi = price_kernel(
@@ -378,7 +378,7 @@ class Market(Process):
         self.ensure_capacity()
         if self._consts is None:
             self._consts = self._constants()
-        self._evening(day, np.uint64(0), self._x[: self.g.n], True)
+        self._evening(day, self._x[: self.g.n], True)
 
     def step_by_stage(self, day: int) -> None:
         """The day stage by stage in Python (the reference :meth:`step` is tested against)."""
