@@ -61,7 +61,7 @@ def test_no_helper_on_a_busy_machine(monkeypatch):
 FORKED = textwrap.dedent("""
     import os, sys, time
     from crossings.engine import precompile
-    entries = [e for e in precompile.read_signatures() if e[1] == "group_counts"]  # one small kernel
+    entries = [e for e in precompile.read_signatures() if e[1] == "uniform_slots"]  # one small kernel
     precompile.read_signatures = lambda *a: entries
     d = precompile.dispatcher(*entries[0][:2])
     index = d._cache._cache_file._index_path

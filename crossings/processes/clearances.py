@@ -27,11 +27,13 @@ import numpy as np
 from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
+from crossings.engine.results import INDEX
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER, TRAVELLING
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import choose_camp, geometric_days, uniform_slots
 from crossings.processes.movement import OFF_CAMP_RESERVE_DAYS
+from crossings.processes.numpy_order import np_sum
 
 CAMPS = CHANNELS.index("camps")
 
@@ -93,6 +95,76 @@ def schedule_kernel(interval_days, boost, due, day):
     return evict, n_ops
 
 
+# the clearances' metrics the day kernel adds to (indices into the recorder's row)
+R_EVICTIONS, R_PEOPLE_EVICTED, R_FUNDS_LOST, R_SPENDING = range(4)
+
+
+@njit(cache=True)
+def clearance_day_kernel(
+    interval_days, boost, due, day, active, state, site, household, nationality, funds, next_day, key, loss, delay,
+    move_share, camp_util, camps, travel_days, off_camp, off_share, off_reserve, eviction_cost, occupancy,
+    occupancy_cost, scale, orders, row, cols,
+):
+    """The routine evictions due today (:func:`schedule_kernel`, :func:`eviction_kernel`) and their
+    records, added to the recorder's ``row`` at ``cols``; and, when no major clearance is ordered
+    today (``orders`` false), the day's cost of the people in shelters (which otherwise comes after
+    the clearances, in Python). Returns the number of evictions."""
+    evict, n_ops = schedule_kernel(interval_days, boost, due, day)
+    if n_ops:
+        n, lost = eviction_kernel(
+            active, state, site, household, nationality, funds, next_day, evict, day, key, loss, delay,
+            move_share, camp_util, camps, travel_days, off_camp, off_share, off_reserve,
+        )
+        row[cols[R_EVICTIONS]] += n_ops
+        row[cols[R_PEOPLE_EVICTED]] += n
+        row[cols[R_FUNDS_LOST]] += lost
+        row[cols[R_SPENDING]] += n_ops * eviction_cost
+    if not orders:
+        row[cols[R_SPENDING]] += np_sum(occupancy) * scale * occupancy_cost
+    return n_ops
+
+
+@njit(cache=True)
+def board_kernel(order, has_minor, u_accept, sizes, acceptance, minor_boost, free, shelters, places_left):
+    """Households boarding buses in ``order`` (minors first, then random): a household boards if it
+    accepts, the remaining places hold it and the shelter with the most free places (the first of
+    equals) has room for it. Returns each household's shelter (-1: not bused)."""
+    board = np.full(order.shape[0], -1, np.int64)
+    for h in order:
+        if places_left <= 0:
+            break
+        acc = acceptance + (minor_boost * (1 - acceptance) if has_minor[h] else 0.0)
+        if u_accept[h] >= acc or sizes[h] > places_left or free.shape[0] == 0:
+            continue
+        k = np.argmax(free)
+        if free[k] < sizes[h]:
+            continue
+        board[h] = shelters[k]
+        free[k] -= sizes[h]
+        places_left -= sizes[h]
+    return board
+
+
+@njit(cache=True)
+def resettle_kernel(bused, movers, day, key, household, nationality, state, site, next_day, stay_mean, util, camps,
+                    travel_days, s):
+    """The bused people's shelter stays (geometric, mean ``stay_mean``), then the dispersed people's
+    moves to another camp (chosen as on arrival, not camp ``s``). Returns the number who moved."""
+    for i in bused:
+        next_day[i] = day + geometric_days(key, np.int64(household[i]), 3, stay_mean)
+    moved = 0
+    for i in movers:
+        dest = choose_camp(util[nationality[i]], camps, key, np.int64(household[i]), 10, s)
+        if dest == s:
+            continue
+        t = travel_days[s, dest]
+        state[i] = TRAVELLING
+        site[i] = dest
+        next_day[i] = day + max(1, t)
+        moved += 1
+    return moved
+
+
 class Clearances(Process):
     """Clearances: routine evictions (belongings lost, a day lost, a few move camp) and major
     operations (buses x seats, minors first, acceptance, shelters with capacity, the rest
@@ -106,7 +178,37 @@ class Clearances(Process):
         super().__init__(sim)
         self.due = np.full(sim.world.n_sites, np.nan)
 
+    _cols = np.array([INDEX[k] for k in ("evictions", "people_evicted", "funds_lost_eur", "spending_camps_eur")],
+                     np.int64)
+
     def step(self, day: int) -> None:
+        """The routine evictions and their records in one kernel (:func:`clearance_day_kernel`), then
+        any major clearance: what :meth:`step_by_stage` does."""
+        sim = self.sim
+        tl = sim.timeline
+        sc = sim.scenario
+        cl = sc.clearances
+        # money for camp operations (the camps channel) makes routine evictions more frequent
+        boost = 1.0 + cl.camps_spending_effect * tl.effectiveness[CAMPS, day]
+        p = sim.people
+        orders = sim.today.get("clearance_orders", ())
+        clearance_day_kernel(
+            tl.eviction_interval_days[:, day], float(boost), self.due, day, p.active, p.state, p.site, p.household,
+            p.nationality, p.funds, p.next_day, sim.streams.key("evictions", day), float(cl.eviction_funds_loss_eur),
+            int(round(cl.eviction_delay_days)), float(cl.eviction_move_share), sim.camp_utility, sim.camp_sites,
+            sim.world.travel_days, p.off_camp, float(cl.eviction_off_camp_share),
+            float(OFF_CAMP_RESERVE_DAYS * sc.camps.off_camp_cost_eur_per_day), float(cl.eviction_cost_eur),
+            sim.shelter_occupancy, float(sc.scale), float(sc.shelters.cost_per_place_day_eur), len(orders) > 0,
+            sim.rec.values[sim.rec.day], self._cols,
+        )
+        if orders:
+            for order in orders:
+                self.major_clearance(day, **order)
+            occupied = float(sim.shelter_occupancy.sum()) * sc.scale
+            sim.rec.add("spending_camps_eur", occupied * sc.shelters.cost_per_place_day_eur)
+
+    def step_by_stage(self, day: int) -> None:
+        """The day kernel by kernel (the reference :meth:`step` is tested against)."""
         sim = self.sim
         tl = sim.timeline
         cl = sim.scenario.clearances
@@ -157,41 +259,21 @@ class Clearances(Process):
         order = np.lexsort((u_order, ~has_minor))  # minors first, then random
         shelters = np.flatnonzero(sim.world.site_kind == 3)
         free = np.floor(sim.timeline.shelter_capacity[shelters, day] / scale) - sim.shelter_occupancy[shelters]
-        board = np.full(heads.size, -1, dtype=np.int64)
-        for h in order:
-            if places_left <= 0:
-                break
-            acc = acceptance + (cl.minor_acceptance_boost * (1 - acceptance) if has_minor[h] else 0.0)
-            if u_accept[h] >= acc or sizes[h] > places_left or free.size == 0:
-                continue
-            k = int(np.argmax(free))
-            if free[k] < sizes[h]:
-                continue
-            board[h] = shelters[k]
-            free[k] -= sizes[h]
-            places_left -= sizes[h]
+        board = board_kernel(order, has_minor, u_accept, sizes, float(acceptance), float(cl.minor_acceptance_boost),
+                             free, shelters, places_left)
         member_board = board[inverse]
         bused = residents[member_board >= 0]
-        stay_mean = sc.shelters.stay_days_mean
         if bused.size:
             p.state[bused] = IN_SHELTER
             p.site[bused] = member_board[member_board >= 0]
-            for i in bused:
-                p.next_day[i] = day + geometric_days(key, int(p.household[i]), 3, stay_mean)
-            sim.shelter_occupancy = _recount_shelters(sim)
         rest_mask = (member_board < 0) & (u_disperse[inverse] < disperse)
         movers = residents[rest_mask]
-        if movers.size:
-            util = sim.camp_utility
-            for i in movers:
-                hh_i = int(p.household[i])
-                dest = choose_camp(util[p.nationality[i]], sim.camp_sites, key, hh_i, 10, s)
-                if dest == s:
-                    continue
-                t = int(sim.world.travel_days[s, dest])
-                p.state[i] = TRAVELLING
-                p.site[i] = dest
-                p.next_day[i] = day + max(1, t)
+        if bused.size or movers.size:
+            resettle_kernel(bused, movers, day, key, p.household, p.nationality, p.state, p.site, p.next_day,
+                            float(sc.shelters.stay_days_mean), sim.camp_utility, sim.camp_sites, sim.world.travel_days,
+                            s)
+        if bused.size:
+            sim.shelter_occupancy = _recount_shelters(sim)
         sim.rec.add("people_bused", bused.size)
         sim.rec.add("people_dispersed", int((p.state[movers] == TRAVELLING).sum()) if movers.size else 0)
 

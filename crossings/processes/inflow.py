@@ -123,6 +123,36 @@ def risk_floor_kernel(risk_tol, start, stop, floor, mean):
         risk_tol[j] = np.float32(floor + (mean - floor) * z)
 
 
+@njit(cache=True)
+def day_groups_kernel(key, lam, share, group_size):
+    """:func:`group_counts` with means ``lam x share / group_size`` (NumPy's order); returns the
+    counts and their sum."""
+    means = np.empty(share.shape[0])
+    for k in range(share.shape[0]):
+        means[k] = lam * share[k] / group_size[k]
+    out = group_counts(key, means)
+    total = 0
+    for k in range(out.shape[0]):
+        total += out[k]
+    return out, total
+
+
+@njit(cache=True)
+def spawn_finish_kernel(risk_tol, start_slot, stop_slot, floor, risk_mean, active):
+    """After :func:`spawn_all` filled slots ``start_slot..stop_slot-1``: the risk-tolerance floor
+    (:func:`risk_floor_kernel`, if ``floor > 0``) and the active index with the new slots appended
+    (returned). (:func:`spawn_all` stays a call of its own: inlined into a kernel, the compiler
+    optimises its code again, which made a first run on an empty cache slower.)"""
+    if floor > 0.0 and stop_slot > start_slot:
+        risk_floor_kernel(risk_tol, start_slot, stop_slot, floor, risk_mean)
+    n = active.shape[0]
+    out = np.empty(n + stop_slot - start_slot, active.dtype)
+    out[:n] = active
+    for j in range(stop_slot - start_slot):
+        out[n + j] = start_slot + j
+    return out
+
+
 class Inflow(Process):
     """Inflow: people arrive in groups (adults, unaccompanied minors, families) by nationality,
     with funds, risk tolerance and ties, and travel to a camp chosen by their network."""
@@ -137,6 +167,37 @@ class Inflow(Process):
         self.group_size = mean_group_size(w.nat_family_share, w.nat_uam_share)
 
     def step(self, day: int) -> None:
+        """Today's groups and their people in three kernels (:func:`day_groups_kernel`,
+        :func:`spawn_all`, :func:`spawn_finish_kernel`): what :meth:`step_by_stage` does."""
+        sim = self.sim
+        tl = sim.timeline
+        lam = tl.inflow_per_day[day] * tl.inflow_multiplier[day] / sim.scenario.scale
+        lam *= inflow_response(sim, day)  # 1 unless the inflow answers expectations (inflow.*_elasticity)
+        if lam <= 0:
+            return
+        key = sim.streams.key("inflow", day)
+        n_groups, total = day_groups_kernel(key, float(lam), tl.nationality_share[:, day], self.group_size)
+        p = sim.people
+        w = sim.world
+        p.reserve(total * 12 + 16)  # worst case: every group a family with many children
+        if total == 0:
+            return
+        pp = sim.scenario.people
+        start = p.n
+        p.n = spawn_all(
+            n_groups, start, day, key, p.state, p.site, p.nationality, p.household, p.minor,
+            p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
+            p.crossed_day, p.gang, p.paid_attempts_left, w.nat_family_share, w.nat_uam_share,
+            w.nat_ties_share, w.nat_funds_median, w.nat_funds_sigma,
+            float(pp.risk_tolerance_mean), sim.camp_utility, sim.camp_sites, w.travel_days,
+            w.entry_site, TRAVELLING, float(pp.decision_interval_days), -1,
+        )
+        p.active = spawn_finish_kernel(p.risk_tolerance, start, p.n, float(pp.risk_tolerance_min),
+                                       float(pp.risk_tolerance_mean), p.active)
+        sim.rec.add("arrivals_corridor", p.n - start)
+
+    def step_by_stage(self, day: int) -> None:
+        """The day kernel by kernel (the reference :meth:`step` is tested against)."""
         sim = self.sim
         tl = sim.timeline
         lam = tl.inflow_per_day[day] * tl.inflow_multiplier[day] / sim.scenario.scale
@@ -145,9 +206,10 @@ class Inflow(Process):
             return
         key = sim.streams.key("inflow", day)
         means = lam * tl.nationality_share[:, day] / self.group_size
-        self.spawn(day, group_counts(key, means), key, TRAVELLING)
+        self.spawn(day, group_counts(key, means), key, TRAVELLING, by_stage=True)
 
-    def spawn(self, day, n_groups, key, initial_state, util=None, fixed_site=-1):
+    def spawn(self, day, n_groups, key, initial_state, util=None, fixed_site=-1, by_stage=False):
+        """Create the groups ``n_groups`` (per nationality) on ``day``; returns the new slots."""
         sim = self.sim
         p = sim.people
         w = sim.world
@@ -158,6 +220,7 @@ class Inflow(Process):
         util = sim.camp_utility if util is None else util
         if not np.count_nonzero(n_groups):
             return np.zeros(0, np.int32)
+        pp = sim.scenario.people
         i = spawn_all(
             n_groups, p.n, day, key, p.state, p.site, p.nationality, p.household, p.minor,
             p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
@@ -168,9 +231,13 @@ class Inflow(Process):
         )
         p.n = i
         new = np.arange(start, i, dtype=np.int32)
-        floor = float(sim.scenario.people.risk_tolerance_min)
+        floor = float(pp.risk_tolerance_min)
+        if not by_stage:  # the floor and the new active slots in one kernel (the day's inflow compiles it)
+            p.active = spawn_finish_kernel(p.risk_tolerance, start, i, floor, float(pp.risk_tolerance_mean), p.active)
+            sim.rec.add("arrivals_corridor", i - start)
+            return new
         if floor > 0.0 and i > start:  # floor + an exponential with the rest of the mean, same draw
-            risk_floor_kernel(p.risk_tolerance, start, i, floor, float(sim.scenario.people.risk_tolerance_mean))
+            risk_floor_kernel(p.risk_tolerance, start, i, floor, float(pp.risk_tolerance_mean))
         p.active = np.concatenate((p.active, new))
         sim.rec.add("arrivals_corridor", i - start)
         return new

@@ -20,6 +20,7 @@ import numpy as np
 from crossings.engine.jit import njit
 
 from crossings.engine.loop import Process
+from crossings.engine.results import INDEX
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER, LEFT, RETURNED, TRAVELLING
 from crossings.processes.draws import choose_camp, geometric_days
@@ -27,6 +28,7 @@ from crossings.processes.draws import choose_camp, geometric_days
 OFF_CAMP_RESERVE_DAYS = 30.0  # assumption: people settle off-camp only with a month's cost in hand
 # counters returned by the kernel
 SETTLED, SHELTER_RETURNS, SHELTER_LEFT, RETURNED_BACK, RETURNED_LEFT = range(5)
+_COLS = np.array([INDEX["shelter_returns"], INDEX["left_corridor"]], np.int64)  # the records the day kernel adds to
 
 
 @njit(cache=True)
@@ -65,6 +67,22 @@ def movement_kernel(
     return counts, due[:n_due]  # a view (today only): no copy
 
 
+@njit(cache=True)
+def movement_day_kernel(
+    active, state, site, household, nationality, next_day, day, key, camp_util, camps, travel_days,
+    return_share, back_share, decision_mean, funds, off_camp, off_camp_share, off_camp_reserve, row, cols,
+):
+    """:func:`movement_kernel` with its records added to the recorder's ``row`` (at ``cols``: people
+    returning from shelters, people leaving the corridor). Returns today's due camp residents."""
+    c, due = movement_kernel(
+        active, state, site, household, nationality, next_day, day, key, camp_util, camps, travel_days,
+        return_share, back_share, decision_mean, funds, off_camp, off_camp_share, off_camp_reserve,
+    )
+    row[cols[0]] += c[SHELTER_RETURNS]
+    row[cols[1]] += c[SHELTER_LEFT] + c[RETURNED_LEFT]
+    return due
+
+
 class Movement(Process):
     """Movement: travellers settle in their camp; people at the end of a shelter stay return to
     the border or leave; people returned under an agreement come back or leave. When a shelter
@@ -89,19 +107,16 @@ class Movement(Process):
             if shrunk.size:
                 self.close_places(day, shrunk)
         key = sim.streams.key("movement", day)
-        c, due = movement_kernel(
+        rec = sim.rec
+        # Later stages before decisions only delay decisions or move people out of camps, never
+        # into them, so this list holds everyone who can be due today (decisions re-checks it).
+        sim.today["decision_candidates"] = movement_day_kernel(
             p.active, p.state, p.site, p.household, p.nationality, p.next_day, day, key,
             sim.camp_utility, sim.camp_sites, sim.world.travel_days,
             float(sc.shelters.return_share), float(sc.outflow.returned_back_share),
             float(sc.people.decision_interval_days), p.funds, p.off_camp, float(sc.camps.off_camp_share),
-            float(OFF_CAMP_RESERVE_DAYS * sc.camps.off_camp_cost_eur_per_day),
+            float(OFF_CAMP_RESERVE_DAYS * sc.camps.off_camp_cost_eur_per_day), rec.values[rec.day], _COLS,
         )
-        # Later stages before decisions only delay decisions or move people out of camps, never
-        # into them, so this list holds everyone who can be due today (decisions re-checks it).
-        sim.today["decision_candidates"] = due
-        rec = sim.rec
-        rec.add("shelter_returns", c[SHELTER_RETURNS])
-        rec.add("left_corridor", c[SHELTER_LEFT] + c[RETURNED_LEFT])
 
     def close_places(self, day: int, shelters: np.ndarray) -> None:
         """End today the stays of the people beyond each shelter's new capacity (those who arrived in

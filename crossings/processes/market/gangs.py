@@ -21,6 +21,7 @@ class Gangs:
         "stock_seizure", "beach_interception", "waiting_days", "revenue_last", "cash_today", "costs_today", "revenue_today",
         "attempts_today", "price_access", "cost_access", "markup_access", "success_access", "reach_access", "guaranteed_sold", "guaranteed_balance", "scarcity",
     )
+    FIELD_INDEX = {f: k for k, f in enumerate(FIELDS)}
 
     def __init__(self, n: int, n_sites: int):
         self.n = n
@@ -30,8 +31,30 @@ class Gangs:
         self.network = np.full(n, -1, np.int64)  # nationality served (-1: everyone)  # sells boat places (a gang with a coast that opened a line)
         self.territory = np.zeros((n, n_sites), bool)  # departure points the gang uses
         self.entered_day = np.zeros(n, np.int64)
-        for f in self.FIELDS:
-            setattr(self, f, np.zeros(n))
+        # the float fields are the rows of one array (each attribute a view of its row), so that the
+        # market's daily kernels take one argument for all of them (``F[FIELD_INDEX[name]]``)
+        self.F = np.zeros((len(self.FIELDS), n))
+        self._views()
+
+    def _views(self) -> None:
+        for k, f in enumerate(self.FIELDS):
+            object.__setattr__(self, f, self.F[k])
+
+    def __setattr__(self, name: str, value) -> None:
+        """Assigning a float field writes into its row of ``F`` (a new array bound to the name would
+        leave the kernels, which read ``F``, with the old values)."""
+        cur = self.__dict__.get(name) if name in self.FIELD_INDEX else None
+        if cur is None:
+            object.__setattr__(self, name, value)
+        elif value is not cur:
+            cur[...] = value
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in self.FIELDS}  # views: rebuilt
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views()
 
     def table(self):
         """The active gangs as a pandas table (for inspection)."""

@@ -97,6 +97,40 @@ def cap_risk_tolerance(v_no_risk, risk, beta_risk, tol_floor, tol_span, tol_pop)
 
 
 @njit(cache=True)
+def _first_in_group(act, r, network, home_coast, by_coast):
+    """The first position in ``act`` of a gang in the same group as ``act[r]`` (the same network,
+    and with ``by_coast`` the same home coast): ``r`` itself if none comes before."""
+    j = act[r]
+    for q in range(r):
+        k = act[q]
+        if network[k] == network[j] and (not by_coast or home_coast[k] == home_coast[j]):
+            return q
+    return r
+
+
+@njit(cache=True)
+def _group_hhi(volume, act, network, home_coast, j, by_coast):
+    """``hhi(volume[same])`` over the gangs ``same`` of ``act`` in ``j``'s group (the same network,
+    and with ``by_coast`` the same home coast), in the same order, without building ``same``."""
+    n = 0
+    tot = 0.0
+    for k in act:
+        if network[k] == network[j] and (not by_coast or home_coast[k] == home_coast[j]):
+            n += 1
+            tot += max(volume[k], 0.0)
+    if n == 0:
+        return 1.0
+    if tot <= 0.0:
+        return 1.0 / n
+    h = 0.0
+    for k in act:
+        if network[k] == network[j] and (not by_coast or home_coast[k] == home_coast[j]):
+            sh = max(volume[k], 0.0) / tot
+            h += sh * sh
+    return h
+
+
+@njit(cache=True)
 def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, cost_boat, markup_lorry, markup_boat,
                  load, success_lorry, success_boat, stock_seiz, beach_int, par, price_access, cost_access,
                  markup_access, success_access, reach_access, scarcity_lorry, network, home_coast):
@@ -120,16 +154,21 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
         if network[j] != network[act[0]]:
             segmented = True
             break
+    # each group's index is computed once, for its first member, and copied to the others (every
+    # member's index is the same sum over the same gangs in the same order)
     if segmented:
-        for j in act:
-            h_g[j] = hhi(volume[act[network[act] == network[j]]])
+        for r in range(act.shape[0]):
+            j = act[r]
+            first = _first_in_group(act, r, network, home_coast, False)
+            h_g[j] = h_g[act[first]] if first < r else _group_hhi(volume, act, network, home_coast, j, False)
     h_b = h_g  # boat markups use the same index unless gangs hold territory
     if par[PAR_TERRITORY] > 0.0:
         h_b = h_g.copy()
-        for j in act:
+        for r in range(act.shape[0]):
+            j = act[r]
             if home_coast[j] >= 0:
-                same = act[(network[act] == network[j]) & (home_coast[act] == home_coast[j])]
-                h_b[j] = hhi(volume[same])
+                first = _first_in_group(act, r, network, home_coast, True)
+                h_b[j] = h_b[act[first]] if first < r else _group_hhi(volume, act, network, home_coast, j, True)
     mean_sl = 0.0
     mean_sb = 0.0
     for j in act:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from crossings.engine.loop import Process
+from crossings.engine.results import INDEX
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP
 from crossings.engine.timeline import COAST, PORT
 from crossings.processes.crossings import lorry_access, lorry_alone_success
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
 from crossings.processes.draws import memory_weight, uniform_slots
+from crossings.processes.market import day as market_day
 from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
 from crossings.processes.market.gangs import (
@@ -70,7 +72,10 @@ class Market(Process):
         self.boat_attempts_total = 0.0  # every boat attempt seen since the first day (not forgotten)
         self.boat_deaths_seen = 0.0
         self.boat_attempts_seen = 0.0
-        self.gross_margin = 0.0  # market-wide EUR/day before fixed costs
+        # market-wide EUR/day before fixed costs (gross_margin) and the drivers' recruitment factor
+        # (recruited): properties reading this array, which the day's kernels update in place
+        self._state = np.zeros(2)
+        self.gross_margin = 0.0
         self.last_price = 0.0  # last mean posted price and cost per customer, remembered for would-be
         self.last_cost = 0.0  # entrants when no gang is active
         self.kit_cost = s.kit_cost_eur
@@ -86,9 +91,34 @@ class Market(Process):
         # complicit drivers recruited beyond the base pool (a factor >= 1 on the guaranteed places;
         # stays 1 without market.guaranteed_recruitment_days)
         self.recruited = 1.0
+        self._consts = None  # the day kernels' constants (market_day.C_*), built on the first day
+        self._const_days: set[int] = set()  # days on which a dated parameter path edits the scenario
+        self._x = np.zeros(2 * self.g.n)  # arguments of the day's NumPy power and exp
+        self._act = np.zeros(self.g.n, np.int64)  # today's active gangs
+        self._gone = np.zeros(self.g.n, np.int64)  # today's dismantled gangs, then those leaving
+        self._coast = np.zeros(self.g.n, np.int64)  # today's boat coast of each gang
+        self._cols = np.array([INDEX[k] for k in (
+            "gangs_active", "weather_viable", "market_hhi", "price_boat_eur", "price_lorry_eur", "markup",
+            "boat_lines_opened")], np.int64)
         for j in range(min(int(m.initial_gangs), self.g.n)):
             self._open(j, 0)
         self.ensure_capacity()
+
+    @property
+    def gross_margin(self) -> float:
+        return float(self._state[market_day.S_GROSS_MARGIN])
+
+    @gross_margin.setter
+    def gross_margin(self, v: float) -> None:
+        self._state[market_day.S_GROSS_MARGIN] = v
+
+    @property
+    def recruited(self) -> float:
+        return float(self._state[market_day.S_RECRUITED])
+
+    @recruited.setter
+    def recruited(self, v: float) -> None:
+        self._state[market_day.S_RECRUITED] = v
 
     # -- helpers ------------------------------------------------------------------------------------
     def _network_for_new_gang(self, others: np.ndarray) -> int:
@@ -275,6 +305,83 @@ class Market(Process):
 
     # -- the day ----------------------------------------------------------------------------------
     def step(self, day: int) -> None:
+        """The day in five kernels (:mod:`~crossings.processes.market.day`): the same steps, in the
+        same order and arithmetic, as :meth:`step_by_stage`."""
+        self.ensure_capacity()
+        sim = self.sim
+        g = self.g
+        tl = sim.timeline
+        if self._consts is None or day in self._const_days:
+            self._consts = self._constants()
+        c = self._consts
+        n, factor = market_day.morning_kernel(g.F, g.active, day, tl.effectiveness, tl.lorry_traffic,
+                                              tl.dismantle_multiplier, self.demand, c, self._state, self._x, self._act)
+        x = self._x[: n + g.n]
+        if n:  # dismantling chances 1 - exp(-factor x max(relative volume, 0) ** exponent), NumPy's ** and exp
+            np.multiply(x[:n] ** sim.scenario.market.dismantle_size_exponent, -factor, out=x[:n])
+        np.exp(x, out=x)  # and the evasion investment's keep = exp(-investment / cost)
+        key = sim.streams.key("market", day)
+        rec = sim.rec
+        if n:
+            n_dis, n_ex, enter = market_day.midday_kernel(g.F, g.active, self._act, n, x, key, g.entered_day, day,
+                                                          tl.effectiveness, c, self._state, self._gone)
+            if n_dis:
+                self._close(self._gone[:n_dis].copy(), day)
+                rec.add("gangs_dismantled", n_dis)
+            if n_ex:
+                self._close(self._gone[n_dis: n_dis + n_ex].copy(), day)
+                rec.add("gangs_exited", n_ex)
+            if n_dis or n_ex:
+                self._entry(day)
+            elif enter:
+                self._open(int(np.argmin(g.active)), day)  # the first free slot
+                rec.add("gangs_entered", 1)
+        else:
+            self._entry(day)
+        self._open_boat_lines(day)
+        self._evening(day, x[n:], False)
+
+    def _evening(self, day: int, keep: np.ndarray, price_only: bool) -> None:
+        """The evening kernel, the price kernel and the record kernel
+        (:mod:`~crossings.processes.market.day`); with ``price_only``, :meth:`price`."""
+        sim = self.sim
+        g = self.g
+        tl = sim.timeline
+        p = sim.people
+        rec = sim.rec
+        row = rec.values[rec.day]
+        alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
+        reach = lorry_access(sim, day) if sim.has_ports else 1.0
+        c = self._consts
+        self.boat_customers, self.kit_cost, n_act = market_day.evening_kernel(
+            g.F, g.active, g.home_coast, g.boat_line, keep, self.boat_customers, p.state, p.gang,
+            p.paid_attempts_left, self.contract_mode, p.crossed_day, day, c, self._par, tl.effectiveness,
+            tl.lorry_traffic, tl.sea_interception, self.seized_share, self.launch_crowding, self.death_risk_boat,
+            alone, reach, price_only, float(self.kit_cost), self._coast,
+        )
+        if n_act:
+            self.hhi = price_kernel(
+                g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
+                g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception,
+                self._par, g.price_access, g.cost_access, g.markup_access, g.success_access, g.reach_access,
+                g.scarcity, g.network, g.home_coast,
+            )
+        if price_only:
+            return
+        remembered, mean_price, mean_cost = market_day.record_kernel(g.F, g.active, self._coast, c, self.hhi,
+                                                                     tl.weather_viable, day, row, self._cols)
+        if remembered:
+            self.last_price, self.last_cost = mean_price, mean_cost
+
+    def price_fused(self, day: int) -> None:
+        """:meth:`price` in the evening kernel (the market's first pricing, at installation)."""
+        self.ensure_capacity()
+        if self._consts is None:
+            self._consts = self._constants()
+        self._evening(day, self._x[: self.g.n], True)
+
+    def step_by_stage(self, day: int) -> None:
+        """The day stage by stage in Python (the reference :meth:`step` is tested against)."""
         self.ensure_capacity()
         self._book(day)
         self._dismantle_and_exit(day)
@@ -284,6 +391,59 @@ class Market(Process):
         self._adapt(day, coast)
         self.price(day)
         self._record(day, coast)
+
+    def _constants(self) -> np.ndarray:
+        """The day kernels' constants from the scenario (and the price kernel's constant entries of
+        ``self._par``). On the first day, also the days on which a dated parameter path edits the
+        scenario: they are rebuilt on those days."""
+        sim = self.sim
+        sc = sim.scenario
+        m, s, pp = sc.market, sc.sea, sc.people
+        if self._consts is None:
+            for vals in sim.timeline.parameter_paths.values():
+                v = np.asarray(vals, float)
+                changed = ~np.isnan(v)
+                changed[1:] &= v[:-1] != v[1:]
+                self._const_days.update(np.flatnonzero(changed).tolist())
+        d = market_day
+        c = np.zeros(d.N_C)
+        c[d.C_VOLUME_A] = memory_weight(m.volume_memory_days)
+        c[d.C_ADJUST_A] = memory_weight(m.price_adjust_days)
+        c[d.C_RECRUIT_DAYS] = np.nan if m.guaranteed_recruitment_days is None else m.guaranteed_recruitment_days
+        c[d.C_RECRUIT_E0] = m.guaranteed_recruitment_enforcement
+        c[d.C_RECRUIT_DISRUPTION] = m.guaranteed_recruitment_disruption
+        c[d.C_GP_PER_DAY] = m.guaranteed_places_per_day
+        c[d.C_GP_ENFORCEMENT] = m.guaranteed_places_enforcement_effect
+        c[d.C_CARRY_DAYS] = GUARANTEED_CARRY_DAYS
+        c[d.C_FIXED_COST] = m.fixed_cost_eur_per_day
+        c[d.C_DIS_BASE] = m.dismantle_rate_per_year
+        c[d.C_DIS_INTEL] = m.dismantle_rate_intelligence_per_year
+        c[d.C_EXIT_PATIENCE] = m.exit_patience_days
+        c[d.C_ENTRY_HORIZON] = m.entry_horizon_days
+        c[d.C_ENTRY_COST] = m.entry_cost_eur
+        c[d.C_ENTRY_SLOPE] = m.entry_cost_enforcement
+        c[d.C_ENTRY_RATE] = m.entry_rate_per_day
+        c[d.C_INVEST_SHARE] = m.evasion_investment_share
+        c[d.C_EVASION_COST] = m.evasion_cost_eur
+        c[d.C_KIT] = s.kit_cost_eur
+        c[d.C_KIT_SEIZURE] = s.kit_cost_seizure_effect
+        c[d.C_SUPPLY] = s.supply_per_gang_per_day
+        c[d.C_SUPPLY_DISRUPTION] = s.supply_disruption
+        c[d.C_EVASION_MAX] = m.evasion_max
+        c[d.C_EVASION_DECAY] = m.evasion_decay_per_year
+        c[d.C_RESTOCK_DAYS] = s.restock_days
+        c[d.C_SCALE] = float(sc.scale)
+        c[d.C_RISK_PREMIUM] = m.risk_premium_eur
+        c[d.C_DRIVER] = m.driver_payment_eur
+        c[d.C_DRIVER_ENFORCEMENT] = m.driver_payment_enforcement
+        c[d.C_ASC_ALONE] = pp.asc_lorry_alone
+        c[d.C_BETA_S] = pp.beta_success
+        c[d.C_BETA_RISK] = pp.beta_risk
+        c[d.C_DEATH_LORRY] = sc.lorry.death_risk
+        c[d.C_RISK_T] = self._price_constants()
+        c[d.C_HAS_PORTS] = 1.0 if sim.has_ports else 0.0
+        c[d.C_PORTS_LISTED] = 1.0 if self.ports.size > 0 else 0.0
+        return c
 
     def _book(self, day: int) -> None:
         """Fold yesterday's flows into capital, volume and profit memories."""
@@ -438,10 +598,38 @@ class Market(Process):
             return
         sim = self.sim
         sc = sim.scenario
-        m, s, pp = sc.market, sc.sea, sc.people
+        m, pp = sc.market, sc.people
         tl = sim.timeline
         e = self.enforcement(day)
         alone = lorry_alone_success(sim, day) if sim.has_ports else 0.0
+        risk_t = self._price_constants()
+        v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
+        par = self._par
+        par[PAR_PREMIUM] = m.risk_premium_eur * e[E_INTEL]
+        par[PAR_TRAFFIC] = min(tl.lorry_traffic[day], 1.5)
+        par[PAR_E_PORT] = e[E_PORT]
+        par[PAR_DRIVER] = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
+        par[PAR_E_BEACH] = e[E_BEACH]
+        par[PAR_E_INTEL] = e[E_INTEL]
+        par[PAR_CROWDING] = self.launch_crowding
+        par[PAR_P_SEA] = tl.sea_interception[day] * e[E_SEA]
+        par[PAR_KIT] = self.kit_cost
+        par[PAR_DEATH_BOAT] = self.death_risk_boat
+        par[PAR_ALONE] = alone
+        par[PAR_OUTSIDE] = max(v_alone, 0.0) if sim.has_ports else 0.0  # crossing alone, or waiting (utility 0)
+        par[PAR_REACH_ALONE] = lorry_access(sim, day) if sim.has_ports else 1.0
+        self.hhi = price_kernel(
+            g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
+            g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
+            g.price_access, g.cost_access, g.markup_access, g.success_access, g.reach_access, g.scarcity,
+            g.network, g.home_coast,
+        )
+
+    def _price_constants(self) -> float:
+        """The entries of the price kernel's parameters that only the scenario sets; returns the risk
+        tolerance of the buyer whose willingness to pay caps prices."""
+        sc = self.sim.scenario
+        m, s, pp = sc.market, sc.sea, sc.people
         # the buyer whose willingness to pay caps prices: risk tolerance is a floor plus an exponential
         # with the rest of the mean, so the q-quantile buyer has risk tolerance
         # floor - (mean - floor) x ln(1 - q) (with no floor, q = 1 - 1/e gives the mean)
@@ -449,33 +637,21 @@ class Market(Process):
         floor = pp.risk_tolerance_min
         span = (pp.risk_tolerance_mean - floor) * -np.log1p(-m.price_cap_buyer_quantile)
         risk_t = max(floor + span, 1e-3)
-        v_alone = pp.asc_lorry_alone + pp.beta_success * alone - pp.beta_risk * sc.lorry.death_risk / risk_t
         par = self._par
         par[PAR_N_FEE] = m.attempts_per_fee
-        par[PAR_PREMIUM] = m.risk_premium_eur * e[E_INTEL]
-        par[PAR_TRAFFIC] = min(tl.lorry_traffic[day], 1.5)
         par[PAR_LORRY_S0] = m.lorry_success_unenforced
         par[PAR_LORRY_RED] = m.lorry_max_reduction
-        par[PAR_E_PORT] = e[E_PORT]
-        par[PAR_DRIVER] = m.driver_payment_eur * (1.0 + m.driver_payment_enforcement * e[E_PORT])
         par[PAR_LOG_LORRY] = m.logistics_lorry_eur
         par[PAR_STOCK_MAX] = s.stock_seizure_max
-        par[PAR_E_BEACH] = e[E_BEACH]
-        par[PAR_E_INTEL] = e[E_INTEL]
         par[PAR_BEACH_MAX] = s.beach_interception_max
-        par[PAR_CROWDING] = self.launch_crowding
         par[PAR_CONGESTION] = s.congestion_boats
-        par[PAR_P_SEA] = tl.sea_interception[day] * e[E_SEA]
-        par[PAR_KIT] = self.kit_cost
         par[PAR_CREW] = s.crew_cost_eur
         par[PAR_PHI] = s.overload_cost_eur
         par[PAR_RATED] = s.rated_capacity
         par[PAR_GAMMA] = s.overload_exponent
         par[PAR_MAX_LOAD] = s.max_load
-        par[PAR_DEATH_BOAT] = self.death_risk_boat
         par[PAR_DEATH_LORRY] = sc.lorry.death_risk
         par[PAR_LOG_BOAT] = m.logistics_boat_eur
-        par[PAR_ALONE] = alone
         par[PAR_ELAST] = m.demand_elasticity
         par[PAR_ELAST_FLOOR] = m.demand_elasticity_floor
         par[PAR_MAX_LERNER] = m.max_lerner
@@ -484,14 +660,12 @@ class Market(Process):
         par[PAR_BETA_S] = pp.beta_success
         par[PAR_BETA_RISK] = pp.beta_risk
         par[PAR_RISK_TOL] = risk_t
-        par[PAR_OUTSIDE] = max(v_alone, 0.0) if sim.has_ports else 0.0  # crossing alone, or waiting (utility 0)
         par[PAR_BETA_COST] = pp.beta_cost_per_1000_eur / 1000.0
         par[PAR_ADJUST] = memory_weight(m.price_adjust_days)
         par[PAR_CONTROLS_S0] = sc.lorry.success_unenforced
         par[PAR_CONTROLS_RED] = sc.lorry.max_reduction
         par[PAR_ACCESS_COST] = m.access_cost_eur
         par[PAR_ASC_ACCESS] = pp.asc_lorry_alone + m.asc_lorry_access
-        par[PAR_REACH_ALONE] = lorry_access(sim, day) if sim.has_ports else 1.0
         par[PAR_FENCE_SHARE] = m.access_fence_share
         par[PAR_TERRITORY] = 1.0 if m.coast_territories else 0.0
         par[PAR_COLLUSION] = m.collusion
@@ -499,12 +673,7 @@ class Market(Process):
         par[PAR_TOL_FLOOR] = floor
         par[PAR_ASC_ALONE] = pp.asc_lorry_alone
         par[PAR_TOL_SPAN] = span
-        self.hhi = price_kernel(
-            g.active, g.evasion, g.volume, g.price_lorry, g.price_boat, g.cost_lorry, g.cost_boat, g.markup_lorry,
-            g.markup_boat, g.load, g.success_lorry, g.success_boat, g.stock_seizure, g.beach_interception, par,
-            g.price_access, g.cost_access, g.markup_access, g.success_access, g.reach_access, g.scarcity,
-            g.network, g.home_coast,
-        )
+        return risk_t
 
     def _record(self, day: int, coast: np.ndarray | None = None) -> None:
         g = self.g
@@ -680,7 +849,7 @@ def install(sim) -> None:
     cr.handlers[LORRY_PAID] = mk.lorry_paid
     cr.handlers[LORRY_ACCESS] = mk.lorry_access
     cr.handlers[BOAT] = BoatCrossings(mk).handle
-    mk.price(0)
+    mk.price_fused(0)
     g = mk.g
     act = g.active
     if act.any():
