@@ -44,9 +44,8 @@ from crossings.engine.rng import uniform
 from crossings.engine.timeline import COAST
 from crossings.processes.decisions import BOAT, BOAT_ALONE, Option
 from crossings.processes.sea import (
-    BEACH, DIED, DIED_LAUNCH, E_BEACH, E_SEA, K_WEATHER, LANDED, RESCUED_BACK, SEA, SEIZED, STOPPED_BEACH,
-    STOPPED_SEA, WAIT, actors_today, apply_outcomes, boat_fates, book_sea_actors, capsize_probability,
-    crush_scale, person_outcomes, rescue_capacity, rescue_reach,
+    BEACH, E_BEACH, E_SEA, K_WEATHER, SEIZED, WAIT, actors_today, boat_fates, capsize_probability, crush_scale,
+    record_boat_day, resolve_people_at_sea,
 )
 
 _EMPTY = np.zeros(0)
@@ -213,47 +212,21 @@ class BoatsAlone:
             s.max_load, s.launch_crush_load_exponent, act["interception"], _EMPTY, _EMPTY, _EMPTY,
             capsize_probability(s, sim.boats_launched_total),
         )
-        outcome, on_landed, person_actor = person_outcomes(
-            h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
-            rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
-            s.distress_death_share_unreached, s.launch_crush_death_share, b_actor, act["response"],
-            act["capacity"], act["destination"], act["detention"], capsized, s.capsize_death_share,
-        )
+        _outcome, on_landed, crossed, _stopped, dead, n_out = resolve_people_at_sea(
+            sim, day, key, h, person_boat, b_gang, b_num, fate, crush, b_actor, capsized, act, e)
         # everyone aboard paid their share of the boat (lost whatever its fate; they could afford it
         # when they chose this way today)
         p.funds[h] -= np.float32(s.alone_cost_eur)
-        crossed, _stopped, dead, n_out, days_to_cross = apply_outcomes(
-            h, outcome, p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day, day,
-            max(1, int(round(s.beach_return_days))), max(1, int(round(s.sea_return_days))), sim.world.destination,
-            sim.today["attempts_by_site"][BOAT], sim.today["successes_by_site"][BOAT],
-        )
-        if crossed.size:
-            rec.add("days_to_cross_sum", float(days_to_cross))
-        if act["interception"].size:
-            book_sea_actors(sim, day, h, outcome, person_boat, fate, person_actor, act)
         sim.today["irregular_crossers"].append(crossed)
         n_b = int(n_boats.sum())
         n_lost = int(n_fate[SEIZED] + n_fate[BEACH])
         n_att = h.size - int(n_out[WAIT])
         if sim.market_on:  # everyone sees the deaths and attempts at sea, whoever organised the boat
             sim.loop["market"].observe_boat_deaths(dead.size * scale, n_att * scale)
-        rec.add("attempts_boat", n_att)
+        record_boat_day(sim, n_att, 0, crossed, n_out, n_fate, n_b, n_lost, capsized, on_landed)
         rec.add("attempts_boat_alone", n_att)
-        rec.add("crossings_boat", crossed.size)
         rec.add("crossings_boat_alone", crossed.size)
-        rec.add("intercepted_beach", int(n_out[STOPPED_BEACH]))
-        rec.add("intercepted_sea", int(n_out[STOPPED_SEA]))
-        rec.add("rescued_sea", int(n_out[RESCUED_BACK]))
-        rec.add("deaths_sea", int(n_out[DIED]))
-        rec.add("deaths_launch", int(n_out[DIED_LAUNCH]))
-        rec.add("boats_seized", n_lost)
-        rec.add("boats_prevented", n_lost + int(n_fate[SEA]))
-        rec.add("boats_launched", n_b - n_lost)
         rec.add("boats_alone_launched", n_b - n_lost)
-        rec.add("boats_capsized", int(capsized.sum()))
-        rec.add("boats_arrived", int(n_fate[LANDED]))
-        rec.add("people_on_arrived_boats", on_landed)
-        sim.boats_launched_total += n_b - n_lost
 
 
 def install(sim) -> None:

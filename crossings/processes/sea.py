@@ -651,6 +651,54 @@ def book_sea_actors(sim, day, h, outcome, person_boat, fate, person_actor, act) 
         admit(sim, day, h[to_det], act["site"][person_actor[to_det]])
 
 
+def resolve_people_at_sea(sim, day, key, h, person_boat, b_gang, b_num, fate, crush, b_actor, capsized, act, e):
+    """The people on today's boats (``h``, from :func:`boat_fates`): each person's outcome
+    (:func:`person_outcomes`) applied to them (:func:`apply_outcomes`; attempts and successes
+    counted for the camps' boat belief), the days to cross and the sea actors' pull-backs and rescues
+    recorded. Returns (outcomes, people on boats that landed, crossed, stopped, dead, people per
+    outcome). Shared by gangs' boats and boats of one's own."""
+    s = sim.scenario.sea
+    p = sim.people
+    scale = float(sim.scenario.scale)
+    outcome, on_landed, person_actor = person_outcomes(
+        h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
+        rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
+        s.distress_death_share_unreached, s.launch_crush_death_share, b_actor, act["response"],
+        act["capacity"], act["destination"], act["detention"], capsized, s.capsize_death_share,
+    )
+    crossed, stopped, dead, n_out, days_to_cross = apply_outcomes(
+        h, outcome, p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day, day,
+        max(1, int(round(s.beach_return_days))), max(1, int(round(s.sea_return_days))), sim.world.destination,
+        sim.today["attempts_by_site"][BOAT], sim.today["successes_by_site"][BOAT],
+    )
+    if crossed.size:
+        sim.rec.add("days_to_cross_sum", float(days_to_cross))
+    if act["interception"].size:
+        book_sea_actors(sim, day, h, outcome, person_boat, fate, person_actor, act)
+    return outcome, on_landed, crossed, stopped, dead, n_out
+
+
+def record_boat_day(sim, n_att, n_launch_stop, crossed, n_out, n_fate, n_b, n_lost, capsized, on_landed) -> None:
+    """Today's boat results (people and boats by fate) and the corridor's experience (boats that
+    left the beach). Shared by gangs' boats and boats of one's own."""
+    rec = sim.rec
+    rec.add("attempts_boat", n_att)
+    rec.add("stopped_launch", n_launch_stop)
+    rec.add("crossings_boat", crossed.size)
+    rec.add("intercepted_beach", int(n_out[STOPPED_BEACH]))
+    rec.add("intercepted_sea", int(n_out[STOPPED_SEA]))
+    rec.add("rescued_sea", int(n_out[RESCUED_BACK]))
+    rec.add("deaths_sea", int(n_out[DIED]))
+    rec.add("deaths_launch", int(n_out[DIED_LAUNCH]))
+    rec.add("boats_seized", n_lost)
+    rec.add("boats_prevented", n_lost + int(n_fate[SEA]))
+    rec.add("boats_launched", n_b - n_lost)
+    rec.add("boats_capsized", int(capsized.sum()))
+    sim.boats_launched_total += n_b - n_lost
+    rec.add("boats_arrived", int(n_fate[LANDED]))
+    rec.add("people_on_arrived_boats", on_landed)
+
+
 class BoatCrossings:
     """The crossings-stage handler for boat customers (bound to the market)."""
 
@@ -702,9 +750,7 @@ class BoatCrossings:
         sc = sim.scenario
         s = sc.sea
         m = sc.market
-        p = sim.people
         tl = sim.timeline
-        rec = sim.rec
         scale = float(sc.scale)
         e = tl.effectiveness[:, day]
         h, gg, number, on, n_boats = self.plan(holders)
@@ -723,22 +769,8 @@ class BoatCrossings:
             crush_scale(s, e[E_BEACH]), s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
             tl.boat_type_rated, tl.boat_type_distress, capsize_probability(s, sim.boats_launched_total),
         )
-        outcome, on_landed, person_actor = person_outcomes(
-            h, person_boat, b_gang, b_num, fate, crush, p.household, key, scale, rescue_reach(s, e[E_SEA]),
-            rescue_capacity(s, e[E_SEA]), s.rescued_to_destination_share, s.distress_death_share_reached,
-            s.distress_death_share_unreached, s.launch_crush_death_share, b_actor, act["response"],
-            act["capacity"], act["destination"], act["detention"], capsized, s.capsize_death_share,
-        )
-        # people
-        crossed, stopped_people, dead, n_out, days_to_cross = apply_outcomes(
-            h, outcome, p.state, p.site, p.next_day, p.attempts, p.crossed_day, p.arrival_day, day,
-            max(1, int(round(s.beach_return_days))), max(1, int(round(s.sea_return_days))), sim.world.destination,
-            sim.today["attempts_by_site"][BOAT], sim.today["successes_by_site"][BOAT],
-        )
-        if crossed.size:
-            rec.add("days_to_cross_sum", float(days_to_cross))
-        if act["interception"].size:
-            book_sea_actors(sim, day, h, outcome, person_boat, fate, person_actor, act)
+        outcome, on_landed, crossed, stopped_people, dead, n_out = resolve_people_at_sea(
+            sim, day, key, h, person_boat, b_gang, b_num, fate, crush, b_actor, capsized, act, e)
         mk.settle(crossed, stopped_people, dead)
         sim.today["irregular_crossers"].append(crossed)
         # gangs: stock, costs, volume
@@ -755,19 +787,4 @@ class BoatCrossings:
             sites = launching[launching > 0]
             mk.launch_crowding += alpha * (float(sites.mean()) - mk.launch_crowding)
         mk.observe_boat_deaths(dead.size * scale, n_att * scale)
-        # results
-        rec.add("attempts_boat", n_att)
-        rec.add("stopped_launch", n_launch_stop)
-        rec.add("crossings_boat", crossed.size)
-        rec.add("intercepted_beach", int(n_out[STOPPED_BEACH]))
-        rec.add("intercepted_sea", int(n_out[STOPPED_SEA]))
-        rec.add("rescued_sea", int(n_out[RESCUED_BACK]))
-        rec.add("deaths_sea", int(n_out[DIED]))
-        rec.add("deaths_launch", int(n_out[DIED_LAUNCH]))
-        rec.add("boats_seized", n_lost)
-        rec.add("boats_prevented", n_lost + int(n_fate[SEA]))
-        rec.add("boats_launched", n_b - n_lost)
-        rec.add("boats_capsized", int(capsized.sum()))
-        sim.boats_launched_total += n_b - n_lost
-        rec.add("boats_arrived", int(n_fate[LANDED]))
-        rec.add("people_on_arrived_boats", on_landed)
+        record_boat_day(sim, n_att, n_launch_stop, crossed, n_out, n_fate, n_b, n_lost, capsized, on_landed)
