@@ -13,4 +13,4 @@ import functools
 
 import numba
 
-njit = functools.partial(numba.njit, no_cfunc_wrapper=True)
+njit = functools.partial(numba.njit, no_cfunc_wrapper=True, error_model="numpy")

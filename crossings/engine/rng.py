@@ -65,7 +65,9 @@ def day_keys(seed, stream, n_days):
     return out
 
 
-@njit(cache=True, inline="always")
+# Not inline="always": Numba would re-read and type its code at each of its ~50 call sites (LLVM
+# inlines the compiled function anyway); one signature, so not one copy per integer width it is called with.
+@njit("float64(uint64, int64, int64)", cache=True)
 def uniform(key, slot, k):
     """A uniform double in [0, 1) for agent ``slot`` and draw counter ``k``."""
     z = _mix(key ^ (np.uint64(slot + 1) * _GOLDEN) ^ (np.uint64(k + 1) * _C_K))

@@ -136,7 +136,10 @@ def board_kernel(order, has_minor, u_accept, sizes, acceptance, minor_boost, fre
         acc = acceptance + (minor_boost * (1 - acceptance) if has_minor[h] else 0.0)
         if u_accept[h] >= acc or sizes[h] > places_left or free.shape[0] == 0:
             continue
-        k = np.argmax(free)
+        k = 0  # the first of the largest (np.argmax, written out: Numba's compiles a NaN-aware copy)
+        for s in range(1, free.shape[0]):
+            if free[s] > free[k]:
+                k = s
         if free[k] < sizes[h]:
             continue
         board[h] = shelters[k]

@@ -147,7 +147,8 @@ def spawn_finish_kernel(risk_tol, start_slot, stop_slot, floor, risk_mean, activ
         risk_floor_kernel(risk_tol, start_slot, stop_slot, floor, risk_mean)
     n = active.shape[0]
     out = np.empty(n + stop_slot - start_slot, active.dtype)
-    out[:n] = active
+    for j in range(n):  # a loop, not `out[:n] = active`: a slice assignment compiles NumPy's shape-error path
+        out[j] = active[j]
     for j in range(stop_slot - start_slot):
         out[n + j] = start_slot + j
     return out

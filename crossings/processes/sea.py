@@ -234,7 +234,9 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
         gg[r] = gang[h[r]]
     cap_agents = max(1, int(np.floor(max_load / scale)))
     n_boats = np.zeros(n_g, np.int64)
-    per_boat = np.ones(n_g, np.int64)
+    per_boat = np.zeros(n_g, np.int64)
+    for j in range(n_g):  # np.ones, written out (one fewer NumPy function to compile)
+        per_boat[j] = 1
     for j in range(n_g):
         if counts[j] == 0:
             continue
@@ -283,7 +285,9 @@ def pool_redirect(holders, gang, load, boats, home_coast, scale, min_fill, n_sit
         counts[gang[holders[r]]] += 1
     open_pool = np.full(n_sites + 1, -1, np.int64)
     pooled = np.zeros(n_sites + 1, np.int64)
-    redirect = np.arange(n_g)
+    redirect = np.empty(n_g, np.int64)  # np.arange(n_g), written out
+    for j in range(n_g):
+        redirect[j] = j
     for j in range(n_g):
         if counts[j] == 0 or np.floor(counts[j] * scale / max(load[j], 1.0) + (1.0 - min_fill)) > 0:
             continue  # no customers, or enough for a boat of its own
@@ -458,7 +462,10 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
         if fate[b] == DISTRESS:
             reached[b] = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 5) < reach_all
             if reached[b] and n_act:  # who reached it: the standing service or an actor, by their chances
-                x = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 6) * (reach + p_act.sum())
+                p_sum = 0.0  # p_act.sum(): Numba's is this same loop, in order
+                for a in range(n_act):
+                    p_sum += p_act[a]
+                x = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 6) * (reach + p_sum)
                 if x >= reach:
                     x -= reach
                     a = 0
@@ -568,7 +575,11 @@ def apply_outcomes(h, outcome, state, site, next_day, attempts, crossed_day, arr
                 next_day[i] = day + sea_days
                 back_sea[nbs] = i
                 nbs += 1
-    stopped = np.concatenate((back_beach[:nbb], back_sea[:nbs]))
+    stopped = np.empty(nbb + nbs, back_beach.dtype)  # np.concatenate, written out
+    for r in range(nbb):
+        stopped[r] = back_beach[r]
+    for r in range(nbs):
+        stopped[nbb + r] = back_sea[r]
     return crossed[:nc], stopped, dead[:nd], counts, days_sum
 
 

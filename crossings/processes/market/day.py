@@ -155,8 +155,12 @@ def midday_kernel(F, active, act_buf, n, x, key, entered_day, day, eff, c, s, ou
             ratio = expected / cost if cost > 0 else np.inf
             p = c[C_ENTRY_RATE] * py_min(py_max(ratio - 1.0, 0.0), 1.0)
             enter = p > 0 and uniform(key, active.shape[0], K_ENTRY) < p
-    out[: dis.shape[0]] = dis
-    out[dis.shape[0]: dis.shape[0] + ex.shape[0]] = ex
+    # loops, not slice assignments: those compile NumPy's shape-mismatch message (strings), ~1.5 s on a
+    # first run on an empty cache
+    for r in range(dis.shape[0]):
+        out[r] = dis[r]
+    for r in range(ex.shape[0]):
+        out[dis.shape[0] + r] = ex[r]
     return dis.shape[0], ex.shape[0], enter
 
 
@@ -176,7 +180,9 @@ def evening_kernel(F, active, home_coast, boat_line, keep, customers, state, gan
     if price_only:
         kit_cost = kit_now
     else:
-        coast[:] = boat_coast_kernel(boat_line, home_coast)
+        new_coast = boat_coast_kernel(boat_line, home_coast)
+        for j in range(n_g):  # a loop, not `coast[:] = ...` (see midday_kernel)
+            coast[j] = new_coast[j]
         kit_cost = c[C_KIT] * (1.0 + c[C_KIT_SEIZURE] * seized_share)
         supply = c[C_SUPPLY] * (1.0 - c[C_SUPPLY_DISRUPTION] * eff[E_INTEL, day])
         _, waiting, customers = boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day, day,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from crossings.engine.jit import njit
 
-from crossings.processes.numpy_order import np_max, np_mean, np_min, np_sum
+from crossings.processes.numpy_order import flatnonzero, np_max, np_mean, np_min, np_sum
 
 
 # -- gang arrays ---------------------------------------------------------------------------------
@@ -127,8 +127,10 @@ def recruitment_step(recruited: float, e_port: float, e0: float, days: float, so
 @njit(cache=True)
 def relative_volume(active, volume):
     """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""
-    act = np.flatnonzero(active)
-    rel = np.ones(act.shape[0])
+    act = flatnonzero(active)
+    rel = np.empty(act.shape[0])
+    for r in range(act.shape[0]):  # np.ones, written out (one fewer NumPy function to compile)
+        rel[r] = 1.0
     if act.shape[0]:
         v = volume[act]
         mean = np_mean(v)

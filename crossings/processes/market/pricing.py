@@ -10,7 +10,7 @@ import numpy as np
 from crossings.engine.jit import njit
 
 from crossings.processes.market.gangs import _offering
-from crossings.processes.numpy_order import np_mean, np_sum
+from crossings.processes.numpy_order import flatnonzero, np_mean, np_sum
 from crossings.processes.sea import beach_interception, optimal_load, seat_cost, stock_seizure
 
 
@@ -146,7 +146,7 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     Lerner condition as ``h + collusion (1 - h)`` (``PAR_COLLUSION``: 0 = Cournot, 1 = a cartel).
     Returns the Herfindahl index of the whole market."""
     n_fee = int(par[PAR_N_FEE])
-    act = np.flatnonzero(active)
+    act = flatnonzero(active)
     h = hhi(volume[act])
     h_g = np.full(volume.shape[0], h)
     segmented = False
@@ -242,7 +242,12 @@ def offer_means(active, home_coast, has_ports, price_boat, price_lorry, markup_b
     boat = _offering(active, home_coast, True, has_ports)
     lorry = _offering(active, home_coast, False, has_ports)
     pb, cb, pl, cl = price_boat[boat], cost_boat[boat], price_lorry[lorry], cost_lorry[lorry]
-    mks = np.concatenate((markup_boat[boat], markup_lorry[lorry]))
+    mb, ml = markup_boat[boat], markup_lorry[lorry]
+    mks = np.empty(mb.shape[0] + ml.shape[0])  # np.concatenate, written out
+    for r in range(mb.shape[0]):
+        mks[r] = mb[r]
+    for r in range(ml.shape[0]):
+        mks[mb.shape[0] + r] = ml[r]
     nb, nl = pb.shape[0], pl.shape[0]
     m_pb = np_mean(pb) if nb else 0.0
     m_cb = np_mean(cb) if nb else 0.0
