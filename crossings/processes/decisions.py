@@ -419,6 +419,26 @@ class Decisions(Process):
             buf = self._buf = [np.empty(size, dt) for dt in dtypes]
         return buf
 
+    def _utility_plan(self) -> list:
+        """The options in order as (joint, options): options whose class has a ``joint_utility``
+        (a static method ``joint_utility(options, sim, ctx, day, VT) -> bool`` that writes the
+        utilities of several of them at once, or returns False to leave them to :meth:`Option.utility`)
+        gathered at the first one's place; the others one by one, with ``joint`` None."""
+        opts = tuple(self.options)
+        if getattr(self, "_plan_options", None) != opts:
+            plan, joint = [], {}
+            for opt in opts:
+                f = getattr(type(opt), "joint_utility", None)
+                if f is None:
+                    plan.append((None, [opt]))
+                elif f in joint:
+                    joint[f].append(opt)
+                else:
+                    joint[f] = [opt]
+                    plan.append((f, joint[f]))
+            self._plan, self._plan_options = plan, opts
+        return self._plan
+
     def add_option(self, option: Option) -> None:
         self.options = [o for o in self.options if o.code != option.code] + [option]
 
@@ -439,11 +459,17 @@ class Decisions(Process):
         # views of today's rows (the buffers are rewritten tomorrow; nothing keeps them past today)
         ctx = Context(*[b[:n] for b in buf])
         idx = ctx.idx
-        V = np.full((idx.size, N_OPTIONS), -np.inf, order="F")  # one column per option, written whole
-        for opt in self.options:
-            v = opt.utility(sim, ctx, day)
-            if v is not None:
-                V[:, opt.code] = v
+        # one column per option, written whole: V (deciders x options, Fortran order) is the
+        # transpose of VT (options x deciders), whose rows the options write
+        VT = np.full((N_OPTIONS, idx.size), -np.inf)
+        V = VT.T
+        for joint, opts in self._utility_plan():
+            if joint is not None and joint(opts, sim, ctx, day, VT):
+                continue
+            for opt in opts:
+                v = opt.utility(sim, ctx, day)
+                if v is not None:
+                    VT[opt.code] = v
         key = sim.streams.key("decisions", day)
         latent = {}
         for opt in self.options:  # demand for products nobody offers yet, counted before choosing

@@ -62,17 +62,53 @@ class PaidPlace(Option):
     def observe_demand(self, people, day):
         self.market.observe_demand(self.code, people)
 
+    @staticmethod
+    def joint_utility(options, sim, ctx, day, VT) -> bool:
+        """The utilities of several paid places of one market in one kernel call, written to rows
+        ``code`` of ``VT`` (options x deciders; rows of options nobody offers are left as they are):
+        the values :meth:`utility` returns, with less work per day. False (nothing written) when
+        each network hears its own gangs' price: then each option's :meth:`utility` is used."""
+        if sim.scenario.market.network_gangs or any(o.market is not options[0].market for o in options):
+            return False
+        mk = options[0].market
+        pp = sim.scenario.people
+        m = sim.scenario.market
+        mk.ensure_capacity()
+        codes, prices, ascs, risks, avail = [], [], [], [], []
+        for o in options:
+            price = mk.posted_price(o.code)
+            if price is None:
+                continue
+            codes.append(o.code)
+            prices.append(price)
+            ascs.append(o._asc(pp, m))
+            risks.append(mk.perceived_death_risk(o.code))
+            avail.append(mk.availability(o.code, sim.day))
+        if codes:
+            paid_utilities_kernel(
+                VT, ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang,
+                ctx.paid_left, mk.contract_mode, ctx.debt, sim.belief, np.array(codes, np.int64),
+                np.array(prices, np.float64), np.array(ascs, np.float64), np.array(risks, np.float64),
+                np.array(avail, np.float64), int(m.attempts_per_fee), float(m.credit_share_max),
+                float(m.credit_disutility), float(pp.beta_cost_per_1000_eur), float(pp.beta_success),
+                float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
+            )
+        return True
+
+    def _asc(self, pp, m) -> float:
+        """The option's alternative-specific constant."""
+        if self.code == BOAT:
+            return float(m.asc_boat)
+        if self.code == LORRY_ACCESS:
+            return float(pp.asc_lorry_alone + m.asc_lorry_access)  # hiding in a lorry, without the fences to pass
+        return float(m.asc_lorry_paid)
+
     def _utility(self, sim, ctx, price):
         mk = self.market
         pp = sim.scenario.people
         m = sim.scenario.market
         mk.ensure_capacity()
-        if self.code == BOAT:
-            asc = m.asc_boat
-        elif self.code == LORRY_ACCESS:
-            asc = pp.asc_lorry_alone + m.asc_lorry_access  # hiding in a lorry, without the fences to pass
-        else:
-            asc = m.asc_lorry_paid
+        asc = self._asc(pp, m)
         return paid_utility_kernel(
             ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang, ctx.paid_left,
             mk.contract_mode, ctx.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
@@ -99,8 +135,43 @@ def paid_utility_kernel(
     and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit.
     Every array is one row per decider (as gathered by the decisions stage) but ``contract_mode``,
     indexed by ``idx``."""
+    V = np.empty(idx.shape[0])
+    _paid_utility_into(
+        V, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code,
+        price, n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount,
+        asc, risk, availability,
+    )
+    return V
+
+
+@njit(cache=True)
+def paid_utilities_kernel(
+    VT, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief, codes, prices,
+    ascs, risks, availabilities, n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties,
+    beta_risk, own_discount,
+):
+    """:func:`paid_utility_kernel` for several paid options in one call (the decisions stage's paid
+    places, one call a day rather than one per option): option ``codes[j]`` at price ``prices[j]``,
+    with ``ascs[j]``, perceived death risk ``risks[j]`` and availability ``availabilities[j]``, its
+    utilities written to row ``codes[j]`` of ``VT`` (options x deciders) with belief row
+    ``belief[codes[j]]``."""
+    for j in range(codes.shape[0]):
+        c = codes[j]
+        _paid_utility_into(
+            VT[c], idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief[c], c,
+            prices[j], n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk,
+            own_discount, ascs[j], risks[j], availabilities[j],
+        )
+
+
+@njit(cache=True)
+def _paid_utility_into(
+    V, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code, price,
+    n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount, asc, risk,
+    availability,
+):
+    """The body of :func:`paid_utility_kernel`, written into ``V``."""
     n = idx.shape[0]
-    V = np.empty(n)
     # expected success depends only on (site, own attempts, attempts covered): computed once per
     # combination (same operations, so the same values) in a table indexed by those three
     max_att = 0
@@ -143,7 +214,6 @@ def paid_utility_kernel(
                 borrow = min(max((price - funds[r]) / price, 0.0), 1.0)
             v -= beta_cost * price / 1000.0 * (1.0 + credit_disutility * borrow)
         V[r] = v
-    return V
 
 
 @njit(cache=True)
