@@ -27,6 +27,7 @@ options are resolved by the crossings stage the same day.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 from crossings.engine.jit import njit
@@ -72,6 +73,10 @@ class Option:
         """V if the option were on offer today although it is not (a product nobody sells yet), or
         None: used to count the latent demand for it."""
         return None
+
+    def may_be_latent(self) -> bool:
+        """Whether :meth:`latent_utility` can return anything but None (it is not called otherwise)."""
+        return type(self).latent_utility is not Option.latent_utility
 
     def latent_displaces(self, sim) -> tuple[int, ...]:
         """Options the product would take off the table were it on offer (counted as unavailable in
@@ -437,6 +442,9 @@ class Decisions(Process):
                     joint[f] = [opt]
                     plan.append((f, joint[f]))
             self._plan, self._plan_options = plan, opts
+            # the options that may have a latent demand, and those told the demand for them
+            self._latent_options = [o for o in opts if o.may_be_latent()]
+            self._observing_options = [o for o in opts if type(o).observe_demand is not Option.observe_demand]
         return self._plan
 
     def add_option(self, option: Option) -> None:
@@ -472,9 +480,7 @@ class Decisions(Process):
                     VT[opt.code] = v
         key = sim.streams.key("decisions", day)
         latent = {}
-        for opt in self.options:  # demand for products nobody offers yet, counted before choosing
-            if type(opt).latent_utility is Option.latent_utility:
-                continue  # never a latent demand
+        for opt in self._latent_options:  # demand for products nobody offers yet, counted before choosing
             lv = opt.latent_utility(sim, ctx, day) if not any_finite(V, opt.code) else None
             if lv is not None:
                 V2 = V.copy()
@@ -489,12 +495,9 @@ class Decisions(Process):
         counts, order = group_kernel(choice, idx, N_OPTIONS)
         counts = counts.tolist()
         scale = float(sim.scenario.scale)
-        for opt in self.options:
-            if type(opt).observe_demand is not Option.observe_demand:
-                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * scale, day)
-        starts = [0] * N_OPTIONS
-        for c in range(1, N_OPTIONS):
-            starts[c] = starts[c - 1] + counts[c - 1]
+        for opt in self._observing_options:
+            opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * scale, day)
+        starts = [0, *accumulate(counts[:-1])]
         if counts[LEAVE]:
             leavers = order[starts[LEAVE] : starts[LEAVE] + counts[LEAVE]]
             p.state[leavers] = LEFT

@@ -51,6 +51,9 @@ class PaidPlace(Option):
         price = self.market.would_be_boat_price()
         return None if price is None else self._utility(sim, ctx, price)
 
+    def may_be_latent(self) -> bool:
+        return self.code == BOAT  # the only paid place with a latent demand (see latent_utility)
+
     def latent_displaces(self, sim):
         """A gang that opens a boat line holds its stretch of beach: the people who would go out in a
         boat of their own there (``sea.alone_asc``) are among the places it expects to sell, unless
