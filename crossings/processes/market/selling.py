@@ -14,9 +14,9 @@ from crossings.engine.state import NO_GANG
 from crossings.processes.crossings import resolve_kernel
 from crossings.processes.decisions import BOAT, BOAT_ALONE, LORRY_ACCESS, Option
 from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND
-from crossings.processes.market.gangs import _offering
+from crossings.processes.market.gangs import _offering, boat_coast_kernel
 from crossings.processes.numpy_order import np_mean, np_sum
-from crossings.processes.market.pricing import episode_success
+from crossings.processes.market.pricing import episode_success, posted_price_kernel
 
 
 # -- decision options ----------------------------------------------------------------------------
@@ -76,26 +76,19 @@ class PaidPlace(Option):
         mk = options[0].market
         pp = sim.scenario.people
         m = sim.scenario.market
+        g = mk.g
         mk.ensure_capacity()
-        codes, prices, ascs, risks, avail = [], [], [], [], []
-        for o in options:
-            price = mk.posted_price(o.code)
-            if price is None:
-                continue
-            codes.append(o.code)
-            prices.append(price)
-            ascs.append(o._asc(pp, m))
-            risks.append(mk.perceived_death_risk(o.code))
-            avail.append(mk.availability(o.code, sim.day))
-        if codes:
-            paid_utilities_kernel(
-                VT, ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang,
-                ctx.paid_left, mk.contract_mode, ctx.debt, sim.belief, np.array(codes, np.int64),
-                np.array(prices, np.float64), np.array(ascs, np.float64), np.array(risks, np.float64),
-                np.array(avail, np.float64), int(m.attempts_per_fee), float(m.credit_share_max),
-                float(m.credit_disutility), float(pp.beta_cost_per_1000_eur), float(pp.beta_success),
-                float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
-            )
+        codes = np.array([o.code for o in options], np.int64)
+        ascs = np.array([o._asc(pp, m) for o in options], np.float64)
+        risks = np.array([mk.perceived_death_risk(o.code) for o in options], np.float64)
+        avail = np.array([mk.availability(o.code, sim.day) for o in options], np.float64)
+        paid_utilities_kernel(
+            VT, ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang, ctx.paid_left,
+            mk.contract_mode, ctx.debt, sim.belief, codes, ascs, risks, avail, g.active, g.home_coast, g.boat_line,
+            mk.ports.size > 0, g.volume, g.price_lorry, g.price_boat, g.price_access, int(m.attempts_per_fee),
+            float(m.credit_share_max), float(m.credit_disutility), float(pp.beta_cost_per_1000_eur),
+            float(pp.beta_success), float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
+        )
         return True
 
     def _asc(self, pp, m) -> float:
@@ -149,22 +142,34 @@ def paid_utility_kernel(
 
 @njit(cache=True)
 def paid_utilities_kernel(
-    VT, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief, codes, prices,
-    ascs, risks, availabilities, n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties,
-    beta_risk, own_discount,
+    VT, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief, codes, ascs,
+    risks, availabilities, active, home_coast, boat_line, has_ports, volume, price_lorry, price_boat, price_access,
+    n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount,
 ):
     """:func:`paid_utility_kernel` for several paid options in one call (the decisions stage's paid
-    places, one call a day rather than one per option): option ``codes[j]`` at price ``prices[j]``,
-    with ``ascs[j]``, perceived death risk ``risks[j]`` and availability ``availabilities[j]``, its
-    utilities written to row ``codes[j]`` of ``VT`` (options x deciders) with belief row
-    ``belief[codes[j]]``."""
+    places, one call a day rather than one per option): option ``codes[j]`` at its posted price (as
+    :meth:`~crossings.processes.market.process.Market.posted_price` computes it, from the gangs'
+    ``active``, ``home_coast``, ``boat_line``, ``volume`` and posted prices), with ``ascs[j]``,
+    perceived death risk ``risks[j]`` and availability ``availabilities[j]``; its utilities are written
+    to row ``codes[j]`` of ``VT`` (options x deciders) with belief row ``belief[codes[j]]``, unless no
+    gang offers it (the row is left as it is). Returns the number of options offered."""
+    coast = boat_coast_kernel(boat_line, home_coast)
+    offered = 0
     for j in range(codes.shape[0]):
         c = codes[j]
+        boat = c == BOAT
+        price_by_gang = price_boat if boat else price_access if c == LORRY_ACCESS else price_lorry
+        n_off, price = posted_price_kernel(active, coast if boat else home_coast, boat, has_ports, price_by_gang,
+                                           volume)
+        if n_off == 0:
+            continue
+        offered += 1
         _paid_utility_into(
             VT[c], idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief[c], c,
-            prices[j], n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk,
+            price, n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk,
             own_discount, ascs[j], risks[j], availabilities[j],
         )
+    return offered
 
 
 @njit(cache=True)
