@@ -51,5 +51,4 @@ class Policies(Process):
         for pol in sim.timeline.actions.get(day, ()):
             pol.fire(sim, day)
         # each channel's spending added to its metric (one addition per metric, as rec.add does)
-        rec = sim.rec
-        rec.values[rec.day, _SPENDING] += sim.timeline.spending_eur_per_day[:, day]
+        sim.rec.add_at(_SPENDING, sim.timeline.spending_eur_per_day[:, day])
