@@ -112,7 +112,9 @@ class LorryAlone(Option):
         discount = np.exp(-pp.own_failure_discount * tries)
         n = pp.alone_persistence_attempts
         if n != 1.0:  # success over the attempts one expects to make
-            belief = 1.0 - alone_failure_kernel(sim.belief[LORRY_ALONE], sites, discount) ** n
+            belief = alone_failure_kernel(sim.belief[LORRY_ALONE], sites, discount)  # a new array: updated in place
+            belief **= n
+            np.subtract(1.0, belief, out=belief)
         else:
             belief = sim.belief[LORRY_ALONE, sites] * discount
         risk = sim.scenario.lorry.death_risk
@@ -469,7 +471,8 @@ class Decisions(Process):
         idx = ctx.idx
         # one column per option, written whole: V (deciders x options, Fortran order) is the
         # transpose of VT (options x deciders), whose rows the options write
-        VT = np.full((N_OPTIONS, idx.size), -np.inf)
+        VT = np.empty((N_OPTIONS, idx.size))
+        VT.fill(-np.inf)  # as np.full, with less overhead
         V = VT.T
         for joint, opts in self._utility_plan():
             if joint is not None and joint(opts, sim, ctx, day, VT):
