@@ -432,7 +432,8 @@ class Decisions(Process):
         utilities of several of them at once, or returns False to leave them to :meth:`Option.utility`)
         gathered at the first one's place; the others one by one, with ``joint`` None."""
         opts = tuple(self.options)
-        if getattr(self, "_plan_options", None) != opts:
+        known = getattr(self, "_plan_options", ())
+        if len(known) != len(opts) or any(a is not b for a, b in zip(known, opts)):  # the same objects
             plan, joint = [], {}
             for opt in opts:
                 f = getattr(type(opt), "joint_utility", None)
