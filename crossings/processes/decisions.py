@@ -27,6 +27,7 @@ options are resolved by the crossings stage the same day.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 from crossings.engine.jit import njit
@@ -73,6 +74,10 @@ class Option:
         None: used to count the latent demand for it."""
         return None
 
+    def may_be_latent(self) -> bool:
+        """Whether :meth:`latent_utility` can return anything but None (it is not called otherwise)."""
+        return type(self).latent_utility is not Option.latent_utility
+
     def latent_displaces(self, sim) -> tuple[int, ...]:
         """Options the product would take off the table were it on offer (counted as unavailable in
         the latent demand): none by default."""
@@ -107,7 +112,9 @@ class LorryAlone(Option):
         discount = np.exp(-pp.own_failure_discount * tries)
         n = pp.alone_persistence_attempts
         if n != 1.0:  # success over the attempts one expects to make
-            belief = 1.0 - alone_failure_kernel(sim.belief[LORRY_ALONE], sites, discount) ** n
+            belief = alone_failure_kernel(sim.belief[LORRY_ALONE], sites, discount)  # a new array: updated in place
+            belief **= n
+            np.subtract(1.0, belief, out=belief)
         else:
             belief = sim.belief[LORRY_ALONE, sites] * discount
         risk = sim.scenario.lorry.death_risk
@@ -419,6 +426,30 @@ class Decisions(Process):
             buf = self._buf = [np.empty(size, dt) for dt in dtypes]
         return buf
 
+    def _utility_plan(self) -> list:
+        """The options in order as (joint, options): options whose class has a ``joint_utility``
+        (a static method ``joint_utility(options, sim, ctx, day, VT) -> bool`` that writes the
+        utilities of several of them at once, or returns False to leave them to :meth:`Option.utility`)
+        gathered at the first one's place; the others one by one, with ``joint`` None."""
+        opts = tuple(self.options)
+        known = getattr(self, "_plan_options", ())
+        if len(known) != len(opts) or any(a is not b for a, b in zip(known, opts)):  # the same objects
+            plan, joint = [], {}
+            for opt in opts:
+                f = getattr(type(opt), "joint_utility", None)
+                if f is None:
+                    plan.append((None, [opt]))
+                elif f in joint:
+                    joint[f].append(opt)
+                else:
+                    joint[f] = [opt]
+                    plan.append((f, joint[f]))
+            self._plan, self._plan_options = plan, opts
+            # the options that may have a latent demand, and those told the demand for them
+            self._latent_options = [o for o in opts if o.may_be_latent()]
+            self._observing_options = [o for o in opts if type(o).observe_demand is not Option.observe_demand]
+        return self._plan
+
     def add_option(self, option: Option) -> None:
         self.options = [o for o in self.options if o.code != option.code] + [option]
 
@@ -439,16 +470,21 @@ class Decisions(Process):
         # views of today's rows (the buffers are rewritten tomorrow; nothing keeps them past today)
         ctx = Context(*[b[:n] for b in buf])
         idx = ctx.idx
-        V = np.full((idx.size, N_OPTIONS), -np.inf, order="F")  # one column per option, written whole
-        for opt in self.options:
-            v = opt.utility(sim, ctx, day)
-            if v is not None:
-                V[:, opt.code] = v
+        # one column per option, written whole: V (deciders x options, Fortran order) is the
+        # transpose of VT (options x deciders), whose rows the options write
+        VT = np.empty((N_OPTIONS, idx.size))
+        VT.fill(-np.inf)  # as np.full, with less overhead
+        V = VT.T
+        for joint, opts in self._utility_plan():
+            if joint is not None and joint(opts, sim, ctx, day, VT):
+                continue
+            for opt in opts:
+                v = opt.utility(sim, ctx, day)
+                if v is not None:
+                    VT[opt.code] = v
         key = sim.streams.key("decisions", day)
         latent = {}
-        for opt in self.options:  # demand for products nobody offers yet, counted before choosing
-            if type(opt).latent_utility is Option.latent_utility:
-                continue  # never a latent demand
+        for opt in self._latent_options:  # demand for products nobody offers yet, counted before choosing
             lv = opt.latent_utility(sim, ctx, day) if not any_finite(V, opt.code) else None
             if lv is not None:
                 V2 = V.copy()
@@ -463,12 +499,9 @@ class Decisions(Process):
         counts, order = group_kernel(choice, idx, N_OPTIONS)
         counts = counts.tolist()
         scale = float(sim.scenario.scale)
-        for opt in self.options:
-            if type(opt).observe_demand is not Option.observe_demand:
-                opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * scale, day)
-        starts = [0] * N_OPTIONS
-        for c in range(1, N_OPTIONS):
-            starts[c] = starts[c - 1] + counts[c - 1]
+        for opt in self._observing_options:
+            opt.observe_demand(float(latent.get(opt.code, counts[opt.code])) * scale, day)
+        starts = [0, *accumulate(counts[:-1])]
         if counts[LEAVE]:
             leavers = order[starts[LEAVE] : starts[LEAVE] + counts[LEAVE]]
             p.state[leavers] = LEFT

@@ -13,8 +13,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from crossings.engine.loop import Process
+from crossings.engine.results import INDEX
 from crossings.engine.timeline import CHANNELS
+
+
+_SPENDING = np.array([INDEX[f"spending_{ch}_eur"] for ch in CHANNELS])  # the metrics of each channel's spending
 
 
 def apply_parameter_paths(sim, day: int) -> None:
@@ -44,6 +50,5 @@ class Policies(Process):
             apply_parameter_paths(sim, day)
         for pol in sim.timeline.actions.get(day, ()):
             pol.fire(sim, day)
-        spend = sim.timeline.spending_eur_per_day[:, day]
-        for c, ch in enumerate(CHANNELS):
-            sim.rec.add(f"spending_{ch}_eur", spend[c])
+        # each channel's spending added to its metric (one addition per metric, as rec.add does)
+        sim.rec.add_at(_SPENDING, sim.timeline.spending_eur_per_day[:, day])

@@ -14,9 +14,9 @@ from crossings.engine.state import NO_GANG
 from crossings.processes.crossings import resolve_kernel
 from crossings.processes.decisions import BOAT, BOAT_ALONE, LORRY_ACCESS, Option
 from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND
-from crossings.processes.market.gangs import _offering
+from crossings.processes.market.gangs import _offering, boat_coast_kernel
 from crossings.processes.numpy_order import np_mean, np_sum
-from crossings.processes.market.pricing import episode_success
+from crossings.processes.market.pricing import episode_success, posted_price_kernel
 
 
 # -- decision options ----------------------------------------------------------------------------
@@ -51,6 +51,9 @@ class PaidPlace(Option):
         price = self.market.would_be_boat_price()
         return None if price is None else self._utility(sim, ctx, price)
 
+    def may_be_latent(self) -> bool:
+        return self.code == BOAT  # the only paid place with a latent demand (see latent_utility)
+
     def latent_displaces(self, sim):
         """A gang that opens a boat line holds its stretch of beach: the people who would go out in a
         boat of their own there (``sea.alone_asc``) are among the places it expects to sell, unless
@@ -62,17 +65,46 @@ class PaidPlace(Option):
     def observe_demand(self, people, day):
         self.market.observe_demand(self.code, people)
 
+    @staticmethod
+    def joint_utility(options, sim, ctx, day, VT) -> bool:
+        """The utilities of several paid places of one market in one kernel call, written to rows
+        ``code`` of ``VT`` (options x deciders; rows of options nobody offers are left as they are):
+        the values :meth:`utility` returns, with less work per day. False (nothing written) when
+        each network hears its own gangs' price: then each option's :meth:`utility` is used."""
+        if sim.scenario.market.network_gangs or any(o.market is not options[0].market for o in options):
+            return False
+        mk = options[0].market
+        pp = sim.scenario.people
+        m = sim.scenario.market
+        g = mk.g
+        mk.ensure_capacity()
+        codes = np.array([o.code for o in options], np.int64)
+        ascs = np.array([o._asc(pp, m) for o in options], np.float64)
+        risks = np.array([mk.perceived_death_risk(o.code) for o in options], np.float64)
+        avail = np.array([mk.availability(o.code, sim.day) for o in options], np.float64)
+        paid_utilities_kernel(
+            VT, ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang, ctx.paid_left,
+            mk.contract_mode, ctx.debt, sim.belief, codes, ascs, risks, avail, g.active, g.home_coast, g.boat_line,
+            mk.ports.size > 0, g.volume, g.price_lorry, g.price_boat, g.price_access, int(m.attempts_per_fee),
+            float(m.credit_share_max), float(m.credit_disutility), float(pp.beta_cost_per_1000_eur),
+            float(pp.beta_success), float(pp.beta_uk_ties), float(pp.beta_risk), float(pp.own_failure_discount),
+        )
+        return True
+
+    def _asc(self, pp, m) -> float:
+        """The option's alternative-specific constant."""
+        if self.code == BOAT:
+            return float(m.asc_boat)
+        if self.code == LORRY_ACCESS:
+            return float(pp.asc_lorry_alone + m.asc_lorry_access)  # hiding in a lorry, without the fences to pass
+        return float(m.asc_lorry_paid)
+
     def _utility(self, sim, ctx, price):
         mk = self.market
         pp = sim.scenario.people
         m = sim.scenario.market
         mk.ensure_capacity()
-        if self.code == BOAT:
-            asc = m.asc_boat
-        elif self.code == LORRY_ACCESS:
-            asc = pp.asc_lorry_alone + m.asc_lorry_access  # hiding in a lorry, without the fences to pass
-        else:
-            asc = m.asc_lorry_paid
+        asc = self._asc(pp, m)
         return paid_utility_kernel(
             ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang, ctx.paid_left,
             mk.contract_mode, ctx.debt, sim.belief[self.code], self.code, price, int(m.attempts_per_fee),
@@ -99,8 +131,55 @@ def paid_utility_kernel(
     and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit.
     Every array is one row per decider (as gathered by the decisions stage) but ``contract_mode``,
     indexed by ``idx``."""
+    V = np.empty(idx.shape[0])
+    _paid_utility_into(
+        V, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code,
+        price, n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount,
+        asc, risk, availability,
+    )
+    return V
+
+
+@njit(cache=True)
+def paid_utilities_kernel(
+    VT, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief, codes, ascs,
+    risks, availabilities, active, home_coast, boat_line, has_ports, volume, price_lorry, price_boat, price_access,
+    n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount,
+):
+    """:func:`paid_utility_kernel` for several paid options in one call (the decisions stage's paid
+    places, one call a day rather than one per option): option ``codes[j]`` at its posted price (as
+    :meth:`~crossings.processes.market.process.Market.posted_price` computes it, from the gangs'
+    ``active``, ``home_coast``, ``boat_line``, ``volume`` and posted prices), with ``ascs[j]``,
+    perceived death risk ``risks[j]`` and availability ``availabilities[j]``; its utilities are written
+    to row ``codes[j]`` of ``VT`` (options x deciders) with belief row ``belief[codes[j]]``, unless no
+    gang offers it (the row is left as it is). Returns the number of options offered."""
+    coast = boat_coast_kernel(boat_line, home_coast)
+    offered = 0
+    for j in range(codes.shape[0]):
+        c = codes[j]
+        boat = c == BOAT
+        price_by_gang = price_boat if boat else price_access if c == LORRY_ACCESS else price_lorry
+        n_off, price = posted_price_kernel(active, coast if boat else home_coast, boat, has_ports, price_by_gang,
+                                           volume)
+        if n_off == 0:
+            continue
+        offered += 1
+        _paid_utility_into(
+            VT[c], idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief[c], c,
+            price, n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk,
+            own_discount, ascs[j], risks[j], availabilities[j],
+        )
+    return offered
+
+
+@njit(cache=True)
+def _paid_utility_into(
+    V, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code, price,
+    n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount, asc, risk,
+    availability,
+):
+    """The body of :func:`paid_utility_kernel`, written into ``V``."""
     n = idx.shape[0]
-    V = np.empty(n)
     # expected success depends only on (site, own attempts, attempts covered): computed once per
     # combination (same operations, so the same values) in a table indexed by those three
     max_att = 0
@@ -143,7 +222,6 @@ def paid_utility_kernel(
                 borrow = min(max((price - funds[r]) / price, 0.0), 1.0)
             v -= beta_cost * price / 1000.0 * (1.0 + credit_disutility * borrow)
         V[r] = v
-    return V
 
 
 @njit(cache=True)
