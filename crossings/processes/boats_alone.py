@@ -40,11 +40,10 @@ from __future__ import annotations
 import numpy as np
 
 from crossings.engine.jit import njit
-from crossings.engine.rng import uniform
 from crossings.engine.timeline import COAST
 from crossings.processes.decisions import BOAT, BOAT_ALONE, Option
 from crossings.processes.sea import (
-    BEACH, E_BEACH, E_SEA, K_WEATHER, SEIZED, WAIT, actors_today, boat_fates, capsize_probability, crush_scale,
+    BEACH, E_BEACH, E_SEA, SEIZED, WAIT, actors_today, boat_fates, capsize_probability, crush_scale, marginal_weather,
     record_boat_day, resolve_people_at_sea,
 )
 
@@ -202,7 +201,7 @@ class BoatsAlone:
         on = np.ones(h.size, np.bool_)
         key = sim.streams.key("boats_alone", day)
         weather_slot = sim.loop["market"].g.n if sim.market_on else 0  # the day's draw for the gangs' boats
-        bad = uniform(sim.streams.key("sea", day), weather_slot, K_WEATHER) < s.marginal_weather_share
+        bad = marginal_weather(sim, day, weather_slot)
         act = actors_today(tl, day)
         b_gang, b_num, fate, crush, person_boat, _launching, n_fate, b_actor, _b_type, capsized = boat_fates(
             key, gg, number, on, n_boats, self.coasts, self._zeros, self._zeros, scale, sim.world.n_sites,

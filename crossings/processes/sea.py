@@ -634,6 +634,12 @@ _NO_ACTORS = {c: np.zeros(0, np.float64) for c in ("interception", "response", "
 _NO_ACTORS["site"] = np.zeros(0, np.int64)
 
 
+def marginal_weather(sim, day: int, slot: int) -> bool:
+    """Whether today's sea is marginal (chance ``sea.marginal_weather_share``): one draw a day on the
+    sea stream, at ``slot`` (the market's slot after its gangs), shared by every boat launched today."""
+    return uniform(sim.streams.key("sea", day), slot, K_WEATHER) < sim.scenario.sea.marginal_weather_share
+
+
 def actors_today(tl, day: int) -> dict[str, np.ndarray]:
     """Today's sea actors (``sea_actor`` policies in force) as arrays: interception, response,
     capacity, landing shares and detention site."""
@@ -769,7 +775,7 @@ class BoatCrossings:
         if n_b == 0:
             return
         key = sim.streams.key("sea", day)
-        bad = uniform(key, g.n, K_WEATHER) < s.marginal_weather_share
+        bad = marginal_weather(sim, day, g.n)
         act = actors_today(tl, day)
         types = tl.boat_type_share.shape[0]
         type_cdf = np.cumsum(tl.boat_type_share[:, day]) if types else np.zeros(0)
