@@ -778,6 +778,7 @@ def calibrate(
     priors: Optional[Path] = typer.Option(None, help="Priors file (default: priors.toml beside the scenario)."),
     screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free (default: screening.csv beside the scenario)."),
     all_free: bool = typer.Option(False, "--all-free", help="Free every prior, whatever the screening kept."),
+    free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
 ):
     """ABC-SMC (pyabc) of the scenario's free parameters against its observed series; writes a posterior file."""
@@ -792,7 +793,7 @@ def calibrate(
         raise ScenarioError("(command line)", "--dask", "either --dask ADDRESS or --local-cluster, not both")
     _check_csv_out(out, "--out")
     sc = load_scenario(scenario)
-    pri = free_priors(scenario, sc, priors, screening, all_free)
+    pri = free_priors(scenario, sc, priors, screening, all_free, free)
     obs, _ = load_observed(scenario)
     target = Target.build(sc, pri, rows_until(obs, until), scale=scale, until=until)
     dest = out if out is not None else _calib_dir(sc.name) / "posterior.csv"
@@ -825,13 +826,14 @@ def backtest(
     workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)."),
     dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address."),
     screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free."),
+    free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ):
     """Calibrate on the data up to a year, forecast the years after with the known policy inputs, report errors and coverage."""
     from crossings.calibrate.backtest import run_backtest
 
     bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
-                      progress=progress)
+                      progress=progress, top=free)
     if bt.per_series.empty:
         raise ScenarioError("(command line)", "--until", "a year before the last observed rows (nothing is held out)")
     _print_table(bt.per_series, f"backtest: calibrated to {until}, forecast after it ({draws} draws)")

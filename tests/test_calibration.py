@@ -322,6 +322,12 @@ def test_screening_ranks_a_parameter_the_world_uses_above_one_it_ignores(tmp_pat
     assert res.runs == 3 * (2 + 1)
     res.save(tmp_path)
     assert read_kept(tmp_path / "screening.csv") == res.kept == ["lorry.success_unenforced", "market.demand_elasticity"]
+    # --free N takes the N highest-ranked, kept or not; out of range or with --all-free, one line naming --free
+    assert read_kept(tmp_path / "screening.csv", top=1) == ["lorry.success_unenforced"]
+    for top in (0, 3):
+        with pytest.raises(ScenarioError) as e:
+            read_kept(tmp_path / "screening.csv", top=top)
+        assert e.value.field == "--free" and "from 1 to 2" in str(e.value)
     # the cut: mu* >= 10% of the largest, at least lo and at most hi, by rank
     s = pd.Series({"a": 1.0, "b": 0.5, "c": 0.05, "d": 0.0})
     assert choose(s, lo=1, hi=3) == ["a", "b"]
@@ -341,7 +347,9 @@ def test_the_channel_ships_a_posterior_with_its_provenance():
     for key in ("budget", "simulations", "wall_seconds", "scale", "generations", "final_epsilon", "version", "date"):
         assert key in meta, key
     assert 0 < meta["simulations"] <= meta["budget"] and meta["generations"] >= 1
-    assert set(vals.columns) == set(free_priors("channel", sc).names)  # what the shipped screening kept
+    # what the shipped screening kept, or (calibrate --free N) the N it ranks highest
+    assert set(vals.columns) in ({*free_priors("channel", sc).names}, {*free_priors("channel", sc, top=vals.shape[1]).names})
+    assert set(vals.columns) == {p["name"] for p in meta["priors"]}
     assert np.isclose(w.sum(), 1) and len(vals) == meta["population"]
     for d in draws(sc, path, 3, seed=2):
         set_params(sc, d)  # every draw is a valid Channel

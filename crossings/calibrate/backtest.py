@@ -71,7 +71,7 @@ def annual_errors(table: pd.DataFrame, series: str) -> dict[str, float]:
 def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = None, population: int = 50,
                  draws_n: int = 40, db: str | Path | None = None, out: str | Path | None = None, workers: int | None = None,
                  dask: str | None = None, local_cluster: bool = False, priors_path=None, screening_path=None,
-                 all_free: bool = False, progress: bool = False) -> Backtest:
+                 all_free: bool = False, progress: bool = False, top: int | None = None) -> Backtest:
     """Calibrate on rows up to ``until``, forecast the rest with posterior draws, score the held-out rows."""
     from crossings.calibrate.abc import calibrate
     from crossings.calibrate.model import Target
@@ -82,7 +82,7 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
 
     sc = load_scenario(scenario_ref)
     obs, _ = load_observed(scenario_ref)
-    priors = free_priors(scenario_ref, sc, priors_path, screening_path, all_free)
+    priors = free_priors(scenario_ref, sc, priors_path, screening_path, all_free, top)
     out = Path(out) if out is not None else Path("results") / "calibration" / sc.name / f"backtest-{until}"
     db = Path(db) if db is not None else out / "calibration.db"
     target = Target.build(sc, priors, rows_until(obs, until), scale=scale, until=until)

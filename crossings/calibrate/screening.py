@@ -117,8 +117,9 @@ def screen(target: Target, trajectories: int = 4, seeds: list[int] | None = None
                      time.perf_counter() - t0, len(reps))
 
 
-def read_kept(path: str | Path) -> list[str]:
-    """The parameters a saved screening kept (its ``screening.csv``)."""
+def read_kept(path: str | Path, top: int | None = None) -> list[str]:
+    """The parameters a saved screening kept (its ``screening.csv``), or with ``top`` its ``top``
+    highest-ranked parameters (by mu* on the distance, the ``rank`` column), kept or not."""
     from crossings.errors import ScenarioError
 
     try:
@@ -127,24 +128,36 @@ def read_kept(path: str | Path) -> list[str]:
         raise ScenarioError(path, "(file)", f"a screening table written by crossings screen ({e.__class__.__name__})") from None
     if "parameter" not in t.columns or "kept" not in t.columns:
         raise ScenarioError(path, "kept", "columns parameter and kept (a screening table written by crossings screen)")
-    return [str(p) for p, k in zip(t["parameter"], t["kept"], strict=True) if bool(k)]
+    if top is None:
+        return [str(p) for p, k in zip(t["parameter"], t["kept"], strict=True) if bool(k)]
+    if "rank" not in t.columns or not pd.api.types.is_numeric_dtype(t["rank"]) or t["rank"].isna().any():
+        raise ScenarioError(path, "rank", "a numeric rank for every parameter (a screening table written by crossings screen)")
+    if not 1 <= top <= len(t):
+        raise ScenarioError("(command line)", "--free", f"from 1 to {len(t)} (the parameters {path} ranks; got {top})")
+    return [str(p) for p in t.sort_values("rank", kind="stable")["parameter"].iloc[:top]]
 
 
-def free_priors(scenario_ref, scenario, priors_path=None, screening_path=None, all_free: bool = False):
+def free_priors(scenario_ref, scenario, priors_path=None, screening_path=None, all_free: bool = False,
+                top: int | None = None):
     """The priors a calibration frees: those the screening kept (``--screening``, else the
-    ``screening.csv`` beside the scenario or its parent's), every prior when there is no
+    ``screening.csv`` beside the scenario or its parent's), or its ``top`` highest-ranked ones
+    (``--free N``: a smaller budget explores fewer dimensions); every prior when there is no
     screening or ``all_free``."""
     from crossings.calibrate.priors import priors_for
     from crossings.errors import ScenarioError
     from crossings.scenario.loader import folder_file
 
     priors = priors_for(scenario_ref, scenario, priors_path)
+    if all_free and top is not None:
+        raise ScenarioError("(command line)", "--free", "either --all-free or --free N, not both")
     if all_free:
         return priors
     path = screening_path if screening_path is not None else folder_file(scenario_ref, SCREENING_FILE) if isinstance(scenario_ref, (str, Path)) else None
     if path is None:
+        if top is not None:
+            raise ScenarioError("(command line)", "--free", "a screening table to rank the parameters (--screening, or screening.csv beside the scenario)")
         return priors
-    kept = read_kept(path)
+    kept = read_kept(path, top)
     unknown = [k for k in kept if k not in priors.by_name]
     if unknown:
         raise ScenarioError(path, "parameter", f"parameters of the priors file ({unknown[0]} is not one)")
