@@ -58,7 +58,7 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income
     return counts.astype(np.float64), on_camp.astype(np.float64), shelter.astype(np.float64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pressure_kernel(on_camp, counts, camps, capacity, scale, rate):
     """For each camp: residents (people), density (residents over soft capacity, at least 1),
     ``rate x residents / 1000`` and nationality diversity ``1 - sum of squared shares`` of the people
@@ -87,7 +87,7 @@ def pressure_kernel(on_camp, counts, camps, capacity, scale, rate):
     return pop, density, base, diversity
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def incident_counts(key, camps, mean):
     """Incidents at each camp today: Poisson with the camp's mean, on the camp's slot (draw 0)."""
     out = np.empty(camps.shape[0], np.int64)

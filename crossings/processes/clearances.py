@@ -38,7 +38,7 @@ from crossings.processes.numpy_order import np_sum
 CAMPS = CHANNELS.index("camps")
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def eviction_kernel(
     active, state, site, household, nationality, funds, next_day, evicted_site, day, key, loss, delay,
     move_share, camp_util, camps, travel_days, off_camp, off_share, off_reserve,
@@ -70,7 +70,7 @@ def eviction_kernel(
     return n_evicted, lost
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def schedule_kernel(interval_days, boost, due, day):
     """Camps whose routine eviction is due today. Each camp's interval is ``interval_days / boost``
     (none if not positive); ``due`` (the next eviction day of each camp, NaN if none is planned)

@@ -65,7 +65,7 @@ def lorry_alone_success(sim, day: int) -> float:
     return lorry_access(sim, day) * lorry_controls_pass(sim, day)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def resolve_kernel(
     idx, household, p_success, p_death, key, k, state, site, next_day, attempts, crossed_day,
     arrival_day, destination, day, return_days, att_site, ok_site,
@@ -176,7 +176,7 @@ def spell_kernel(
     return crossed[:n_c], died[:n_d], stopped[:n_s], days, n_att, n_det
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def belief_kernel(belief, att, ok, w):
     """Beliefs moved toward today's success rate ``ok / att`` with weight ``w`` where there were
     attempts (a new array; element by element as the NumPy expression it replaces)."""

@@ -83,7 +83,7 @@ def spawn_groups(
     return i
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def group_counts(key, means):
     """Poisson number of groups per nationality (slot = nationality index)."""
     out = np.empty(means.shape[0], np.int64)
@@ -113,7 +113,7 @@ def spawn_all(
     return i
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def risk_floor_kernel(risk_tol, start, stop, floor, mean):
     """Risk tolerance of slots ``start..stop-1`` (an exponential draw with the given mean) turned into
     ``floor`` + an exponential with the rest of the mean, the same draw: in float64, stored as

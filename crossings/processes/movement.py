@@ -31,7 +31,7 @@ SETTLED, SHELTER_RETURNS, SHELTER_LEFT, RETURNED_BACK, RETURNED_LEFT = range(5)
 _COLS = np.array([INDEX["shelter_returns"], INDEX["left_corridor"]], np.int64)  # the records the day kernel adds to
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def movement_kernel(
     active, state, site, household, nationality, next_day, day, key, camp_util, camps, travel_days,
     return_share, back_share, decision_mean, funds, off_camp, off_camp_share, off_camp_reserve,

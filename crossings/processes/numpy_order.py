@@ -77,13 +77,13 @@ def _pairwise(a):
     return vals[0]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def np_sum(a):
     """``a.sum()`` of a 1-D float64 array, in NumPy's summation order."""
     return 0.0 + _pairwise(a)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def np_mean(a):
     """``a.mean()`` of a non-empty 1-D float64 array, in NumPy's summation order."""
     return np_sum(a) / a.shape[0]

@@ -36,7 +36,7 @@ E_BEACH, E_SEA = (CHANNELS.index(c) for c in ("beach", "sea"))
 
 
 # -- pure functions (unit-tested; scalar, compiled so the market's kernels can call them) ----------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def optimal_load(boat_fixed_eur, overload_cost_eur, rated, exponent, max_load):
     """People per boat minimising the cost per seat ``F / L + phi (L / R) ** gamma``:
     ``L* = (F R**gamma / (gamma phi)) ** (1 / (1 + gamma))``, clipped to [1, max_load]."""
@@ -50,20 +50,20 @@ def optimal_load(boat_fixed_eur, overload_cost_eur, rated, exponent, max_load):
     return min(max(load, 1.0), max_load)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def seat_cost(load, boat_fixed_eur, overload_cost_eur, rated, exponent):
     """Cost per seat of a boat carrying ``load`` people (EUR)."""
     load = max(load, 1.0)
     return boat_fixed_eur / load + overload_cost_eur * (load / rated) ** exponent
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def stock_seizure(max_share, e_beach, e_intel, evasion):
     """Chance a prepared boat is seized before launch: max x (1 - (1 - E_beach)(1 - E_intel)) x (1 - evasion)."""
     return max_share * (1.0 - (1.0 - e_beach) * (1.0 - e_intel)) * (1.0 - evasion)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def beach_interception(max_share, e_beach, evasion, launching, congestion_boats):
     """Chance a launching boat is stopped on the beach; halved when ``congestion_boats`` other boats
     launch from the same site at the same time (Wein et al. 2009)."""
@@ -71,7 +71,7 @@ def beach_interception(max_share, e_beach, evasion, launching, congestion_boats)
     return max_share * e_beach * (1.0 - evasion) / (1.0 + others / congestion_boats)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def distress_probability(load, rated, base, overload_effect, bad_weather, bad_multiplier):
     """Chance a boat gets into distress: base x (1 + k (load / rated - 1)+) x weather multiplier."""
     over = max(load / rated - 1.0, 0.0)
@@ -79,7 +79,7 @@ def distress_probability(load, rated, base, overload_effect, bad_weather, bad_mu
     return min(p, 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def boat_fate_probabilities(b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion,
                             rated, distress_base, overload_effect, bad, bad_multiplier):
     """Per prepared boat: beach-interception chance (congestion among boats trying at the same site)
@@ -155,7 +155,7 @@ def merge_customers(customers, new):
 SEIZED, BEACH, SEA, DISTRESS, LANDED = range(5)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sort_by_household(seg, household):
     """Stable sort of ``seg`` (people) by household, in place: the order of
     ``np.argsort(household[seg], kind="mergesort")``, by a bottom-up merge sort written out in
@@ -307,7 +307,7 @@ def pool_redirect(holders, gang, load, boats, home_coast, scale, min_fill, n_sit
     return redirect
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def crush_probability(max_p, e_beach, load, max_load, exponent):
     """Chance of a crush or drowning event while a boat is boarded at the water's edge: ``max_p x
     E_beach x (load / max_load) ** exponent`` (``max_p`` from :func:`crush_scale`). Beach policing pushes launches into rushed, crowded

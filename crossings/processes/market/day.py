@@ -73,7 +73,7 @@ def py_max(a, b):
     return b if b > a else a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _count(active):
     n = 0
     for j in range(active.shape[0]):
@@ -82,7 +82,7 @@ def _count(active):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _guaranteed_share(c, s, active, day, eff, lorry_traffic):
     """``Market.guaranteed_share``: today's guaranteed places per active gang."""
     n = max(_count(active), 1)

@@ -49,7 +49,7 @@ def takeover_kernel(active, household, gang, paid_left, removed, cum_weights, ke
     return moved, lost
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def dismantle_exit_kernel(act, p_dis, key, capital, profit, entered_day, day, p_exit, patience):
     """Today's dismantled gangs (draw below ``p_dis``) and, among the others, those leaving: negative
     capital, or losses with a ``p_exit`` daily chance once older than ``patience`` days."""

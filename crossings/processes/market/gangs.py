@@ -67,7 +67,7 @@ class Gangs:
 
 
 # -- the day's gang bookkeeping (compiled: a few dozen slots, every day) --------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def book_kernel(active, capital, volume, profit, cash_today, costs_today, revenue_today, revenue_last, attempts_today, a):
     """Fold yesterday's flows into capital, volume and profit memories (weight ``a``) and clear
     today's flows. Returns the number of active gangs and their summed cash minus costs."""
@@ -90,7 +90,7 @@ def book_kernel(active, capital, volume, profit, cash_today, costs_today, revenu
     return n_act, np_sum(margins[:n_act])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def guaranteed_kernel(active, scarcity, sold, balance, step, share, carry_days):
     """Guaranteed lorry places at the start of a day: a gang that sold places yesterday and has none
     left raises its scarcity factor by ``1 + step``, the others ease it by ``1 - step`` (not below
@@ -124,7 +124,7 @@ def recruitment_step(recruited: float, e_port: float, e0: float, days: float, so
     return recruited
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def relative_volume(active, volume):
     """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""
     act = flatnonzero(active)

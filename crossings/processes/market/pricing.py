@@ -15,7 +15,7 @@ from crossings.processes.sea import beach_interception, optimal_load, seat_cost,
 
 
 # -- pure functions (unit-tested; scalar and compiled so kernels can call them) ---------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def expected_attempts(success, attempts_per_fee):
     """Mean attempts a fee covering ``n`` tries pays for: sum_{k<n} (1 - s)^k = (1 - (1-s)^n) / s."""
     s = min(max(success, 0.0), 1.0)
@@ -24,14 +24,14 @@ def expected_attempts(success, attempts_per_fee):
     return (1.0 - (1.0 - s) ** attempts_per_fee) / s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def episode_success(success, attempts):
     """Chance that at least one of ``attempts`` independent tries succeeds."""
     s = min(max(success, 0.0), 1.0)
     return 1.0 - (1.0 - s) ** attempts
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def hhi(volume):
     """Herfindahl-Hirschman index (0-1) of volumes; equal shares if all volumes are zero."""
     n = volume.shape[0]
@@ -49,7 +49,7 @@ def hhi(volume):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def demand_elasticity(alone_success, paid_success, base, floor):
     """Elasticity of demand for paid places: ``base`` when crossing alone is as likely to succeed as
     paying, falling linearly to ``floor`` as crossing alone becomes impossible."""
@@ -59,7 +59,7 @@ def demand_elasticity(alone_success, paid_success, base, floor):
     return floor + (base - floor) * r
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def markup(hhi_value, elasticity, max_lerner):
     """Price over cost from the Lerner condition (P - c) / P = HHI / elasticity (Cournot)."""
     lerner = min(hhi_value / elasticity, max_lerner)
@@ -76,7 +76,7 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_TOL_SPAN, PAR_ASC_ALONE, N_PAR) = range(49)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def cap_risk_tolerance(v_no_risk, risk, beta_risk, tol_floor, tol_span, tol_pop):
     """Risk tolerance of the buyer whose willingness to pay caps a price, among those who buy.
 
@@ -96,7 +96,7 @@ def cap_risk_tolerance(v_no_risk, risk, beta_risk, tol_floor, tol_span, tol_pop)
     return max(r0 + tol_span, tol_pop)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _first_in_group(act, r, network, home_coast, by_coast):
     """The first position in ``act`` of a gang in the same group as ``act[r]`` (the same network,
     and with ``by_coast`` the same home coast): ``r`` itself if none comes before."""
@@ -108,7 +108,7 @@ def _first_in_group(act, r, network, home_coast, by_coast):
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _group_hhi(volume, act, network, home_coast, j, by_coast):
     """``hhi(volume[same])`` over the gangs ``same`` of ``act`` in ``j``'s group (the same network,
     and with ``by_coast`` the same home coast), in the same order, without building ``same``."""
@@ -234,7 +234,7 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def offer_means(active, home_coast, has_ports, price_boat, price_lorry, markup_boat, markup_lorry, cost_boat, cost_lorry):
     """Means over the gangs offering each mode: (number offering boats, number offering lorry places,
     mean boat price, mean lorry price, mean markup over both modes' offers, mean boat cost, mean
@@ -257,7 +257,7 @@ def offer_means(active, home_coast, has_ports, price_boat, price_lorry, markup_b
     return nb, nl, m_pb, m_pl, m_mk, m_cb, m_cl
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def posted_price_kernel(active, home_coast, boat, has_ports, price, volume):
     """Number of gangs offering the mode and their volume-weighted mean posted price (0 if none)."""
     ok = _offering(active, home_coast, boat, has_ports)

@@ -224,7 +224,7 @@ def _paid_utility_into(
         V[r] = v
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sell_kernel(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
     credit_share, attempts_per_fee, escrow, escrow_share, capacity, unit,
@@ -379,7 +379,7 @@ def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, 
         contract_mode[i] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def lorry_book_kernel(users, gang, success_lorry, scale, cost_per_attempt, attempts_today, costs_today):
     """Books today's paid-lorry attempts per gang (attempts, driver and logistics costs, x scale);
     returns each user's chance of success (their gang's)."""
@@ -397,7 +397,7 @@ def lorry_book_kernel(users, gang, success_lorry, scale, cost_per_attempt, attem
     return p
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def detected_share_kernel(failed, gang, household, reach, success, key, k):
     """Of people whose paid access attempt failed, how many were detected at the controls (the rest
     were stopped before a lorry). Given failure, a person reached the controls with chance

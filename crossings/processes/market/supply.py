@@ -11,7 +11,7 @@ from crossings.engine.jit import njit
 from crossings.processes.market.common import DAYS_PER_YEAR
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adapt_kernel(active, home_coast, evasion, keep, revenue_last, costs_today, volume, load, capital, boats,
                  invest_share, fixed_cost, evasion_max, decay_per_year, restock_days, supply, kit_cost, waiting):
     """Evasion: gain ``(max - evasion)(1 - keep)`` from investing a share of yesterday's revenue
