@@ -230,3 +230,16 @@ def test_a_loopback_server_answers_loopback_names_only_and_refuses_cross_site_re
         r = c.post("/api/jobs", content='{"scenario": "short"}', headers={"Content-Type": "text/plain"})
         assert r.status_code == 422  # a form or text/plain body is not JSON: never queued
     assert not list((tmp_path / "web" / "jobs").glob("*.json"))
+
+
+def test_jobs_submitted_in_the_same_second_are_listed_newest_first_after_a_restart(tmp_path):
+    # jobs are listed by their creation time; at a resolution of one second two quick jobs tied and,
+    # after a restart, came back in the random order of their file names (seen in the browser test)
+    from crossings.web.models import RunRequest
+    from crossings.web.service import Jobs, LockedStore, Scenarios
+
+    store = LockedStore(tmp_path / "store")
+    jobs = Jobs(store, Scenarios(), start=False)
+    ids = [jobs.submit(RunRequest(scenario="channel", seeds=1), None, None, [])["id"] for _ in range(6)]
+    again = Jobs(store, Scenarios(), start=False)
+    assert [j["id"] for j in again.list()] == ids[::-1]

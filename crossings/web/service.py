@@ -183,7 +183,9 @@ def _loc(field: str) -> list:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC time to the microsecond: jobs are listed newest first by it, and two jobs submitted within
+    the same second must not tie (a tie was listed in file-name order after a restart)."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def clean(x):
