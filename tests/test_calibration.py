@@ -322,7 +322,7 @@ def test_screening_ranks_a_parameter_the_world_uses_above_one_it_ignores(tmp_pat
     assert res.runs == 3 * (2 + 1)
     res.save(tmp_path)
     assert read_kept(tmp_path / "screening.csv") == res.kept == ["lorry.success_unenforced", "market.demand_elasticity"]
-    # --free N takes the N highest-ranked, kept or not; out of range or with --all-free, one line naming --free
+    # --free N takes the N highest-ranked, kept or not; out of range, one line naming --free
     assert read_kept(tmp_path / "screening.csv", top=1) == ["lorry.success_unenforced"]
     for top in (0, 3):
         with pytest.raises(ScenarioError) as e:
