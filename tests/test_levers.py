@@ -127,6 +127,15 @@ def _boats_of_ones_own(d: dict) -> None:
     d["sea"]["alone_asc"] = 3.0
 
 
+def _boats_from_the_supply_side(d: dict) -> None:
+    """Boat lines opened by the supply side (not from the first day), where new groups may enter to
+    sell boat places; people believe boats safe and entry is cheap, so a boat line pays for a group's
+    entry."""
+    d["market"]["boat_lines_from_start"] = False
+    d["market"]["entry_cost_eur"] = 5_000.0
+    d["sea"]["perceived_death_risk_prior"] = 0.005
+
+
 def _boats_of_ones_own_on_gang_coasts(d: dict) -> None:
     """Boats of one's own where gangs run boats on every coast from the first day: whether people
     may still launch there is the whole difference."""
@@ -152,6 +161,7 @@ WORLD_FOR = {"sea.rescue_reach_sea_effect": _much_money_for_the_sea,
 WORLD_FOR.update({f"sea.{k}": _boats_of_ones_own
                   for k in ("alone_asc", "alone_cost_eur", "alone_load", "alone_distress_multiplier")})
 WORLD_FOR["sea.alone_on_gang_coasts"] = _boats_of_ones_own_on_gang_coasts
+WORLD_FOR["market.boat_entrants"] = _boats_from_the_supply_side
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
                   for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 

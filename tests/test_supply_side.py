@@ -233,6 +233,52 @@ def test_no_boat_crosses_before_a_gang_opens_a_line():
     assert crossed[0] > opened[0]
 
 
+def _entrant_market(boat_entrants=True, entry_cost_eur=None, days=30):
+    """A small world's market after ``days`` days, gangs selling no boats, ready for a boat entry."""
+    from crossings.processes.market.process import Market
+
+    market = {"boat_lines_from_start": False, "boat_entrants": boat_entrants, "entry_rate_per_day": 1.0}
+    if entry_cost_eur is not None:
+        market["entry_cost_eur"] = entry_cost_eur
+    sim = crossings.Sim(world(market=market, sea={"perceived_death_risk_prior": 0.005}), seed=1)
+    for _ in range(days):
+        sim.step()
+    mk = next(p for p in sim.loop if isinstance(p, Market))
+    mk.g.boat_line[:] = False
+    return sim, mk
+
+
+@settings(max_examples=12, deadline=None)
+@given(demand=st.floats(0.0, 200.0), on=st.booleans(), cheap=st.booleans())
+def test_new_groups_enter_to_sell_boats_when_a_boat_line_pays_for_entry(demand, on, cheap):
+    """``market.boat_entrants``: a would-be entrant compares a boat line's margin x the demand for boat
+    places over its horizon with the entry cost. Expected: with the switch on, a demand whose margin
+    over the horizon is at least twice the entry cost brings a new group (entry rate 1) that sells boat
+    places from its first day, recorded as an entry and a line opened; no demand, an entry cost beyond
+    any margin, or the switch off bring none, and no existing gang opens a line through this rule."""
+    from crossings.processes.decisions import BOAT
+
+    sim, mk = _entrant_market(boat_entrants=on, entry_cost_eur=1e3 if cheap else 1e12)
+    g = mk.g
+    before = g.active.copy()
+    mk.demand[BOAT] = demand
+    ok = g.active & (g.home_coast >= 0) & (g.price_boat > 0)
+    margin = float(np.mean(g.price_boat[ok] - g.cost_boat[ok]))
+    m = sim.scenario.market
+    pays = m.entry_horizon_days * (margin * demand - m.fixed_cost_eur_per_day) >= 2.0 * 1e3
+    day = sim.day
+    row = sim.rec.values[sim.rec.day].copy()
+    mk._boat_entry(day)
+    new = g.active & ~before
+    assert not (g.boat_line & before).any()  # nobody who was there opened a line through this rule
+    entered = sim.rec.values[sim.rec.day] - row
+    if on and cheap and pays and not before.all():
+        assert new.sum() == 1 and g.boat_line[new].all() and g.home_coast[new][0] >= 0
+        assert entered.sum() == 2  # one gang entered, one boat line opened
+    if not on or not cheap or demand == 0:
+        assert new.sum() == 0 and not g.boat_line.any()
+
+
 # -- waiting grows harder ------------------------------------------------------------------------------
 def test_harder_waiting_shortens_the_time_in_the_corridor():
     """With ``people.beta_wait_per_month`` > 0 waiting loses utility with every month spent, so

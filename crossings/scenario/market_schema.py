@@ -58,6 +58,10 @@ class Market(BaseModel):
         True, "Whether every gang with a stretch of coast sells boat places from its first day. If false, a gang opens a boat line when the boat places it expects to sell (the people in the corridor who would choose a boat at its price, shared with the gangs already selling boats) would earn more per day than a gang earns from lorry places; each day the condition holds it does so with chance entry_rate_per_day.", "switch",
         "assumption; issue 7 (gangs moved into boats in late 2018 as lorries became harder, NCA-2020)",
     )
+    boat_entrants: bool = P(
+        False, "With boat_lines_from_start false: whether new groups may also enter to sell boat places. A would-be entrant compares a boat line's expected earnings over entry_horizon_days (the boat margin times the recent or latent demand for boat places, shared with the gangs already selling boats, less fixed costs) with the entry cost, and enters with a boat line with chance entry_rate_per_day x min(ratio - 1, 1) a day; unlike a lorry gang opening a line, it gives up no lorry margin. Off: only gangs that sell lorry places open boat lines.", "switch",
+        "assumption; NCA-2020 (the groups behind the 2018-19 small boats were new to the Channel's crossings)",
+    )
     volume_memory_days: MemoryDays = P(30.0, "Time scale of a gang's recent volume (customers served), used for market shares and size.", "days")
 
     # -- costs ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ K_CHOOSE_GANG = 40  # + option code
 K_TAKEOVER = 60
 K_SAFE_HOUSE = 70  # slot = household head
 K_BOAT_LINE = 71  # slot = gang
+K_BOAT_ENTRY = 72  # slot = max_gangs (the market's own slot): a new group entering to sell boat places
 
 
 def enabled(scenario) -> bool:

@@ -17,7 +17,9 @@ from crossings.processes.crossings import lorry_access, lorry_alone_success
 from crossings.processes.decisions import BOAT, LORRY_ACCESS, LORRY_ALONE, LORRY_PAID
 from crossings.processes.draws import memory_weight, uniform_slots
 from crossings.processes.market import day as market_day
-from crossings.processes.market.common import E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER
+from crossings.processes.market.common import (
+    E_BEACH, E_INTEL, E_PORT, E_SEA, K_BOAT_ENTRY, K_BOAT_LINE, K_CHOOSE_GANG, K_ENTRY, K_SAFE_HOUSE, K_TAKEOVER,
+)
 from crossings.processes.market.entry_exit import dismantle_exit_kernel, dismantle_probability, entry_cost, takeover_kernel
 from crossings.processes.market.gangs import (
     Gangs, boat_coast_kernel, boat_line_candidates, book_kernel, guaranteed_kernel, recruitment_step, relative_volume,
@@ -339,6 +341,7 @@ class Market(Process):
         else:
             self._entry(day)
         self._open_boat_lines(day)
+        self._boat_entry(day)
         self._evening(day, x[n:], False)
 
     def _evening(self, day: int, keep: np.ndarray, price_only: bool) -> None:
@@ -387,6 +390,7 @@ class Market(Process):
         self._dismantle_and_exit(day)
         self._entry(day)
         self._open_boat_lines(day)
+        self._boat_entry(day)
         coast = self.boat_coast()  # the gangs' lines are set for the day
         self._adapt(day, coast)
         self.price(day)
@@ -531,6 +535,44 @@ class Market(Process):
         if opened.size:
             g.boat_line[opened] = True
             self.sim.rec.add("boat_lines_opened", opened.size)
+
+    def _boat_entry(self, day: int) -> None:
+        """A new group enters to sell boat places (``market.boat_entrants``, with boat lines opened by
+        the supply side): it compares what a boat line would earn over ``entry_horizon_days``, the
+        boat margin (mean price minus cost per customer that the gangs with a coast would ask) times
+        the recent demand for boat places (or the latent demand while nobody sells them, which
+        includes the people going out in boats of their own), shared with the gangs already selling
+        boats and itself, less the fixed costs, with the entry cost, as :meth:`_entry` does for the
+        whole market; and enters, with a boat line, with chance ``entry_rate_per_day`` x
+        min(ratio - 1, 1). Unlike a lorry gang opening a line (:meth:`_open_boat_lines`), it gives
+        up no lorry margin: the groups that took the sea in 2018-19 were new to the Channel
+        (NCA-2020). One draw a day on the market's own slot."""
+        sim = self.sim
+        m = sim.scenario.market
+        if not m.boat_entrants or m.boat_lines_from_start or not self.coasts.size:
+            return
+        demand = float(self.demand[BOAT])
+        g = self.g
+        n_act = int(np.count_nonzero(g.active))
+        if demand <= 0 or n_act == g.n:
+            return
+        ok = g.active & (g.home_coast >= 0) & (g.price_boat > 0)
+        if not ok.any():
+            return
+        margin = float(np.mean(g.price_boat[ok] - g.cost_boat[ok]))
+        lines = int(np.count_nonzero(g.active & g.boat_line))
+        expected = m.entry_horizon_days * (margin * demand / (lines + 1) - m.fixed_cost_eur_per_day)
+        e = self.enforcement(day)
+        cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
+        ratio = float(expected) / float(cost) if cost > 0 else np.inf
+        p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
+        if p > 0 and uniform(sim.streams.key("market", day), g.n, K_BOAT_ENTRY) < p:
+            j = int(np.argmin(g.active))  # the first free slot
+            self._open(j, day)
+            g.boat_line[j] = True
+            g.boats[j] = 1.0
+            sim.rec.add("gangs_entered", 1)
+            sim.rec.add("boat_lines_opened", 1)
 
     def untapped_margin(self) -> float:
         """Gross margin a gang entering an empty market could expect (EUR/day): the people in camps
