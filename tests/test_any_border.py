@@ -5,6 +5,7 @@ Every world is built here from ``worlds.tiny``; nothing is read from the Channel
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -380,6 +381,84 @@ def test_boat_types_set_costs_loads_and_risks_by_their_mix():
     assert ppb(a, after) > 1.25 * ppb(b, after)  # bigger boats carry more people (as many as wait)
     dpc = lambda m, s: m.deaths_boat[s].sum() / max(m.crossings_boat[s].sum(), 1)  # noqa: E731
     assert dpc(a, after) > dpc(b, after)  # and, riskier, kill more per crossing
+
+
+@settings(max_examples=40, deadline=None)
+@given(kit=st.floats(1.0, 1e5), rated=st.floats(1.0, 200.0), crew=st.floats(0.0, 1e4), phi=st.floats(0.0, 1e3),
+       gamma=st.floats(0.1, 5.0), max_load=st.floats(1.0, 200.0), seizure=st.floats(0.0, 0.9))
+def test_boat_seat_costs_are_the_gangs_own_load_rule(kit, rated, crew, phi, gamma, max_load, seizure):
+    """The timeline's element-wise seat cost (used to choose boat types) is the one the gangs price
+    with: processes.sea.optimal_load and seat_cost on the same fixed cost."""
+    from crossings.engine.timeline import boat_seat_costs
+    from crossings.processes.sea import optimal_load, seat_cost
+
+    f = kit / (1.0 - seizure) + crew
+    want = seat_cost(optimal_load(f, phi, rated, gamma, max_load), f, phi, rated, gamma)
+    got = boat_seat_costs(np.array([kit]), np.array([rated]), crew, phi, gamma, max_load, np.array([seizure]))[0]
+    assert got == pytest.approx(want, rel=1e-9)
+
+
+def _two_boats(d_local, e_beach):
+    """Choose between a cheap small boat bought locally and a dearer, larger imported one, over a
+    rising enforcement against boats."""
+    from crossings.engine.timeline import choose_boat_types
+    from crossings.scenario.market_schema import Sea
+
+    e = np.asarray(e_beach, dtype=np.float64)
+    return choose_boat_types(Sea(), np.array([1500.0, 6000.0]), np.array([8.0, 10.0]), np.array([d_local, 0.0]),
+                             np.ones((2, e.size), bool), e, np.zeros(e.size))
+
+
+@settings(max_examples=30, deadline=None)
+@given(d=st.floats(0.0, 20.0), extra=st.floats(0.1, 20.0))
+def test_disrupted_local_supply_moves_the_gangs_to_imported_boats_earlier(d, extra):
+    """``sea.boat_type_choice``: each day one type is bought (one-hot), and once enforcement makes
+    the imported boat cheaper per seat it stays so while enforcement only rises. Expected: a larger
+    supply disruption of the local boat never delays the switch (its cost only rises with it)."""
+    e = np.linspace(0.0, 1.0, 201)
+    a, b = _two_boats(d, e), _two_boats(d + extra, e)
+    for s in (a, b):
+        assert ((s == 0) | (s == 1)).all() and (s.sum(axis=0) == 1).all()
+        assert (np.diff(s[1]) >= 0).all()  # no switch back while enforcement rises
+    first = lambda s: int(np.argmax(s[1])) if s[1].any() else e.size  # noqa: E731
+    assert first(b) <= first(a)
+
+
+def test_without_enforcement_the_cheap_boat_wins_and_a_type_off_sale_is_never_chosen():
+    from crossings.engine.timeline import choose_boat_types
+    from crossings.scenario.market_schema import Sea
+
+    assert (_two_boats(5.0, [0.0, 0.0])[0] == 1).all()  # 1,500 EUR for 8 beats 6,000 for 10 at no enforcement
+    on_sale = np.array([[False, False], [True, True]])
+    s = choose_boat_types(Sea(), np.array([1500.0, 6000.0]), np.array([8.0, 10.0]), np.zeros(2), on_sale,
+                          np.zeros(2), np.zeros(2))
+    assert (s[1] == 1).all()
+
+
+def test_chosen_boat_types_raise_loads_once_enforcement_disrupts_the_local_supply():
+    """A sea route whose beach spending rises mid-run, with a small local boat and a larger imported
+    one. Expected: the day's boat cost and rated capacity are the local boat's before the switch and
+    the imported boat's after, and boats carry more people after the switch than in the same world
+    with the local boat only (larger boats, loaded at their best load)."""
+    types = [{"name": "local", "rated_capacity": 6.0, "kit_cost_eur": 1000.0, "supply_disruption": 12.0,
+              "share": [[D(2020, 1, 1), 1.0]]},
+             {"name": "imported", "rated_capacity": 20.0, "kit_cost_eur": 8000.0, "share": [[D(2020, 1, 1), 1.0]]}]
+    spending = [{"channel": "beach", "start": D(2020, 1, 1), "end": D(2020, 3, 31), "eur_million": 0.5},
+                {"channel": "beach", "start": D(2020, 4, 1), "end": D(2020, 9, 30), "eur_million": 400.0}]
+    sea = {"boat_type_choice": True, "perceived_death_risk_prior": 0.001, "max_load": 80.0}
+    chosen = sea_route(sea=sea, boat_types=types)
+    chosen["enforcement"] = {"spending": spending}
+    local = copy.deepcopy(chosen)
+    local["boat_types"] = types[:1]
+    sim = crossings.Sim(scenario(chosen))
+    sim.run(days=30)
+    assert sim.scenario.sea.kit_cost_eur == 1000.0 and sim.scenario.sea.rated_capacity == 6.0
+    a = sim.run().monthly
+    assert sim.scenario.sea.kit_cost_eur == 8000.0 and sim.scenario.sea.rated_capacity == 20.0
+    b = crossings.Sim(scenario(local)).run().monthly
+    after = a.index >= "2020-07-01"
+    ppb = lambda m, s: m.people_on_arrived_boats[s].sum() / m.boats_arrived[s].sum()  # noqa: E731
+    assert ppb(a, after) > 1.25 * ppb(b, after)
 
 
 @settings(max_examples=6, deadline=None)

@@ -136,6 +136,16 @@ def _boats_from_the_supply_side(d: dict) -> None:
     d["sea"]["perceived_death_risk_prior"] = 0.005
 
 
+def _two_boat_types(d: dict) -> None:
+    """A cheap local boat whose supply enforcement disrupts and a larger imported one, both on sale
+    (with the choice off, the mix is half and half)."""
+    d["boat_types"] = [
+        {"name": "local", "rated_capacity": 6.0, "kit_cost_eur": 1000.0, "supply_disruption": 12.0,
+         "share": [[D(2020, 1, 1), 1.0]]},
+        {"name": "imported", "rated_capacity": 20.0, "kit_cost_eur": 8000.0, "share": [[D(2020, 1, 1), 1.0]]},
+    ]
+
+
 def _boats_of_ones_own_on_gang_coasts(d: dict) -> None:
     """Boats of one's own where gangs run boats on every coast from the first day: whether people
     may still launch there is the whole difference."""
@@ -162,6 +172,7 @@ WORLD_FOR.update({f"sea.{k}": _boats_of_ones_own
                   for k in ("alone_asc", "alone_cost_eur", "alone_load", "alone_distress_multiplier")})
 WORLD_FOR["sea.alone_on_gang_coasts"] = _boats_of_ones_own_on_gang_coasts
 WORLD_FOR["market.boat_entrants"] = _boats_from_the_supply_side
+WORLD_FOR["sea.boat_type_choice"] = _two_boat_types
 WORLD_FOR.update({f"detention.{k}": _detention_and_pull_backs
                   for k in ("stay_days_mean", "deported_share", "funds_loss_share", "cost_per_place_day_eur")})
 

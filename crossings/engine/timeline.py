@@ -232,6 +232,7 @@ def compile_timeline(sc, world: World) -> Timeline:
         sea_interception=np.zeros(n_days),
     )
     types = getattr(sc, "boat_types", None) or []
+    chosen = bool(types) and bool(getattr(sc.sea, "boat_type_choice", False))
     if types:
         sh = np.vstack([daily_series(b.share, sc.start, n_days, step=True, default=0.0) for b in types])
         tot = sh.sum(axis=0)
@@ -239,21 +240,72 @@ def compile_timeline(sc, world: World) -> Timeline:
         tl.boat_type_rated = np.array([b.rated_capacity for b in types], dtype=np.float64)
         tl.boat_type_distress = np.array([b.distress_multiplier for b in types], dtype=np.float64)
         kit = np.array([b.kit_cost_eur for b in types], dtype=np.float64)
-        # the day's mix sets the gangs' boat cost and the capacity they load against (dated paths,
-        # so parameter_path policies on the same parameters, applied next, take precedence)
-        tl.parameter_paths["sea.kit_cost_eur"] = kit @ tl.boat_type_share
-        tl.parameter_paths["sea.rated_capacity"] = tl.boat_type_rated @ tl.boat_type_share
+        if not chosen:
+            # the day's mix sets the gangs' boat cost and the capacity they load against (dated paths,
+            # so parameter_path policies on the same parameters, applied next, take precedence)
+            tl.parameter_paths["sea.kit_cost_eur"] = kit @ tl.boat_type_share
+            tl.parameter_paths["sea.rated_capacity"] = tl.boat_type_rated @ tl.boat_type_share
     for pol in sc.policies:
         pol.shape(tl)
         for d in pol.action_days(tl):
             tl.actions.setdefault(d, []).append(pol)
     tl.effectiveness = effectiveness(sc, tl.spending_eur_per_day)
+    if chosen:
+        # the gangs' choice needs the day's enforcement, known only now (after the policies that
+        # shape spending); parameter_path policies on the same parameters still take precedence
+        disruption = np.array([b.supply_disruption for b in types], dtype=np.float64)
+        tl.boat_type_share = choose_boat_types(sc.sea, kit, tl.boat_type_rated, disruption, sh > 0,
+                                               tl.effectiveness[CHANNELS.index("beach")],
+                                               tl.effectiveness[CHANNELS.index("intelligence")])
+        for name, vals in (("sea.kit_cost_eur", kit @ tl.boat_type_share),
+                           ("sea.rated_capacity", tl.boat_type_rated @ tl.boat_type_share)):
+            old = tl.parameter_paths.get(name)
+            tl.parameter_paths[name] = vals if old is None else np.where(np.isnan(old), vals, old)
     total = tl.effectiveness.sum(axis=0)
     # Deterrence: inflow scales as ((E + E_ref) / (E0 + E_ref)) ** elasticity, with E the
     # summed effectiveness of all channels and E_ref = 0.5 (assumption: keeps the ratio finite).
     tl.inflow_multiplier = ((total + 0.5) / (total[0] + 0.5)) ** sc.inflow.deterrence_elasticity
     tl.weather_viable = _weather(sc, sc.start, n_days, sc.seed)
     return tl
+
+
+def boat_seat_costs(kit, rated, crew, overload_cost, exponent, max_load, seizure):
+    """Each boat type's cost per seat at its best load, on each day (arrays broadcast: types x days):
+    the launch's fixed cost ``F = kit / (1 - seizure) + crew`` and ``c(L) = F / L + phi (L / R) ** gamma``
+    at ``L* = (F R ** gamma / (gamma phi)) ** (1 / (1 + gamma))`` clipped to [1, max_load] (the gangs'
+    load rule, ``processes.sea.optimal_load`` and ``seat_cost``, element-wise; a test holds them equal)."""
+    f = np.maximum(kit / (1.0 - seizure) + crew, 0.0)
+    per_seat = exponent * overload_cost
+    if per_seat <= 0.0:
+        load = np.where(f > 0.0, max(max_load, 1.0), 1.0) + 0.0 * f
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            load = (f * rated**exponent / per_seat) ** (1.0 / (1.0 + exponent))
+        load = np.where(np.isfinite(load), load, max_load)
+    load = np.minimum(np.maximum(load, 1.0), max_load)
+    return f / load + overload_cost * (load / rated) ** exponent
+
+
+def choose_boat_types(sea, kit, rated, disruption, available, e_beach, e_intel) -> np.ndarray:
+    """The boat type the gangs buy each day (``sea.boat_type_choice``): among the types on sale that
+    day (declared share above 0), the one with the lowest cost per seat at its best load
+    (:func:`boat_seat_costs`), each type's kit cost raised by its ``supply_disruption`` times the
+    day's enforcement against boats, ``E = 1 - (1 - E_beach)(1 - E_intel)`` (shops that stop
+    selling, buyers watched, stocks raided), and every launch facing the seizure chance of a gang
+    with no evasion skill, ``stock_seizure_max x E``. Returns one-hot shares (types x days); a day
+    with no type on sale keeps equal shares. Ties go to the type declared first."""
+    e = 1.0 - (1.0 - e_beach) * (1.0 - e_intel)
+    seizure = np.minimum(sea.stock_seizure_max * e, 0.999)
+    cost = boat_seat_costs(kit[:, None] * (1.0 + disruption[:, None] * e[None, :]), rated[:, None],
+                           sea.crew_cost_eur, sea.overload_cost_eur, sea.overload_exponent, sea.max_load,
+                           seizure[None, :])
+    cost = np.where(available, cost, np.inf)
+    share = np.full(cost.shape, 1.0 / cost.shape[0])
+    some = available.any(axis=0)
+    best = np.argmin(cost, axis=0)
+    share[:, some] = 0.0
+    share[best[some], np.flatnonzero(some)] = 1.0
+    return share
 
 
 def effectiveness(sc, spending_eur_per_day: np.ndarray) -> np.ndarray:

@@ -239,6 +239,10 @@ class Sea(BaseModel):
         "dimensionless", "assumption (seizures tighten the supply chain)",
     )
     crew_cost_eur: EurPerPerson = P(1_000.0, "Crew (pilot, helpers) per boat launched.", "EUR/boat")
+    boat_type_choice: bool = P(
+        False, "With [[boat_types]] declared: the gangs buy, each day, the type on sale (share above 0 that day) with the lowest cost per seat at its best load, each type's kit cost raised by its supply_disruption x the enforcement against boats; the declared shares then only say when a type is on sale. Off: the declared shares are the day's mix.",
+        "switch", "assumption: a supply-side reading of the rise in people per boat from 7 (2018) to 53 (2024), HO-IRREG, while boats and engines were seized in the thousands, UKFR-2023",
+    )
     overload_cost_eur: Annotated[float, Field(gt=0, le=1e7)] = P(
         400.0, "Gang's cost per passenger of loading at rated capacity (time on the beach, capsized boats, lost custom); rises as (load / rated) ** exponent.",
         "EUR/passenger",

@@ -428,7 +428,7 @@ class Detention(Strict):
 
 class BoatType(Strict):
     """A kind of boat (rubber dinghy, wooden boat...) with its capacity, cost and risk, and its share
-    of the boats launched over time.
+    of the boats launched over time (or, with ``sea.boat_type_choice``, when it is on sale).
 
     With boat types declared, each day's mix sets the gangs' cost of a boat (``sea.kit_cost_eur``)
     and the rated capacity they load against (``sea.rated_capacity``) as share-weighted means, so
@@ -443,6 +443,10 @@ class BoatType(Strict):
     rated_capacity: Annotated[float, Field(ge=1, le=1000)] = P(10.0, "People a boat of this type is built to carry.", "people/boat", "assumption")
     kit_cost_eur: EurPerPerson = P(6_000.0, "Cost of a boat of this type with its engine.", "EUR/boat", "assumption")
     distress_multiplier: Multiplier = P(1.0, "Multiplier of sea.distress_probability for this type (hull, engine, seaworthiness).", "dimensionless", "assumption")
+    supply_disruption: Annotated[float, Field(ge=0, le=1000)] = P(
+        0.0, "With sea.boat_type_choice: relative rise of this type's kit cost at full enforcement against boats (kit x (1 + k x E), E = 1 - (1 - E_beach)(1 - E_intel)): shops that stop selling, buyers watched, stocks raided.",
+        "dimensionless", "assumption",
+    )
     source: str = Field("", description="Where the figures come from.")
 
     @field_validator("share")
