@@ -34,6 +34,8 @@ import threading
 import warnings
 from pathlib import Path
 
+from crossings.engine import jit
+
 SIGNATURES = Path(__file__).with_name("kernel_signatures.txt")
 _started = False
 _child = 0  # the forked helper, reaped by the next call of start()
@@ -169,7 +171,13 @@ def _helper(parent: int = 0) -> None:
     except (Timeout, OSError):
         return  # another helper is compiling into this cache
     try:
-        for module, func, sig in reversed(read_signatures()):
+        entries = read_signatures()
+        for module, _, _ in entries:
+            importlib.import_module(module)
+        # first the helpers with an explicit signature (crossings.engine.jit): the run's first kernels
+        # call them, and the run loads them from the cache instead of compiling them itself
+        jit.compile_deferred()
+        for module, func, sig in reversed(entries):
             if parent and os.getppid() != parent:
                 return  # the run is over: leave the rest to the next one
             dispatcher(module, func).compile(sig)
