@@ -46,6 +46,7 @@ from crossings.processes.sea import (
     BEACH, E_BEACH, E_SEA, SEIZED, WAIT, actors_today, boat_fates, capsize_probability, crush_scale, marginal_weather,
     record_boat_day, resolve_people_at_sea,
 )
+from crossings.processes.numpy_order import zeros
 
 _EMPTY = np.zeros(0)
 
@@ -123,7 +124,7 @@ def alone_utility_kernel(site, attempts, funds, uk_ties, risk_tol, gang, paid_le
     """Systematic utility of a boat of one's own per decider (-inf: cannot afford it, holds a paid
     place, or no open coast to launch from)."""
     n = site.shape[0]
-    V = np.empty(n)
+    V = np.empty(n, np.float64)
     price_term = beta_cost * cost / 1000.0
     for r in range(n):
         j = nearest[site[r]]
@@ -155,8 +156,8 @@ def alone_plan(idx, household, site, nearest, n_coasts, load, scale):
 def alone_boats_kernel(hh, gg, n_coasts, cap):
     """Boat numbers for people sorted by coast then household (see :func:`alone_plan`)."""
     m = hh.shape[0]
-    number = np.zeros(m, np.int64)
-    n_boats = np.zeros(n_coasts, np.int64)
+    number = zeros(m, np.int64)
+    n_boats = zeros(n_coasts, np.int64)
     r = 0
     aboard = 0
     while r < m:

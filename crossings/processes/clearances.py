@@ -33,7 +33,7 @@ from crossings.engine.state import IN_CAMP, IN_SHELTER, TRAVELLING
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import choose_camp, geometric_days, uniform_slots
 from crossings.processes.movement import OFF_CAMP_RESERVE_DAYS
-from crossings.processes.numpy_order import np_sum
+from crossings.processes.numpy_order import full, np_sum, zeros
 
 CAMPS = CHANNELS.index("camps")
 
@@ -77,7 +77,7 @@ def schedule_kernel(interval_days, boost, due, day):
     starts at the first day with an interval and moves on by one interval after each eviction
     (to a day after today if it lags behind). Returns (evicted camps mask, number evicted)."""
     n = interval_days.shape[0]
-    evict = np.zeros(n, np.bool_)
+    evict = zeros(n, np.bool_)
     n_ops = 0
     for s in range(n):
         interval = interval_days[s] / boost
@@ -129,7 +129,7 @@ def board_kernel(order, has_minor, u_accept, sizes, acceptance, minor_boost, fre
     """Households boarding buses in ``order`` (minors first, then random): a household boards if it
     accepts, the remaining places hold it and the shelter with the most free places (the first of
     equals) has room for it. Returns each household's shelter (-1: not bused)."""
-    board = np.full(order.shape[0], -1, np.int64)
+    board = full(order.shape[0], -1, np.int64)
     for h in order:
         if places_left <= 0:
             break

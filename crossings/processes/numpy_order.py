@@ -53,7 +53,7 @@ def _pairwise(a):
     lo_s = np.empty(64, np.int64)
     n_s = np.empty(64, np.int64)
     stage = np.empty(64, np.int64)
-    vals = np.empty(64)
+    vals = np.empty(64, np.float64)
     top, n_vals = 0, 0
     lo_s[0], n_s[0], stage[0] = 0, a.shape[0], 0
     while top >= 0:
@@ -121,4 +121,27 @@ def flatnonzero(mask):
         if mask[j]:
             out[n] = j
             n += 1
+    return out
+
+
+# ``np.zeros`` and ``np.full`` in a kernel compile Numba's generic implementation for each shape and
+# dtype they are called with, which compiles an ``np.empty`` and a fill of its own: three compiles,
+# ~0.15 s of a first run per variant and per process (Numba caches none of them on disk). Written
+# out, they add a loop to the kernel and share the ``np.empty`` variants the kernels already use
+# (with an explicit dtype always: ``np.empty(n)`` is a variant of its own).
+@njit(cache=True, inline="always")
+def zeros(n, dtype):
+    """``np.zeros(n, dtype)`` of a 1-D array."""
+    out = np.empty(n, dtype)
+    for i in range(n):
+        out[i] = 0
+    return out
+
+
+@njit(cache=True, inline="always")
+def full(n, value, dtype):
+    """``np.full(n, value, dtype)`` of a 1-D array."""
+    out = np.empty(n, dtype)
+    for i in range(n):
+        out[i] = value
     return out

@@ -139,7 +139,7 @@ def midday_kernel(F, active, act_buf, n, x, key, entered_day, day, eff, c, s, ou
     (``Market._entry``). Writes the dismantled gangs, then those leaving, into ``out``; returns
     (their two numbers, whether a gang enters)."""
     act = act_buf[:n]
-    p_dis = np.empty(n)
+    p_dis = np.empty(n, np.float64)
     for r in range(n):
         p_dis[r] = 1.0 - x[r]
     patience = c[C_EXIT_PATIENCE]

@@ -10,7 +10,7 @@ import numpy as np
 from crossings.engine.jit import njit
 
 from crossings.processes.market.gangs import _offering
-from crossings.processes.numpy_order import flatnonzero, np_mean, np_sum
+from crossings.processes.numpy_order import flatnonzero, full, np_mean, np_sum
 from crossings.processes.sea import beach_interception, optimal_load, seat_cost, stock_seizure
 
 
@@ -148,7 +148,7 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     n_fee = int(par[PAR_N_FEE])
     act = flatnonzero(active)
     h = hhi(volume[act])
-    h_g = np.full(volume.shape[0], h)
+    h_g = full(volume.shape[0], h, np.float64)
     segmented = False
     for j in act:
         if network[j] != network[act[0]]:
@@ -243,7 +243,7 @@ def offer_means(active, home_coast, has_ports, price_boat, price_lorry, markup_b
     lorry = _offering(active, home_coast, False, has_ports)
     pb, cb, pl, cl = price_boat[boat], cost_boat[boat], price_lorry[lorry], cost_lorry[lorry]
     mb, ml = markup_boat[boat], markup_lorry[lorry]
-    mks = np.empty(mb.shape[0] + ml.shape[0])  # np.concatenate, written out
+    mks = np.empty(mb.shape[0] + ml.shape[0], np.float64)  # np.concatenate, written out
     for r in range(mb.shape[0]):
         mks[r] = mb[r]
     for r in range(ml.shape[0]):
