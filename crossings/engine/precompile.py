@@ -26,11 +26,14 @@ by module: the engine imports them by name only in the helper process.
 from __future__ import annotations
 
 import importlib
+import mmap
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -39,6 +42,7 @@ from crossings.engine import jit
 SIGNATURES = Path(__file__).with_name("kernel_signatures.txt")
 _started = False
 _child = 0  # the forked helper, reaped by the next call of start()
+_WAIT_LIMIT = 120.0  # seconds the run waits at most for one kernel the helper is compiling
 
 
 def _types_namespace() -> dict:
@@ -65,6 +69,15 @@ def read_signatures(path: Path = SIGNATURES) -> list[tuple[str, str, tuple]]:
 
 def dispatcher(module: str, func: str):
     return getattr(importlib.import_module(module), func)
+
+
+def work_list() -> list[tuple[object, tuple | None]]:
+    """(dispatcher, argument types) in the helper's order: first the helpers with an explicit
+    signature (:mod:`crossings.engine.jit`, ``None``: their own signature), which the run's first
+    kernels call, then the list's kernels from the last used to the first."""
+    entries = read_signatures()
+    kernels = [(dispatcher(module, func), sig) for module, func, sig in reversed(entries)]
+    return [(d, None) for d in jit.DEFERRED] + kernels
 
 
 def cache_is_cold() -> bool:
@@ -130,23 +143,27 @@ def _launch() -> None:
             except Exception:  # noqa: BLE001
                 pass
         try:
+            work = work_list()
+            # shared with the fork: the helper posts there which kernel of `work` it is compiling
+            board = mmap.mmap(-1, mmap.PAGESIZE)
             with warnings.catch_warnings():
                 # Python 3.12+ warns about forking a process with threads (NumPy's BLAS has idle
                 # ones): the helper only compiles, it takes no lock those threads could hold
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pid = os.fork()
-        except OSError:
+        except (OSError, ValueError, ImportError, AttributeError):
             pid = -1
         if pid == 0:
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the run; the helper follows it
-                _helper(os.getppid())
+                _helper(os.getppid(), work, board)
             except BaseException:  # noqa: BLE001 (a head start only: the run compiles what is missing)
                 pass
             finally:
                 os._exit(0)  # never the parent's exit handlers, buffers or test teardown
         if pid > 0:
             _child = pid
+            _wait_for_helper(work, board)
             return
     env = {**os.environ, "CROSSINGS_PRECOMPILE": "0", "CROSSINGS_PRECOMPILE_PARENT": str(os.getpid())}
     # the helper must import this very package (not another copy on its path) to fill this cache
@@ -160,7 +177,46 @@ def _launch() -> None:
         pass  # no helper: the run compiles everything itself
 
 
-def _helper(parent: int = 0) -> None:
+def _posted(board) -> int:
+    return struct.unpack_from("i", board, 0)[0]
+
+
+def _wait_for_helper(work, board) -> None:
+    """In the run: a kernel missing from the cache while the forked helper is compiling it is
+    waited for and loaded, not compiled a second time beside the helper (where the two meet in
+    the list, and for the helpers with an explicit signature, which the run's first kernels call
+    while the helper compiles them). If the helper exits first, the run compiles it itself."""
+    for ident, (disp, _) in enumerate(work, start=1):
+        cache = getattr(disp, "_cache", None)
+        load = getattr(cache, "load_overload", None)
+        if load is None:
+            continue
+
+        def load_overload(sig, target_context, load=load, ident=ident):
+            cres = load(sig, target_context)
+            if cres is None and _posted(board) == ident:
+                t0 = time.monotonic()
+                while _posted(board) == ident and _helper_alive() and time.monotonic() - t0 < _WAIT_LIMIT:
+                    time.sleep(0.002)
+                cres = load(sig, target_context)
+            return cres
+
+        cache.load_overload = load_overload
+
+
+def _helper_alive() -> bool:
+    global _child
+    if not _child:
+        return False
+    try:
+        if os.waitpid(_child, os.WNOHANG)[0]:
+            _child = 0  # it has exited (and is reaped)
+    except OSError:
+        _child = 0
+    return bool(_child)
+
+
+def _helper(parent: int = 0, work=None, board=None) -> None:
     from filelock import FileLock, Timeout
 
     try:
@@ -171,16 +227,17 @@ def _helper(parent: int = 0) -> None:
     except (Timeout, OSError):
         return  # another helper is compiling into this cache
     try:
-        entries = read_signatures()
-        for module, _, _ in entries:
-            importlib.import_module(module)
-        # first the helpers with an explicit signature (crossings.engine.jit): the run's first kernels
-        # call them, and the run loads them from the cache instead of compiling them itself
-        jit.compile_deferred()
-        for module, func, sig in reversed(entries):
+        for ident, (disp, sig) in enumerate(work if work is not None else work_list(), start=1):
             if parent and os.getppid() != parent:
                 return  # the run is over: leave the rest to the next one
-            dispatcher(module, func).compile(sig)
+            if board is not None:
+                struct.pack_into("i", board, 0, ident)
+            if sig is None:
+                jit.ensure_compiled(disp)
+            else:
+                disp.compile(sig)
+            if board is not None:
+                struct.pack_into("i", board, 0, 0)
     finally:
         lock.release()
 
