@@ -46,7 +46,6 @@ from crossings.processes.sea import (
     BEACH, E_BEACH, E_SEA, SEIZED, WAIT, actors_today, boat_fates, capsize_probability, crush_scale, marginal_weather,
     record_boat_day, resolve_people_at_sea,
 )
-from crossings.processes.numpy_order import zeros
 
 _EMPTY = np.zeros(0)
 
@@ -156,8 +155,12 @@ def alone_plan(idx, household, site, nearest, n_coasts, load, scale):
 def alone_boats_kernel(hh, gg, n_coasts, cap):
     """Boat numbers for people sorted by coast then household (see :func:`alone_plan`)."""
     m = hh.shape[0]
-    number = zeros(m, np.int64)
-    n_boats = zeros(n_coasts, np.int64)
+    number = np.empty(m, np.int64)
+    for z in range(number.shape[0]):  # np.zeros, written out (see numpy_order)
+        number[z] = 0
+    n_boats = np.empty(n_coasts, np.int64)
+    for z in range(n_boats.shape[0]):  # np.zeros, written out (see numpy_order)
+        n_boats[z] = 0
     r = 0
     aboard = 0
     while r < m:

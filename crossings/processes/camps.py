@@ -23,7 +23,7 @@ from crossings.engine.rng import poisson, uniform
 from crossings.engine.state import IN_CAMP, IN_SHELTER
 from crossings.engine.timeline import CHANNELS
 from crossings.processes.draws import camp_utilities, camp_utility_kernel
-from crossings.processes.numpy_order import np_max, np_sum, zeros
+from crossings.processes.numpy_order import np_max, np_sum
 
 CAMPS = CHANNELS.index("camps")
 
@@ -34,12 +34,14 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income
     signal), camp residents per site, and people by shelter. Everyone waiting receives ``income``;
     people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can.
     (Counted in integers, which are exact, and returned as float64.)"""
-    counts = np.empty((n_sites, n_nat), np.int64)  # np.zeros, written out (numpy_order.zeros)
+    counts = np.empty((n_sites, n_nat), np.int64)  # np.zeros, written out (see numpy_order)
     for r0 in range(n_sites):
         for r1 in range(n_nat):
             counts[r0, r1] = 0
-    on_camp = zeros(n_sites, np.int64)
-    shelter = zeros(n_sites, np.int64)
+    on_camp = np.empty(n_sites, np.int64)
+    shelter = np.empty(n_sites, np.int64)
+    for z in range(on_camp.shape[0]):  # np.zeros, written out (see numpy_order)
+        on_camp[z] = shelter[z] = 0
     paid = income != 0  # funds are never -0.0, so adding a zero income changes nothing
     for j in range(active.shape[0]):
         i = np.uint32(active[j])  # unsigned: no negative-index wraparound on the seven reads below

@@ -36,7 +36,6 @@ from crossings.engine.loop import Process
 from crossings.engine.rng import uniform
 from crossings.engine.state import IN_CAMP, LEFT
 from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND, GUMBEL_LOWER, geometric_days_given
-from crossings.processes.numpy_order import zeros
 
 WAIT, LORRY_ALONE, LORRY_PAID, BOAT, LEGAL, LEAVE, LORRY_ACCESS, BOAT_ALONE = range(8)
 OPTION_NAMES = ("wait", "lorry_alone", "lorry_paid", "boat", "legal_route", "leave", "lorry_access", "boat_alone")
@@ -204,7 +203,7 @@ def site_attempt_combos(site, attempts, n_sites):
             sites[r] = site[r]
             tries[r] = attempts[r]
         return inv, sites, tries
-    table = np.empty((n_sites, max_a + 1), np.int64)  # np.full, written out (numpy_order.full)
+    table = np.empty((n_sites, max_a + 1), np.int64)  # np.full, written out (see numpy_order)
     for r0 in range(n_sites):
         for r1 in range(max_a + 1):
             table[r0, r1] = -1
@@ -255,7 +254,9 @@ def leave_utility_kernel(asc, beta_month, months, beta_attempt, attempts, beta_t
 def group_kernel(choice, idx, n_options):
     """Deciders grouped by option, keeping their order within each option (``idx`` sorted stably
     by ``choice``), and the number choosing each option."""
-    counts = zeros(n_options, np.int64)
+    counts = np.empty(n_options, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
     for r in range(choice.shape[0]):
         counts[choice[r]] += 1
     pos = np.empty(n_options, np.int64)
@@ -326,7 +327,9 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
     decider's (the same household, listed next to each other) makes the same choice and gets the
     same next decision day; that result is reused rather than drawn again."""
     n, k = V.shape
-    choice = zeros(n, np.int8)
+    choice = np.empty(n, np.int8)
+    for z in range(choice.shape[0]):  # np.zeros, written out (see numpy_order)
+        choice[z] = 0
     prev_nd = 0
     per_day = np.log(1.0 - 1.0 / decision_mean) if decision_mean > 1.0 else 0.0
     for r in range(n):

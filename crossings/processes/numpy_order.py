@@ -126,22 +126,7 @@ def flatnonzero(mask):
 
 # ``np.zeros`` and ``np.full`` in a kernel compile Numba's generic implementation for each shape and
 # dtype they are called with, which compiles an ``np.empty`` and a fill of its own: three compiles,
-# ~0.15 s of a first run per variant and per process (Numba caches none of them on disk). Written
-# out, they add a loop to the kernel and share the ``np.empty`` variants the kernels already use
-# (with an explicit dtype always: ``np.empty(n)`` is a variant of its own).
-@njit(cache=True, inline="always")
-def zeros(n, dtype):
-    """``np.zeros(n, dtype)`` of a 1-D array."""
-    out = np.empty(n, dtype)
-    for i in range(n):
-        out[i] = 0
-    return out
-
-
-@njit(cache=True, inline="always")
-def full(n, value, dtype):
-    """``np.full(n, value, dtype)`` of a 1-D array."""
-    out = np.empty(n, dtype)
-    for i in range(n):
-        out[i] = value
-    return out
+# ~0.15 s of a first run per variant and per process (Numba caches none of them on disk). The
+# kernels write them out as an ``np.empty`` and a loop, not as a helper here: an ``inline="always"``
+# helper costs ~10 ms of inlining and typing at each of its ~40 call sites. ``np.empty`` always has
+# an explicit dtype (``np.empty(n)`` is a variant of its own beside ``np.empty(n, np.float64)``).

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from crossings.engine.jit import njit
 
-from crossings.processes.numpy_order import flatnonzero, np_max, np_mean, np_min, np_sum, zeros
+from crossings.processes.numpy_order import flatnonzero, np_max, np_mean, np_min, np_sum
 
 
 # -- gang arrays ---------------------------------------------------------------------------------
@@ -143,7 +143,9 @@ def relative_volume(active, volume):
 def _offering(active, home_coast, boat, has_ports):
     """Gangs offering boat places (active, with a coast) or lorry places (active, if there are ports)."""
     n = active.shape[0]
-    ok = zeros(n, np.bool_)
+    ok = np.empty(n, np.bool_)
+    for z in range(ok.shape[0]):  # np.zeros, written out (see numpy_order)
+        ok[z] = 0
     for j in range(n):
         ok[j] = active[j] and (home_coast[j] >= 0 if boat else has_ports)
     return ok

@@ -10,7 +10,7 @@ import numpy as np
 from crossings.engine.jit import njit
 
 from crossings.processes.market.gangs import _offering
-from crossings.processes.numpy_order import flatnonzero, full, np_mean, np_sum
+from crossings.processes.numpy_order import flatnonzero, np_mean, np_sum
 from crossings.processes.sea import beach_interception, optimal_load, seat_cost, stock_seizure
 
 
@@ -148,7 +148,9 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     n_fee = int(par[PAR_N_FEE])
     act = flatnonzero(active)
     h = hhi(volume[act])
-    h_g = full(volume.shape[0], h, np.float64)
+    h_g = np.empty(volume.shape[0], np.float64)
+    for z in range(h_g.shape[0]):  # np.full, written out (see numpy_order)
+        h_g[z] = h
     segmented = False
     for j in act:
         if network[j] != network[act[0]]:

@@ -15,7 +15,7 @@ from crossings.processes.crossings import resolve_kernel
 from crossings.processes.decisions import BOAT, BOAT_ALONE, LORRY_ACCESS, Option
 from crossings.processes.draws import GUMBEL_BINS, GUMBEL_BOUND
 from crossings.processes.market.gangs import _offering, boat_coast_kernel
-from crossings.processes.numpy_order import full, np_mean, np_sum, zeros
+from crossings.processes.numpy_order import np_mean, np_sum
 from crossings.processes.market.pricing import episode_success, posted_price_kernel
 
 
@@ -193,7 +193,7 @@ def _paid_utility_into(
         max_att = min(max_att, 63)  # the rare people with more attempts are computed directly
         if belief_row.shape[0] * (max_att + 1) * (max_left + 1) > 32 * n + 8192:
             max_att, max_left = -1, -1  # no table: filling it would cost more than it saves (few deciders)
-    # np.full(..., np.nan), written out (numpy_order.full)
+    # np.full(..., np.nan), written out (see numpy_order)
     memo = np.empty((belief_row.shape[0], max_att + 1, max_left + 1), np.float64)
     for r0 in range(memo.shape[0]):
         for r1 in range(memo.shape[1]):
@@ -243,10 +243,13 @@ def sell_kernel(
     Returns (holder mask, chosen gang or -1 for new buyers, amount paid to the gang now, amount lent)."""
     n = idx.shape[0]
     g_n = prices.shape[0]
-    holder = zeros(n, np.bool_)
-    bought = full(n, -1, np.int64)
-    cash = zeros(n, np.float64)
-    lent = zeros(n, np.float64)
+    holder = np.empty(n, np.bool_)
+    bought = np.empty(n, np.int64)
+    cash = np.empty(n, np.float64)
+    lent = np.empty(n, np.float64)
+    for z in range(holder.shape[0]):  # np.full / np.zeros, written out (see numpy_order)
+        holder[z] = cash[z] = lent[z] = 0
+        bought[z] = -1
     for r in range(n):
         i = idx[r]
         if gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == mode:
@@ -324,8 +327,10 @@ def sell_and_book(
         idx, household[idx], funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
         credit_share, attempts_per_fee, escrow, escrow_share, capacity, scale,
     )
-    cash_by = zeros(n_g, np.float64)
-    rev_by = zeros(n_g, np.float64)
+    cash_by = np.empty(n_g, np.float64)
+    rev_by = np.empty(n_g, np.float64)
+    for z in range(cash_by.shape[0]):  # np.zeros, written out (see numpy_order)
+        cash_by[z] = rev_by[z] = 0
     sold = np.empty(idx.shape[0], np.float64)
     n_new = 0
     for r in range(idx.shape[0]):
@@ -351,7 +356,9 @@ def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, 
                   funds, escrow, escrow_share):
     """See :meth:`Market.settle`. ``repaid_share`` is float32, like the debts it multiplies."""
     n_g = cash_today.shape[0]
-    repaid = zeros(n_g, np.float64)
+    repaid = np.empty(n_g, np.float64)
+    for z in range(repaid.shape[0]):  # np.zeros, written out (see numpy_order)
+        repaid[z] = 0
     any_repaid = False
     for i in crossed:
         if gang[i] >= 0:
@@ -389,7 +396,9 @@ def lorry_book_kernel(users, gang, success_lorry, scale, cost_per_attempt, attem
     """Books today's paid-lorry attempts per gang (attempts, driver and logistics costs, x scale);
     returns each user's chance of success (their gang's)."""
     n_g = attempts_today.shape[0]
-    counts = zeros(n_g, np.int64)
+    counts = np.empty(n_g, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
     p = np.empty(users.shape[0], np.float64)
     for r in range(users.shape[0]):
         g = gang[users[r]]
