@@ -4,13 +4,16 @@ A first run on a fresh install spends most of its time compiling about 60 Numba 
 after the other, as each stage first calls them. When the cache is empty, :func:`start` (called
 by :class:`~crossings.sim.Sim`) launches one helper process that compiles the kernels the
 Channel run uses in the opposite order (the last used first), each for the argument types listed
-in ``kernel_signatures.txt``. On Linux the helper is a fork of the run (``os.fork``): it starts
-compiling at once, with the package already imported and the helpers compiled at import already
-compiled, where a new process (``python -m crossings.engine.precompile``, elsewhere or with
-``CROSSINGS_PRECOMPILE_FORK=0``) first spends a few seconds importing the package.
+in ``kernel_signatures.txt``, after the helpers with an explicit signature (which the package
+compiles on first use, :mod:`crossings.engine.jit`, and the run's first kernels call). On Linux
+the helper is a fork of the run (``os.fork``): it starts compiling at once, with the package
+already imported, where a new process (``python -m crossings.engine.precompile``, elsewhere or
+with ``CROSSINGS_PRECOMPILE_FORK=0``) first spends a few seconds importing the package.
 Every kernel is compiled with ``cache=True``, so each process loads from the on-disk cache what
 the other has already compiled: the two meet in the middle and the run waits for about half the
-compiling. The results do not change (the same kernels, compiled by the same Numba).
+compiling. A forked helper posts the kernel it is compiling in shared memory, and the run, missing
+that kernel, waits for it instead of compiling it a second time. The results do not change (the
+same kernels, compiled by the same Numba).
 
 The helper is only a head start: if it fails, is slow or never starts, the run compiles what is
 missing itself, as before. It runs once per cache (a lock file in the cache folder), exits with
