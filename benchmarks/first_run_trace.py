@@ -58,7 +58,9 @@ def main() -> None:
         trace = os.path.join(tmp, "trace.txt")
         env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(tmp, "cache"), "TRACE_OUT": trace}
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", CHILD], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+        out = subprocess.run([sys.executable, "-c", CHILD], env=env, cwd=tmp, capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(out.stderr)
         wall = time.perf_counter() - t0
         time.sleep(0.5)  # a helper still finishing a kernel writes its last line
         rows = [line.split() for line in open(trace)]
