@@ -45,7 +45,9 @@ from crossings.engine import jit
 SIGNATURES = Path(__file__).with_name("kernel_signatures.txt")
 _started = False
 _child = 0  # the forked helper, reaped by the next call of start()
-_WAIT_LIMIT = 120.0  # seconds the run waits at most for one kernel the helper is compiling
+# seconds the run waits at most for one kernel the helper is compiling (the largest takes ~2 s on
+# this machine, ~6 s with both cores shared); then it compiles the kernel itself
+_WAIT_LIMIT = 15.0
 
 
 def _types_namespace() -> dict:
