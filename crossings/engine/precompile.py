@@ -45,8 +45,8 @@ from crossings.engine import jit
 SIGNATURES = Path(__file__).with_name("kernel_signatures.txt")
 _started = False
 _child = 0  # the forked helper, reaped by the next call of start()
-# seconds the run waits at most for one kernel the helper is compiling (the largest takes ~2 s on
-# this machine, ~6 s with both cores shared); then it compiles the kernel itself
+# seconds the run waits at most for one kernel the helper is compiling (the largest took 2-3 s in
+# the traced first runs, loaded machine included); then it compiles the kernel itself
 _WAIT_LIMIT = 15.0
 
 
