@@ -48,6 +48,7 @@ _child = 0  # the forked helper, reaped by the next call of start()
 # seconds the run waits at most for one kernel the helper is compiling (the largest took 2-3 s in
 # the traced first runs, loaded machine included); then it compiles the kernel itself
 _WAIT_LIMIT = 15.0
+HELPER_NICE = 10  # the helper's niceness above the run's
 
 
 def _types_namespace() -> dict:
@@ -251,6 +252,11 @@ def _helper_alive() -> bool:
 def _helper(parent: int = 0, work=None, board=None) -> None:
     from filelock import FileLock, Timeout
 
+    try:
+        # below the run: where they share a core (other work on the machine) the run goes first
+        os.nice(HELPER_NICE)
+    except (AttributeError, OSError):
+        pass
     try:
         path = _lock_path()
         path.parent.mkdir(parents=True, exist_ok=True)
