@@ -43,19 +43,25 @@ def test_no_helper_when_switched_off(monkeypatch):
     assert len(calls) == 1  # and only once per process
 
 
-def test_no_helper_on_a_busy_machine(monkeypatch):
+def test_a_helper_whatever_the_load_but_not_on_one_core(monkeypatch):
+    # the helper runs niced: a busy machine (load average high) still gets one
     calls = []
     monkeypatch.delenv("CROSSINGS_PRECOMPILE", raising=False)
     monkeypatch.setattr(precompile, "_started", False)
     monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
     monkeypatch.setattr(precompile.os, "getloadavg", lambda: (1000.0, 1000.0, 1000.0))
+    monkeypatch.setattr(precompile.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(precompile, "_launch", lambda: calls.append(1))
     precompile.start()
-    assert calls == []
-    monkeypatch.setenv("CROSSINGS_PRECOMPILE", "1")  # forced: whatever the load
+    assert len(calls) == 1
+    monkeypatch.setattr(precompile.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(precompile, "_started", False)
     precompile.start()
-    assert len(calls) == 1
+    assert len(calls) == 1  # one core: no helper
+    monkeypatch.setenv("CROSSINGS_PRECOMPILE", "1")  # forced: even on one core
+    monkeypatch.setattr(precompile, "_started", False)
+    precompile.start()
+    assert len(calls) == 2
 
 
 FORKED = textwrap.dedent("""

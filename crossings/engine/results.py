@@ -385,8 +385,12 @@ def _count_and_compact(active, state, site, off_camp, row, stocks, stock_states,
     """Count people per state (camp residents and those waiting off-camp apart) into the day's
     ``row`` (``row[stocks] = counts[stock_states]``) and the people living at each camp, shelter or
     detention site into ``site_row``; return the active index without finished people."""
-    counts = np.zeros(10, np.int64)
-    site_pop = np.zeros(site_row.shape[0], np.int64)  # whole people: exact, stored as float64
+    counts = np.empty(10, np.int64)  # np.zeros, written out (one compile less on a first run)
+    site_pop = np.empty(site_row.shape[0], np.int64)  # whole people: exact, stored as float64
+    for k in range(10):
+        counts[k] = 0
+    for k in range(site_row.shape[0]):
+        site_pop[k] = 0
     keep = np.empty(active.shape[0], np.int32)
     m = 0
     for j in range(active.shape[0]):

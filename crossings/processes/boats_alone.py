@@ -123,7 +123,7 @@ def alone_utility_kernel(site, attempts, funds, uk_ties, risk_tol, gang, paid_le
     """Systematic utility of a boat of one's own per decider (-inf: cannot afford it, holds a paid
     place, or no open coast to launch from)."""
     n = site.shape[0]
-    V = np.empty(n)
+    V = np.empty(n, np.float64)
     price_term = beta_cost * cost / 1000.0
     for r in range(n):
         j = nearest[site[r]]
@@ -155,8 +155,12 @@ def alone_plan(idx, household, site, nearest, n_coasts, load, scale):
 def alone_boats_kernel(hh, gg, n_coasts, cap):
     """Boat numbers for people sorted by coast then household (see :func:`alone_plan`)."""
     m = hh.shape[0]
-    number = np.zeros(m, np.int64)
-    n_boats = np.zeros(n_coasts, np.int64)
+    number = np.empty(m, np.int64)
+    for z in range(number.shape[0]):  # np.zeros, written out (see numpy_order)
+        number[z] = 0
+    n_boats = np.empty(n_coasts, np.int64)
+    for z in range(n_boats.shape[0]):  # np.zeros, written out (see numpy_order)
+        n_boats[z] = 0
     r = 0
     aboard = 0
     while r < m:

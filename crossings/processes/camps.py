@@ -34,9 +34,14 @@ def count_kernel(active, state, site, nationality, n_sites, n_nat, funds, income
     signal), camp residents per site, and people by shelter. Everyone waiting receives ``income``;
     people off-camp pay ``off_camp_cost`` a day and move into the camp when they no longer can.
     (Counted in integers, which are exact, and returned as float64.)"""
-    counts = np.zeros((n_sites, n_nat), np.int64)
-    on_camp = np.zeros(n_sites, np.int64)
-    shelter = np.zeros(n_sites, np.int64)
+    counts = np.empty((n_sites, n_nat), np.int64)  # np.zeros, written out (see numpy_order)
+    for r0 in range(n_sites):
+        for r1 in range(n_nat):
+            counts[r0, r1] = 0
+    on_camp = np.empty(n_sites, np.int64)
+    shelter = np.empty(n_sites, np.int64)
+    for z in range(on_camp.shape[0]):  # np.zeros, written out (see numpy_order)
+        on_camp[z] = shelter[z] = 0
     paid = income != 0  # funds are never -0.0, so adding a zero income changes nothing
     for j in range(active.shape[0]):
         i = np.uint32(active[j])  # unsigned: no negative-index wraparound on the seven reads below
@@ -65,11 +70,11 @@ def pressure_kernel(on_camp, counts, camps, capacity, scale, rate):
     waiting there, in NumPy's order of operations (the squares summed as ``ndarray.sum``)."""
     n_c = camps.shape[0]
     n_nat = counts.shape[1]
-    pop = np.empty(n_c)
-    density = np.empty(n_c)
-    base = np.empty(n_c)
-    diversity = np.empty(n_c)
-    sq = np.empty(n_nat)
+    pop = np.empty(n_c, np.float64)
+    density = np.empty(n_c, np.float64)
+    base = np.empty(n_c, np.float64)
+    diversity = np.empty(n_c, np.float64)
+    sq = np.empty(n_nat, np.float64)
     for j in range(n_c):
         c = camps[j]
         pop[j] = on_camp[c] * scale
@@ -133,7 +138,7 @@ def camps_incident_kernel(counts, log_people, capacity, attractiveness, network,
                             beta_crowding)
     n_inc = 0
     if draw:
-        mean = np.empty(n_c)
+        mean = np.empty(n_c, np.float64)
         for j in range(n_c):
             mean[j] = press[1, j] * density_term[j] * (1.0 + mix_effect * press[2, j])
         out = incident_counts(key, camps, mean)

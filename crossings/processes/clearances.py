@@ -77,7 +77,9 @@ def schedule_kernel(interval_days, boost, due, day):
     starts at the first day with an interval and moves on by one interval after each eviction
     (to a day after today if it lags behind). Returns (evicted camps mask, number evicted)."""
     n = interval_days.shape[0]
-    evict = np.zeros(n, np.bool_)
+    evict = np.empty(n, np.bool_)
+    for z in range(evict.shape[0]):  # np.zeros, written out (see numpy_order)
+        evict[z] = 0
     n_ops = 0
     for s in range(n):
         interval = interval_days[s] / boost
@@ -129,7 +131,9 @@ def board_kernel(order, has_minor, u_accept, sizes, acceptance, minor_boost, fre
     """Households boarding buses in ``order`` (minors first, then random): a household boards if it
     accepts, the remaining places hold it and the shelter with the most free places (the first of
     equals) has room for it. Returns each household's shelter (-1: not bused)."""
-    board = np.full(order.shape[0], -1, np.int64)
+    board = np.empty(order.shape[0], np.int64)
+    for z in range(board.shape[0]):  # np.full, written out (see numpy_order)
+        board[z] = -1
     for h in order:
         if places_left <= 0:
             break

@@ -174,7 +174,7 @@ def alone_failure_kernel(belief_row, site, discount):
     """``1 - clip(belief_row[site] x discount, 0, 1)`` element by element (NaN stays NaN, as in
     ``np.clip``)."""
     n = site.shape[0]
-    out = np.empty(n)
+    out = np.empty(n, np.float64)
     for r in range(n):
         b = belief_row[site[r]] * discount[r]
         if b < 0.0:
@@ -203,7 +203,10 @@ def site_attempt_combos(site, attempts, n_sites):
             sites[r] = site[r]
             tries[r] = attempts[r]
         return inv, sites, tries
-    table = np.full((n_sites, max_a + 1), -1, np.int64)
+    table = np.empty((n_sites, max_a + 1), np.int64)  # np.full, written out (see numpy_order)
+    for r0 in range(n_sites):
+        for r1 in range(max_a + 1):
+            table[r0, r1] = -1
     for r in range(n):
         a = np.int64(attempts[r])
         if a < 0:  # a negative count (never in a run): a pair of its own
@@ -228,7 +231,7 @@ def alone_utility_kernel(belief, inv, asc, beta_success, beta_ties, uk_ties, ris
     """``asc + beta_success x belief[inv] + beta_ties x ties - risk32 / risk_tol`` as NumPy evaluates
     it (left to right; the last term in float32, since ``risk_tol`` is a float32 array)."""
     n = inv.shape[0]
-    out = np.empty(n)
+    out = np.empty(n, np.float64)
     for r in range(n):
         q = risk32 / risk_tol[r]  # float32 / float32
         out[r] = asc + beta_success * belief[inv[r]] + beta_ties * (1.0 if uk_ties[r] else 0.0) - np.float64(q)
@@ -240,7 +243,7 @@ def leave_utility_kernel(asc, beta_month, months, beta_attempt, attempts, beta_t
     """``asc + beta_month x months + beta_attempt x attempts - beta_ties x ties`` as NumPy
     evaluates it (left to right)."""
     n = months.shape[0]
-    out = np.empty(n)
+    out = np.empty(n, np.float64)
     for r in range(n):
         out[r] = asc + beta_month * months[r] + beta_attempt * np.float64(attempts[r]) - beta_ties * (
             1.0 if uk_ties[r] else 0.0)
@@ -251,7 +254,9 @@ def leave_utility_kernel(asc, beta_month, months, beta_attempt, attempts, beta_t
 def group_kernel(choice, idx, n_options):
     """Deciders grouped by option, keeping their order within each option (``idx`` sorted stably
     by ``choice``), and the number choosing each option."""
-    counts = np.zeros(n_options, np.int64)
+    counts = np.empty(n_options, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
     for r in range(choice.shape[0]):
         counts[choice[r]] += 1
     pos = np.empty(n_options, np.int64)
@@ -322,7 +327,9 @@ def choose_kernel(V, idx, household, next_day, key, day, decision_mean):
     decider's (the same household, listed next to each other) makes the same choice and gets the
     same next decision day; that result is reused rather than drawn again."""
     n, k = V.shape
-    choice = np.zeros(n, np.int8)
+    choice = np.empty(n, np.int8)
+    for z in range(choice.shape[0]):  # np.zeros, written out (see numpy_order)
+        choice[z] = 0
     prev_nd = 0
     per_day = np.log(1.0 - 1.0 / decision_mean) if decision_mean > 1.0 else 0.0
     for r in range(n):

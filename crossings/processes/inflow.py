@@ -127,7 +127,7 @@ def risk_floor_kernel(risk_tol, start, stop, floor, mean):
 def day_groups_kernel(key, lam, share, group_size):
     """:func:`group_counts` with means ``lam x share / group_size`` (NumPy's order); returns the
     counts and their sum."""
-    means = np.empty(share.shape[0])
+    means = np.empty(share.shape[0], np.float64)
     for k in range(share.shape[0]):
         means[k] = lam * share[k] / group_size[k]
     out = group_counts(key, means)

@@ -36,7 +36,9 @@ def movement_kernel(
     active, state, site, household, nationality, next_day, day, key, camp_util, camps, travel_days,
     return_share, back_share, decision_mean, funds, off_camp, off_camp_share, off_camp_reserve,
 ):
-    counts = np.zeros(5, np.int64)
+    counts = np.empty(5, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
     due = np.empty(active.shape[0], np.int32)  # camp residents whose decision day has come
     n_due = 0
     for j in range(active.shape[0]):

@@ -53,7 +53,7 @@ def _pairwise(a):
     lo_s = np.empty(64, np.int64)
     n_s = np.empty(64, np.int64)
     stage = np.empty(64, np.int64)
-    vals = np.empty(64)
+    vals = np.empty(64, np.float64)
     top, n_vals = 0, 0
     lo_s[0], n_s[0], stage[0] = 0, a.shape[0], 0
     while top >= 0:
@@ -122,3 +122,11 @@ def flatnonzero(mask):
             out[n] = j
             n += 1
     return out
+
+
+# ``np.zeros`` and ``np.full`` in a kernel compile Numba's generic implementation for each shape and
+# dtype they are called with, which compiles an ``np.empty`` and a fill of its own: three compiles,
+# ~0.15 s of a first run per variant and per process (Numba caches none of them on disk). The
+# kernels write them out as an ``np.empty`` and a loop, not as a helper here: an ``inline="always"``
+# helper costs ~10 ms of inlining and typing at each of its ~40 call sites. ``np.empty`` always has
+# an explicit dtype (``np.empty(n)`` is a variant of its own beside ``np.empty(n, np.float64)``).

@@ -85,12 +85,16 @@ def boat_fate_probabilities(b_gang, b_site, b_people, trying, n_sites, evasion, 
     """Per prepared boat: beach-interception chance (congestion among boats trying at the same site)
     and distress chance (by load and weather)."""
     n = b_gang.shape[0]
-    launching = np.zeros(n_sites)
+    launching = np.empty(n_sites, np.float64)
+    for z in range(launching.shape[0]):  # np.zeros, written out (see numpy_order)
+        launching[z] = 0
     for b in range(n):
         if trying[b]:
             launching[b_site[b]] += 1.0
-    p_beach = np.zeros(n)
-    p_dis = np.zeros(n)
+    p_beach = np.empty(n, np.float64)
+    p_dis = np.empty(n, np.float64)
+    for z in range(p_beach.shape[0]):  # np.zeros, written out (see numpy_order)
+        p_beach[z] = p_dis[z] = 0
     for b in range(n):
         p_beach[b] = beach_interception(beach_max, e_beach, evasion[b_gang[b]], launching[b_site[b]], congestion)
         p_dis[b] = distress_probability(b_people[b], rated, distress_base, overload_effect, bad, bad_multiplier)
@@ -108,7 +112,9 @@ def boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day
     n = customers.shape[0]
     queue = np.empty(n, customers.dtype)
     keep = np.empty(n, customers.dtype)
-    waiting = np.zeros(n_gangs)
+    waiting = np.empty(n_gangs, np.float64)
+    for z in range(waiting.shape[0]):  # np.zeros, written out (see numpy_order)
+        waiting[z] = 0
     m = 0
     k = 0
     for r in range(n):
@@ -211,10 +217,14 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
     m = holders.shape[0]
     # stable sort by gang, then household (like np.lexsort((household, gang))): a counting sort by
     # gang, then a stable sort of each gang's households unless already in order (the usual case)
-    counts = np.zeros(n_g, np.int64)
+    counts = np.empty(n_g, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
     for r in range(m):
         counts[gang[holders[r]]] += 1
-    start = np.zeros(n_g, np.int64)
+    start = np.empty(n_g, np.int64)
+    for z in range(start.shape[0]):  # np.zeros, written out (see numpy_order)
+        start[z] = 0
     for j in range(1, n_g):
         start[j] = start[j - 1] + counts[j - 1]
     fill = start.copy()
@@ -233,8 +243,10 @@ def plan_kernel(holders, household, gang, load, boats, waiting_days, scale, max_
     for r in range(m):
         gg[r] = gang[h[r]]
     cap_agents = max(1, int(np.floor(max_load / scale)))
-    n_boats = np.zeros(n_g, np.int64)
-    per_boat = np.zeros(n_g, np.int64)
+    n_boats = np.empty(n_g, np.int64)
+    per_boat = np.empty(n_g, np.int64)
+    for z in range(n_boats.shape[0]):  # np.zeros, written out (see numpy_order)
+        n_boats[z] = per_boat[z] = 0
     for j in range(n_g):  # np.ones, written out (one fewer NumPy function to compile)
         per_boat[j] = 1
     for j in range(n_g):
@@ -280,11 +292,16 @@ def pool_redirect(holders, gang, load, boats, home_coast, scale, min_fill, n_sit
     boat keep their own customers. Returns, per gang, the gang whose boats carry its customers (itself
     when nothing changes)."""
     n_g = load.shape[0]
-    counts = np.zeros(n_g, np.int64)
+    counts = np.empty(n_g, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
     for r in range(holders.shape[0]):
         counts[gang[holders[r]]] += 1
-    open_pool = np.full(n_sites + 1, -1, np.int64)
-    pooled = np.zeros(n_sites + 1, np.int64)
+    open_pool = np.empty(n_sites + 1, np.int64)
+    pooled = np.empty(n_sites + 1, np.int64)
+    for z in range(open_pool.shape[0]):  # np.full / np.zeros, written out (see numpy_order)
+        open_pool[z] = -1
+        pooled[z] = 0
     redirect = np.empty(n_g, np.int64)  # np.arange(n_g), written out
     for j in range(n_g):
         redirect[j] = j
@@ -345,13 +362,17 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
         for k in range(n_boats[j]):
             b_gang[offset[j] + k] = j
             b_num[offset[j] + k] = k
-    person_boat = np.full(gg.shape[0], -1, np.int64)
-    n_on = np.zeros(n_b, np.int64)
+    person_boat = np.empty(gg.shape[0], np.int64)
+    for z in range(person_boat.shape[0]):  # np.full, written out (see numpy_order)
+        person_boat[z] = -1
+    n_on = np.empty(n_b, np.int64)
+    for z in range(n_on.shape[0]):  # np.zeros, written out (see numpy_order)
+        n_on[z] = 0
     for r in range(gg.shape[0]):
         if on[r]:
             person_boat[r] = offset[gg[r]] + number[r]
             n_on[person_boat[r]] += 1
-    b_people = np.empty(n_b)
+    b_people = np.empty(n_b, np.float64)
     b_site = np.empty(n_b, np.int64)
     trying = np.empty(n_b, np.bool_)
     for b in range(n_b):
@@ -363,7 +384,9 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
         overload_effect, bad, bad_multiplier,
     )
     n_types = type_cdf.shape[0]
-    b_type = np.full(n_b, -1, np.int64)
+    b_type = np.empty(n_b, np.int64)
+    for z in range(b_type.shape[0]):  # np.full, written out (see numpy_order)
+        b_type[z] = -1
     if n_types:
         for b in range(n_b):
             u_t = uniform(key, b_gang[b], K_TYPE + b_num[b])
@@ -381,9 +404,12 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
             keep *= 1.0 - act_intercept[a]
         p_stop = 1.0 - keep
     fate = np.empty(n_b, np.int8)
-    crush = np.zeros(n_b, np.bool_)
-    capsized = np.zeros(n_b, np.bool_)
-    b_actor = np.full(n_b, -1, np.int64)
+    crush = np.empty(n_b, np.bool_)
+    capsized = np.empty(n_b, np.bool_)
+    b_actor = np.empty(n_b, np.int64)
+    for z in range(crush.shape[0]):  # np.full / np.zeros, written out (see numpy_order)
+        crush[z] = capsized[z] = 0
+        b_actor[z] = -1
     for b in range(n_b):
         k = K_BOAT + 8 * b_num[b]
         if not trying[b]:
@@ -414,7 +440,9 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
             fate[b] = DISTRESS
         else:
             fate[b] = LANDED
-    fate_counts = np.zeros(5, np.int64)
+    fate_counts = np.empty(5, np.int64)
+    for z in range(fate_counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        fate_counts[z] = 0
     for b in range(n_b):
         fate_counts[fate[b]] += 1
     return b_gang, b_num, fate, crush, person_boat, launching, fate_counts, b_actor, b_type, capsized
@@ -438,14 +466,18 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
     Returns the outcomes, the number of people on boats that landed, and the actor that took each
     person aboard (-1: none, or the standing rescue service of ``sea.*``)."""
     n = h.shape[0]
-    outcome = np.zeros(n, np.int8)  # WAIT unless on a boat
+    outcome = np.empty(n, np.int8)  # WAIT unless on a boat
+    for z in range(outcome.shape[0]):  # np.zeros, written out (see numpy_order)
+        outcome[z] = 0
     n_distress = 0
     for r in range(n):
         if person_boat[r] >= 0 and fate[person_boat[r]] == DISTRESS:
             n_distress += 1
     reach = 0.0
     n_act = act_response.shape[0]
-    p_act = np.zeros(n_act)
+    p_act = np.empty(n_act, np.float64)
+    for z in range(p_act.shape[0]):  # np.zeros, written out (see numpy_order)
+        p_act[z] = 0
     reach_all = 0.0
     if n_distress:
         reach = rescue_share * min(1.0, rescue_capacity / (n_distress * scale))
@@ -457,7 +489,9 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
                 miss *= 1.0 - p_act[a]
             reach_all = 1.0 - miss
     n_b = fate.shape[0]
-    reached = np.zeros(n_b, np.bool_)
+    reached = np.empty(n_b, np.bool_)
+    for z in range(reached.shape[0]):  # np.zeros, written out (see numpy_order)
+        reached[z] = 0
     for b in range(n_b):
         if fate[b] == DISTRESS:
             reached[b] = uniform(key, b_gang[b], K_BOAT + 8 * b_num[b] + 5) < reach_all
@@ -473,7 +507,9 @@ def person_outcomes(h, person_boat, b_gang, b_num, fate, crush, household, key, 
                         x -= p_act[a]
                         a += 1
                     b_actor[b] = a
-    person_actor = np.full(n, -1, np.int64)
+    person_actor = np.empty(n, np.int64)
+    for z in range(person_actor.shape[0]):  # np.full, written out (see numpy_order)
+        person_actor[z] = -1
     on_landed = 0
     for r in range(n):
         b = person_boat[r]
@@ -543,7 +579,9 @@ def apply_outcomes(h, outcome, state, site, next_day, attempts, crossed_day, arr
     dead = np.empty(n, h.dtype)
     nc, nbb, nbs, nd = 0, 0, 0, 0
     days_sum = 0
-    counts = np.zeros(N_OUTCOMES, np.int64)
+    counts = np.empty(N_OUTCOMES, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
     for r in range(n):
         o = outcome[r]
         counts[o] += 1
@@ -588,9 +626,11 @@ def book_boats(gg, outcome, b_gang, fate, scale, logistics_eur, crew_eur, boats,
     """Gangs lose every prepared boat; today's attempts and costs (logistics per person, a crew per
     boat that tried to launch) are booked (x scale)."""
     n_g = boats.shape[0]
-    used = np.zeros(n_g, np.int64)
-    crews = np.zeros(n_g, np.int64)
-    people = np.zeros(n_g, np.int64)
+    used = np.empty(n_g, np.int64)
+    crews = np.empty(n_g, np.int64)
+    people = np.empty(n_g, np.int64)
+    for z in range(used.shape[0]):  # np.zeros, written out (see numpy_order)
+        used[z] = crews[z] = people[z] = 0
     for b in range(b_gang.shape[0]):
         used[b_gang[b]] += 1
         if fate[b] != SEIZED:

@@ -139,7 +139,7 @@ def midday_kernel(F, active, act_buf, n, x, key, entered_day, day, eff, c, s, ou
     (``Market._entry``). Writes the dismantled gangs, then those leaving, into ``out``; returns
     (their two numbers, whether a gang enters)."""
     act = act_buf[:n]
-    p_dis = np.empty(n)
+    p_dis = np.empty(n, np.float64)
     for r in range(n):
         p_dis[r] = 1.0 - x[r]
     patience = c[C_EXIT_PATIENCE]
@@ -185,8 +185,10 @@ def evening_kernel(F, active, home_coast, boat_line, keep, customers, state, gan
             coast[j] = new_coast[j]
         kit_cost = c[C_KIT] * (1.0 + c[C_KIT_SEIZURE] * seized_share)
         supply = c[C_SUPPLY] * (1.0 - c[C_SUPPLY_DISRUPTION] * eff[E_INTEL, day])
+        # np.int64(BOAT): the constant would be typed as a literal, a second copy of boat_customers
+        # beside the one the market's Python code calls (0.3 s of a first run)
         _, waiting, customers = boat_customers(customers, state, gang, paid_left, contract_mode, crossed_day, day,
-                                               BOAT, n_g)
+                                               np.int64(BOAT), n_g)
         for j in range(n_g):
             waiting[j] = waiting[j] * c[C_SCALE]
         adapt_kernel(active, coast, F[EVASION], keep, F[REVENUE_LAST], F[COSTS_TODAY], F[VOLUME], F[LOAD],

@@ -72,7 +72,7 @@ def book_kernel(active, capital, volume, profit, cash_today, costs_today, revenu
     """Fold yesterday's flows into capital, volume and profit memories (weight ``a``) and clear
     today's flows. Returns the number of active gangs and their summed cash minus costs."""
     n = active.shape[0]
-    margins = np.empty(n)
+    margins = np.empty(n, np.float64)
     n_act = 0
     for j in range(n):
         pj = cash_today[j] - costs_today[j]
@@ -128,7 +128,7 @@ def recruitment_step(recruited: float, e_port: float, e0: float, days: float, so
 def relative_volume(active, volume):
     """Active gang slots and each one's recent volume over the mean (all 1 if the mean is 0)."""
     act = flatnonzero(active)
-    rel = np.empty(act.shape[0])
+    rel = np.empty(act.shape[0], np.float64)
     for r in range(act.shape[0]):  # np.ones, written out (one fewer NumPy function to compile)
         rel[r] = 1.0
     if act.shape[0]:
@@ -143,7 +143,9 @@ def relative_volume(active, volume):
 def _offering(active, home_coast, boat, has_ports):
     """Gangs offering boat places (active, with a coast) or lorry places (active, if there are ports)."""
     n = active.shape[0]
-    ok = np.zeros(n, np.bool_)
+    ok = np.empty(n, np.bool_)
+    for z in range(ok.shape[0]):  # np.zeros, written out (see numpy_order)
+        ok[z] = 0
     for j in range(n):
         ok[j] = active[j] and (home_coast[j] >= 0 if boat else has_ports)
     return ok

@@ -148,7 +148,9 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
     n_fee = int(par[PAR_N_FEE])
     act = flatnonzero(active)
     h = hhi(volume[act])
-    h_g = np.full(volume.shape[0], h)
+    h_g = np.empty(volume.shape[0], np.float64)
+    for z in range(h_g.shape[0]):  # np.full, written out (see numpy_order)
+        h_g[z] = h
     segmented = False
     for j in act:
         if network[j] != network[act[0]]:
@@ -243,7 +245,7 @@ def offer_means(active, home_coast, has_ports, price_boat, price_lorry, markup_b
     lorry = _offering(active, home_coast, False, has_ports)
     pb, cb, pl, cl = price_boat[boat], cost_boat[boat], price_lorry[lorry], cost_lorry[lorry]
     mb, ml = markup_boat[boat], markup_lorry[lorry]
-    mks = np.empty(mb.shape[0] + ml.shape[0])  # np.concatenate, written out
+    mks = np.empty(mb.shape[0] + ml.shape[0], np.float64)  # np.concatenate, written out
     for r in range(mb.shape[0]):
         mks[r] = mb[r]
     for r in range(ml.shape[0]):

@@ -131,7 +131,7 @@ def paid_utility_kernel(
     and the price (none if already paid), heavier when borrowed; -inf if unaffordable even with credit.
     Every array is one row per decider (as gathered by the decisions stage) but ``contract_mode``,
     indexed by ``idx``."""
-    V = np.empty(idx.shape[0])
+    V = np.empty(idx.shape[0], np.float64)
     _paid_utility_into(
         V, idx, site, attempts, funds, uk_ties, risk_tol, gang, paid_left, contract_mode, debt, belief_row, code,
         price, n_fee, credit_share, credit_disutility, beta_cost, beta_success, beta_ties, beta_risk, own_discount,
@@ -193,7 +193,12 @@ def _paid_utility_into(
         max_att = min(max_att, 63)  # the rare people with more attempts are computed directly
         if belief_row.shape[0] * (max_att + 1) * (max_left + 1) > 32 * n + 8192:
             max_att, max_left = -1, -1  # no table: filling it would cost more than it saves (few deciders)
-    memo = np.full((belief_row.shape[0], max_att + 1, max_left + 1), np.nan)
+    # np.full(..., np.nan), written out (see numpy_order)
+    memo = np.empty((belief_row.shape[0], max_att + 1, max_left + 1), np.float64)
+    for r0 in range(memo.shape[0]):
+        for r1 in range(memo.shape[1]):
+            for r2 in range(memo.shape[2]):
+                memo[r0, r1, r2] = np.nan
     for r in range(n):
         i = np.uint32(idx[r])  # unsigned: no negative-index wraparound (slots are never negative)
         holds = gang[r] >= 0 and paid_left[r] > 0 and contract_mode[i] == code
@@ -238,10 +243,13 @@ def sell_kernel(
     Returns (holder mask, chosen gang or -1 for new buyers, amount paid to the gang now, amount lent)."""
     n = idx.shape[0]
     g_n = prices.shape[0]
-    holder = np.zeros(n, np.bool_)
-    bought = np.full(n, -1, np.int64)
-    cash = np.zeros(n)
-    lent = np.zeros(n)
+    holder = np.empty(n, np.bool_)
+    bought = np.empty(n, np.int64)
+    cash = np.empty(n, np.float64)
+    lent = np.empty(n, np.float64)
+    for z in range(holder.shape[0]):  # np.full / np.zeros, written out (see numpy_order)
+        holder[z] = cash[z] = lent[z] = 0
+        bought[z] = -1
     for r in range(n):
         i = idx[r]
         if gang[i] >= 0 and paid_left[i] > 0 and contract_mode[i] == mode:
@@ -294,7 +302,7 @@ def sell_log_argument(active, home_coast, boat, has_ports, volume):
     ok = _offering(active, home_coast, boat, has_ports)
     v = volume[ok]
     ref = np_mean(v) if v.shape[0] else 0.0
-    x = np.empty(volume.shape[0])
+    x = np.empty(volume.shape[0], np.float64)
     for j in range(volume.shape[0]):
         x[j] = max(volume[j], 0.0) + 0.2 * ref + 1e-6
     return ok, x
@@ -312,16 +320,18 @@ def sell_and_book(
     ``safe_house_share`` (draw ``k_safe_house`` on the head's slot; 0: nobody moves).
     Returns (holder mask, places sold, their summed price)."""
     n_g = prices.shape[0]
-    weights = np.empty(n_g)
+    weights = np.empty(n_g, np.float64)
     for j in range(n_g):
         weights[j] = log_x[j] - beta_cost * prices[j]
     holder, bought, cash, lent = sell_kernel(
         idx, household[idx], funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
         credit_share, attempts_per_fee, escrow, escrow_share, capacity, scale,
     )
-    cash_by = np.zeros(n_g)
-    rev_by = np.zeros(n_g)
-    sold = np.empty(idx.shape[0])
+    cash_by = np.empty(n_g, np.float64)
+    rev_by = np.empty(n_g, np.float64)
+    for z in range(cash_by.shape[0]):  # np.zeros, written out (see numpy_order)
+        cash_by[z] = rev_by[z] = 0
+    sold = np.empty(idx.shape[0], np.float64)
     n_new = 0
     for r in range(idx.shape[0]):
         b = bought[r]
@@ -346,7 +356,9 @@ def settle_kernel(crossed, stopped, dead, gang, debt, paid_left, contract_mode, 
                   funds, escrow, escrow_share):
     """See :meth:`Market.settle`. ``repaid_share`` is float32, like the debts it multiplies."""
     n_g = cash_today.shape[0]
-    repaid = np.zeros(n_g)
+    repaid = np.empty(n_g, np.float64)
+    for z in range(repaid.shape[0]):  # np.zeros, written out (see numpy_order)
+        repaid[z] = 0
     any_repaid = False
     for i in crossed:
         if gang[i] >= 0:
@@ -384,8 +396,10 @@ def lorry_book_kernel(users, gang, success_lorry, scale, cost_per_attempt, attem
     """Books today's paid-lorry attempts per gang (attempts, driver and logistics costs, x scale);
     returns each user's chance of success (their gang's)."""
     n_g = attempts_today.shape[0]
-    counts = np.zeros(n_g, np.int64)
-    p = np.empty(users.shape[0])
+    counts = np.empty(n_g, np.int64)
+    for z in range(counts.shape[0]):  # np.zeros, written out (see numpy_order)
+        counts[z] = 0
+    p = np.empty(users.shape[0], np.float64)
     for r in range(users.shape[0]):
         g = gang[users[r]]
         counts[g] += 1
