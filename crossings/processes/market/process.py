@@ -498,13 +498,7 @@ class Market(Process):
         if n_act == g.n or gross <= 0:
             return
         sim = self.sim
-        m = sim.scenario.market
-        e = self.enforcement(day)
-        expected = m.entry_horizon_days * (gross / (n_act + 1) - m.fixed_cost_eur_per_day)
-        cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
-        # Python floats: a tiny cost makes the ratio infinite, as intended (no NumPy overflow warning)
-        ratio = float(expected) / float(cost) if cost > 0 else np.inf
-        p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
+        p = self._entry_chance(gross / (n_act + 1), day)
         key = sim.streams.key("market", day)
         if p > 0 and uniform(key, g.n, K_ENTRY) < p:
             self._open(int(np.argmin(g.active)), day)  # the first free slot
@@ -536,6 +530,18 @@ class Market(Process):
             g.boat_line[opened] = True
             self.sim.rec.add("boat_lines_opened", opened.size)
 
+    def _entry_chance(self, gross_per_day: float, day: int) -> float:
+        """Today's chance that a would-be entrant expecting ``gross_per_day`` (EUR/day before fixed
+        costs) enters: ``entry_rate_per_day x min(ratio - 1, 1)``, ratio = its profit over
+        ``entry_horizon_days`` over the entry cost at today's enforcement."""
+        m = self.sim.scenario.market
+        e = self.enforcement(day)
+        expected = m.entry_horizon_days * (gross_per_day - m.fixed_cost_eur_per_day)
+        cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
+        # Python floats: a tiny cost makes the ratio infinite, as intended (no NumPy overflow warning)
+        ratio = float(expected) / float(cost) if cost > 0 else np.inf
+        return m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
+
     def _boat_entry(self, day: int) -> None:
         """A new group enters to sell boat places (``market.boat_entrants``, with boat lines opened by
         the supply side): it compares what a boat line would earn over ``entry_horizon_days``, the
@@ -561,11 +567,7 @@ class Market(Process):
             return
         margin = float(np.mean(g.price_boat[ok] - g.cost_boat[ok]))
         lines = int(np.count_nonzero(g.active & g.boat_line))
-        expected = m.entry_horizon_days * (margin * demand / (lines + 1) - m.fixed_cost_eur_per_day)
-        e = self.enforcement(day)
-        cost = entry_cost(m.entry_cost_eur, m.entry_cost_enforcement, (e[E_PORT] + e[E_BEACH] + e[E_INTEL]) / 3.0)
-        ratio = float(expected) / float(cost) if cost > 0 else np.inf
-        p = m.entry_rate_per_day * min(max(ratio - 1.0, 0.0), 1.0)
+        p = self._entry_chance(margin * demand / (lines + 1), day)
         if p > 0 and uniform(sim.streams.key("market", day), g.n, K_BOAT_ENTRY) < p:
             j = int(np.argmin(g.active))  # the first free slot
             self._open(j, day)
