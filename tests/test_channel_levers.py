@@ -107,3 +107,41 @@ def test_with_port_spending_frozen_at_2014_most_crossings_stay_in_lorries(frozen
     (lorry_f, boat_f), _ = frozen_and_baseline
     assert (lorry_f > boat_f).all(), (lorry_f, boat_f)
 
+
+
+def _switch_day(sc):
+    """The first day the gangs buy the imported boat (the Channel's second [[boat_types]]), or None."""
+    from crossings.engine.timeline import compile_timeline, compile_world
+
+    tl = compile_timeline(sc, compile_world(sc))
+    names = [b.name for b in sc.boat_types]
+    imported = tl.boat_type_share[names.index("imported boat")]
+    days = (imported == 1.0).nonzero()[0]
+    return None if days.size == 0 else sc.start + dt.timedelta(days=int(days[0]))
+
+
+def test_the_channel_gangs_switch_to_larger_boats_as_enforcement_against_boats_grows(channel):
+    """Boat types are chosen, not dated (sea.boat_type_choice): the gangs buy the local dinghy while
+    it is cheaper per seat and the imported boat once beach and intelligence spending disrupt the
+    local supply. Expected: a switch between mid-2019 and mid-2022, when people per boat rose from
+    11-13 (2019-20) to 28-41 (2021-22, HO-IRREG, an independent series the switch date is not set
+    from); and with beach and intelligence spending held at zero after 2014 the local dinghy stays
+    cheapest (no disruption), so the switch never comes."""
+    assert channel.sea.boat_type_choice
+    day = _switch_day(channel)
+    assert day is not None and dt.date(2019, 7, 1) <= day <= dt.date(2022, 6, 30), day
+    spending = [s for s in channel.enforcement.spending
+                if s.channel not in ("beach", "intelligence") or s.start < dt.date(2015, 1, 1)]
+    quiet = channel.model_copy(update={"enforcement": channel.enforcement.model_copy(update={"spending": spending})})
+    assert _switch_day(quiet) is None
+
+
+def test_the_channel_loads_rise_after_the_switch(channel):
+    """After the switch to the larger, dearer imported boat the gangs load more people per boat
+    (their load rule, docs/ODD.md 7.6): people per boat in the year after the switch exceed the
+    year before it."""
+    day = _switch_day(channel)
+    y = crossings.Sim(channel, seed=1).run().yearly
+    before = y.people_per_boat[y.index.year == day.year - 1].iloc[0]
+    after = y.people_per_boat[y.index.year == day.year + 1].iloc[0]
+    assert after > before * 1.5, (before, after)
