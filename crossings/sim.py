@@ -183,6 +183,7 @@ class Sim:
             self.step(timed=profile)
             if progress is not None:
                 progress(self.day, self.n_days)
+        precompile.settle_gc()  # a first run's kernels are compiled: garbage collection as usual
         res = self.results()
         if profile:
             res.profile = self.loop.profile_table()

@@ -28,6 +28,7 @@ by module: the engine imports them by name only in the helper process.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import mmap
 import os
@@ -126,12 +127,45 @@ def start() -> None:
         except OSError:
             _child = 0
     mode = os.environ.get("CROSSINGS_PRECOMPILE", "")
-    if _started or mode == "0":
+    if _started:
+        return
+    if mode == "0":
+        if cache_is_cold():
+            relax_gc()
         return
     _started = True
-    if not cache_is_cold() or (mode != "1" and not spare_core()):
+    if not cache_is_cold():
+        return
+    relax_gc()  # compiling: full garbage collections put off (inherited by a forked helper)
+    if mode != "1" and not spare_core():
         return
     _launch()
+
+
+# Python's full (generation 2) garbage collections while Numba compiles: each walks every object
+# the process holds, and compiling adds hundreds of thousands (IR, types, LLVM handles), so they
+# come often and grow: 20 of them took 6.0 s of a 54 s compile in one process (gc callbacks, a
+# loaded machine), 2 (0.14 s) with the third threshold at 1000. Younger generations, where
+# compiling's short-lived cycles die, are collected as usual.
+GC_THRESHOLD_2_COMPILING = 1000
+_gc_saved: tuple[int, int, int] | None = None
+
+
+def relax_gc() -> None:
+    """Put off full garbage collections (generation 2) while the kernels compile."""
+    global _gc_saved
+    if _gc_saved is None:
+        _gc_saved = gc.get_threshold()
+        t0, t1, t2 = _gc_saved
+        gc.set_threshold(t0, t1, max(t2, GC_THRESHOLD_2_COMPILING))
+
+
+def settle_gc() -> None:
+    """Back to the thresholds before :func:`relax_gc` (called when a run ends)."""
+    global _gc_saved
+    if _gc_saved is not None:
+        gc.set_threshold(*_gc_saved)
+        _gc_saved = None
 
 
 def _launch() -> None:
@@ -254,6 +288,7 @@ def _helper(parent: int = 0, work=None, board=None) -> None:
 
 
 if __name__ == "__main__":
+    relax_gc()
     try:
         _helper(int(os.environ.get("CROSSINGS_PRECOMPILE_PARENT", "0")))
     except Exception:  # noqa: BLE001 (a head start only: the run compiles what is missing)
