@@ -96,6 +96,20 @@ def test_the_predictive_table_counts_an_observation_inside_its_band():
     assert t["inside_90"].tolist() == [True, False]  # 700 lies within [365 x 1.1, 365 x 2.9]; 2000 beyond it
 
 
+def test_a_median_of_zero_counts_as_a_factor_of_100_as_in_the_check():
+    """The validation's median score follows the check's rule for a model value of 0 (a factor of
+    100): one year with a median of zero deaths must not weigh like a factor of 10^9."""
+    runs = [daily_frame() for _ in range(3)]
+    for r in runs:
+        r.daily["crossings_boat"] = 0.0  # no boat arrivals at all
+    obs = pd.DataFrame({"series": ["small_boat_arrivals"] * 2, "period": ["2021", "2022"], "value": [4.0, 0.0],
+                        "low": [np.nan, np.nan], "high": [np.nan, np.nan]})
+    t = predictive_table(runs, obs)
+    assert t["median"].tolist() == [0.0, 0.0]
+    assert np.isclose(t["abs_log_ratio"].iloc[0], np.log(100.0))
+    assert np.isnan(t["abs_log_ratio"].iloc[1])  # nothing observed: no ratio
+
+
 # ---------------------------------------------------------------- priors files
 
 

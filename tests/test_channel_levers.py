@@ -120,14 +120,31 @@ def _switch_day(sc):
     return None if days.size == 0 else sc.start + dt.timedelta(days=int(days[0]))
 
 
-def test_the_channel_gangs_switch_to_larger_boats_as_enforcement_against_boats_grows(channel):
+@pytest.fixture(scope="module")
+def channel_boat_types(channel):
+    """The Channel with the gangs choosing their boat type (sea.boat_type_choice; docs/calibration.md,
+    sessions 12-13: measured, off in the shipped Channel): a local dinghy (rated 8, 1,500 EUR,
+    supply_disruption 5, assumptions) and the imported boat (the Channel's single type, rated 10,
+    6,000 EUR), both on sale from the start."""
+    from crossings.scenario.schema import BoatType
+
+    start = dt.date(2014, 1, 1)
+    types = [BoatType(name="local dinghy", share=[(start, 1.0)], rated_capacity=8.0, kit_cost_eur=1500.0,
+                      supply_disruption=5.0, source="test"),
+             BoatType(name="imported boat", share=[(start, 1.0)], rated_capacity=10.0, kit_cost_eur=6000.0,
+                      source="test")]
+    return channel.model_copy(update={"boat_types": types,
+                                      "sea": channel.sea.model_copy(update={"boat_type_choice": True})})
+
+
+def test_the_channel_gangs_switch_to_larger_boats_as_enforcement_against_boats_grows(channel_boat_types):
     """Boat types are chosen, not dated (sea.boat_type_choice): the gangs buy the local dinghy while
     it is cheaper per seat and the imported boat once beach and intelligence spending disrupt the
     local supply. Expected: a switch between mid-2019 and mid-2022, when people per boat rose from
     11-13 (2019-20) to 28-41 (2021-22, HO-IRREG, an independent series the switch date is not set
     from); and with beach and intelligence spending held at zero after 2014 the local dinghy stays
     cheapest (no disruption), so the switch never comes."""
-    assert channel.sea.boat_type_choice
+    channel = channel_boat_types
     day = _switch_day(channel)
     assert day is not None and dt.date(2019, 7, 1) <= day <= dt.date(2022, 6, 30), day
     spending = [s for s in channel.enforcement.spending
@@ -136,10 +153,11 @@ def test_the_channel_gangs_switch_to_larger_boats_as_enforcement_against_boats_g
     assert _switch_day(quiet) is None
 
 
-def test_the_channel_loads_rise_after_the_switch(channel):
+def test_the_channel_loads_rise_after_the_switch(channel_boat_types):
     """After the switch to the larger, dearer imported boat the gangs load more people per boat
     (their load rule, docs/ODD.md 7.6): people per boat in the year after the switch exceed the
-    year before it."""
+    year before it by half."""
+    channel = channel_boat_types
     day = _switch_day(channel)
     y = crossings.Sim(channel, seed=1).run().yearly
     before = y.people_per_boat[y.index.year == day.year - 1].iloc[0]
