@@ -91,6 +91,13 @@ class Sim:
             scenario = scenario.model_copy(update={"seed": check_seed(seed)})
         self.declared = scenario
         precompile.start()  # on an empty kernel cache, a helper compiles on the second core
+        try:
+            self._build(scenario, market)
+        except BaseException:
+            precompile.settle_gc()  # no run will follow to give the gc thresholds back
+            raise
+
+    def _build(self, scenario: Scenario, market: bool | None) -> None:
         if scenario.boat_types or any(getattr(p, "type", "") == "parameter_path" for p in scenario.policies):
             # dated parameter paths edit the run's own copy, never the caller's scenario
             scenario = scenario.model_copy(deep=True)
@@ -179,11 +186,13 @@ class Sim:
 
     def run(self, progress: Callable[[int, int], None] | None = None, profile: bool = False, days: int | None = None) -> Results:
         last = self.n_days if days is None else min(self.n_days, self.day + days)
-        while self.day < last:
-            self.step(timed=profile)
-            if progress is not None:
-                progress(self.day, self.n_days)
-        precompile.settle_gc()  # a first run's kernels are compiled: garbage collection as usual
+        try:
+            while self.day < last:
+                self.step(timed=profile)
+                if progress is not None:
+                    progress(self.day, self.n_days)
+        finally:
+            precompile.settle_gc()  # a first run's kernels are compiled: garbage collection as usual
         res = self.results()
         if profile:
             res.profile = self.loop.profile_table()

@@ -18,43 +18,80 @@ from crossings.engine import precompile
 @pytest.fixture(autouse=True)
 def _gc_thresholds_kept(monkeypatch):
     """start() on a (faked) cold cache relaxes the garbage collector: give the test process its
-    thresholds back."""
+    thresholds back; and forget that an earlier run found the cache full."""
     import gc
 
     before = gc.get_threshold()
     monkeypatch.setattr(precompile, "_gc_saved", None)
+    monkeypatch.setattr(precompile, "_warm", False)
     yield
     gc.set_threshold(*before)
 
 
 def test_full_garbage_collections_are_put_off_while_compiling_and_restored_after(monkeypatch):
-    """On a cold cache start() raises the third gc threshold (full collections walk every object
-    compiling has made: measured 6.0 s of a 54 s compile); the end of a run gives the previous
-    thresholds back, also after two starts."""
+    """On a cold cache start() raises the third gc threshold before the helper forks (full
+    collections walk every object compiling has made: measured 6.0 s of a 54 s compile), with the
+    helper switched off too, and again on a later start while the cache is still cold; settling gives
+    the thresholds from before back; a warm cache changes nothing."""
     import gc
 
     gc.set_threshold(700, 10, 10)
-    monkeypatch.setenv("CROSSINGS_PRECOMPILE", "0")
+    relaxed = (700, 10, precompile.GC_THRESHOLD_2_COMPILING)
+    at_launch = []
+    monkeypatch.setattr(precompile, "_launch", lambda: at_launch.append(gc.get_threshold()))
+    monkeypatch.setattr(precompile, "spare_core", lambda: True)
     monkeypatch.setattr(precompile, "_started", False)
     monkeypatch.setattr(precompile, "cache_is_cold", lambda: False)
+    monkeypatch.delenv("CROSSINGS_PRECOMPILE", raising=False)
     precompile.start()
-    assert gc.get_threshold() == (700, 10, 10)  # a warm cache: nothing compiles, nothing changes
+    assert gc.get_threshold() == (700, 10, 10) and at_launch == []  # warm: nothing compiles, nothing changes
+    monkeypatch.setattr(precompile, "_warm", False)
     monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
     precompile.start()
-    precompile.relax_gc()
-    assert gc.get_threshold() == (700, 10, precompile.GC_THRESHOLD_2_COMPILING)
+    assert at_launch == [relaxed]  # relaxed before the fork, so the helper inherits it
     precompile.settle_gc()
     assert gc.get_threshold() == (700, 10, 10)
+    precompile.start()  # a later Sim while the cache is still cold (after a partial run): relaxed again
+    assert gc.get_threshold() == relaxed and len(at_launch) == 1  # but no second helper
+    precompile.settle_gc()
+    monkeypatch.setenv("CROSSINGS_PRECOMPILE", "0")
+    precompile.start()
+    assert gc.get_threshold() == relaxed  # no helper wanted: the run's own compiling still gains
+    precompile.settle_gc()
     precompile.settle_gc()
     assert gc.get_threshold() == (700, 10, 10)
 
 
-def test_a_run_gives_the_gc_thresholds_back(monkeypatch):
+def test_a_run_gives_the_gc_thresholds_back_even_when_it_fails(monkeypatch):
     import gc
 
     gc.set_threshold(700, 10, 10)
     precompile.relax_gc()
     crossings.Sim("channel", seed=1).run(days=3)
+    assert gc.get_threshold() == (700, 10, 10)
+    sim = crossings.Sim("channel", seed=1)
+    precompile.relax_gc()
+
+    def fail(timed=False):
+        raise RuntimeError("a day that fails")
+
+    monkeypatch.setattr(sim, "step", fail)
+    with pytest.raises(RuntimeError):
+        sim.run()
+    assert gc.get_threshold() == (700, 10, 10)
+    # a Sim that cannot be built (a horizon past the limit) will not run either: settled at once
+    import datetime as dt
+
+    from crossings.errors import ScenarioError
+    from crossings.scenario.loader import load_scenario
+
+    sc = load_scenario("channel")
+    sc = sc.model_copy(update={"end": sc.start + dt.timedelta(days=10**6)})
+    monkeypatch.setattr(precompile, "_warm", False)
+    monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
+    monkeypatch.setattr(precompile, "_started", True)  # no helper
+    with pytest.raises(ScenarioError):
+        crossings.Sim(sc)
     assert gc.get_threshold() == (700, 10, 10)
 
 

@@ -118,7 +118,9 @@ def spare_core() -> bool:
 
 
 def start() -> None:
-    """Launch the helper process if the kernel cache is empty and the machine has two cores (at most once per process)."""
+    """On an empty kernel cache (a first run after installing): put off full garbage collections
+    while the kernels compile (:func:`relax_gc`; the run gives the thresholds back when it ends), and
+    launch the helper process if the machine has two cores (at most once per process)."""
     global _started, _child
     if _child:
         try:
@@ -126,20 +128,29 @@ def start() -> None:
                 _child = 0  # reaped: no zombie left behind
         except OSError:
             _child = 0
-    mode = os.environ.get("CROSSINGS_PRECOMPILE", "")
-    if _started:
-        return
-    if mode == "0":
-        if cache_is_cold():
-            relax_gc()
-        return
-    _started = True
-    if not cache_is_cold():
+    if not _maybe_cold():
         return
     relax_gc()  # compiling: full garbage collections put off (inherited by a forked helper)
+    mode = os.environ.get("CROSSINGS_PRECOMPILE", "")
+    if _started or mode == "0":
+        return
+    _started = True
     if mode != "1" and not spare_core():
         return
     _launch()
+
+
+_warm = False  # the cache was found full once: it stays so (no more reads of the signature list)
+
+
+def _maybe_cold() -> bool:
+    global _warm
+    if _warm:
+        return False
+    if cache_is_cold():
+        return True
+    _warm = True
+    return False
 
 
 # Python's full (generation 2) garbage collections while Numba compiles: each walks every object
