@@ -50,6 +50,19 @@ runpy.run_module("crossings.cli", run_name="__main__")
 """
 
 
+def _wait_for_exit(pids: set[str], limit: float) -> None:
+    end = time.monotonic() + limit
+    for pid in pids:
+        while time.monotonic() < end:
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:  # a pid reused by another user's process: ours is gone
+                break
+            time.sleep(0.05)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", action="store_true", help="print every compile")
@@ -62,7 +75,9 @@ def main() -> None:
         if out.returncode:
             sys.exit(out.stderr)
         wall = time.perf_counter() - t0
-        time.sleep(0.5)  # a helper still finishing a kernel writes its last line
+        # a helper still finishing its kernel when the run ends writes its last lines after it: wait
+        # for every traced process to be gone (at most 30 s), then read the trace
+        _wait_for_exit({line.split()[0] for line in open(trace)}, limit=30.0)
         rows = [line.split() for line in open(trace)]
     pids = list(dict.fromkeys(r[0] for r in rows))
     print(f"wall {wall:.2f} s (process start to exit); load {os.getloadavg()[0]:.2f}")
