@@ -780,6 +780,7 @@ def calibrate(
     all_free: bool = typer.Option(False, "--all-free", help="Free every prior, whatever the screening kept."),
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
+    distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports."),
 ):
     """ABC-SMC (pyabc) of the scenario's free parameters against its observed series; writes a posterior file."""
     from crossings.calibrate.abc import calibrate as run_abc
@@ -801,7 +802,8 @@ def calibrate(
     console.print(f"calibrating {len(pri.names)} free parameters against {len(target.series)} series "
                   f"({len(target.observed)} rows) at scale {target.scenario.scale:g}, budget {budget}; history in {db}",
                   markup=False, soft_wrap=True)
-    cal = run_abc(target, budget, population, db, workers, dask, local_cluster, label="crossings calibrate", quiet=False)
+    cal = run_abc(target, budget, population, db, workers, dask, local_cluster, label="crossings calibrate", quiet=False,
+                  distance=distance)
     write_posterior(cal.particles, cal.weights, cal.meta, dest)
     from crossings.calibrate.posterior import marginals
 

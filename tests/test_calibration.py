@@ -235,6 +235,36 @@ def test_a_tiny_world_calibration_recovers_the_known_parameter(tmp_path):
     assert all(np.isclose(particles, v["lorry.success_unenforced"]).any() for v in d1)  # each draw is a particle
 
 
+def test_the_equal_distance_is_the_checks_distance_and_a_database_keeps_its_distance(tmp_path):
+    """With ``distance="equal"`` each particle's distance is the check's (the unweighted mean of
+    its per-series distances, ``model.total``), not a re-weighted one; and a history continues only
+    with the distance it was started with (one-line error, nothing written)."""
+    import pyabc
+
+    from crossings.calibrate.abc import calibrate
+    from crossings.calibrate.model import total
+    from crossings.errors import CrossingsError
+
+    np.random.seed(11)
+    db = tmp_path / "eq.db"
+    target = _target()
+    cal = calibrate(target, budget=40, population=8, db=db, workers=1, distance="equal")
+    assert cal.meta["distance_kind"] == "equal" and cal.meta["generations"] >= 1
+    h = pyabc.History(f"sqlite:///{db}")
+    h.id = 1
+    pop = h.get_population(t=h.max_t)
+    parts = pop.particles
+    assert parts, "a finished generation has particles"
+    for part in parts:
+        assert np.isclose(part.distance, total(dict(part.sum_stat)))
+    size = db.stat().st_size
+    with pytest.raises(CrossingsError, match="--distance equal"):
+        calibrate(target, budget=80, population=8, db=db, workers=1, distance="adaptive")
+    assert db.stat().st_size == size and pyabc.History(f"sqlite:///{db}").max_t == h.max_t
+    with pytest.raises(CrossingsError, match="--distance"):
+        calibrate(target, budget=80, population=8, db=tmp_path / "other.db", workers=1, distance="weighted")
+
+
 KILLED = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})

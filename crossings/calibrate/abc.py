@@ -5,11 +5,19 @@
 * **Model output**: each particle is one run (one seed, drawn per run) summarised by the
   distance of every observed series from its sources' spread (0 inside it); the observed
   summary is 0 for every series.
-* **Distance**: pyabc's ``AdaptivePNormDistance`` with p = 1 (Prangle 2017): each series is
-  scaled in each generation by the root mean square of its distances over the last
-  population (``root_mean_square_deviation``: series that are far off everywhere do not
-  swamp the rest), with the ratio of the largest to the smallest weight capped at 20
-  (assumption) so no series is ignored or dominates.
+* **Distance** (``distance=``):
+
+  - ``"adaptive"`` (the default): pyabc's ``AdaptivePNormDistance`` with p = 1 (Prangle
+    2017): each series is scaled in each generation by the root mean square of its
+    distances over the last population (``root_mean_square_deviation``: series that are far
+    off everywhere do not swamp the rest), with the ratio of the largest to the smallest
+    weight capped at 20 (assumption) so no series is ignored or dominates.
+  - ``"equal"``: pyabc's ``PNormDistance`` with p = 1 and every series weighted 1 / (number
+    of series): the distance ``crossings check`` reports (the unweighted mean of the
+    per-series distances, :func:`~crossings.calibrate.model.total`), so the calibration
+    ranks parameter sets as the check and the validation's median score do. Adaptive
+    weights favour the series that already fit everywhere (a small spread gets a large
+    weight); equal weights do not.
 * **Acceptance**: the threshold of each generation is the median of the previous
   generation's distances (``QuantileEpsilon(alpha=0.5)``).
 * **Budget**: N simulations in all, counted over every generation and every resumed session
@@ -39,6 +47,11 @@ from crossings.calibrate.model import ABCModel, Target
 from crossings.errors import CrossingsError
 
 MAX_WEIGHT_RATIO = 20.0  # assumption: see the module docstring
+DISTANCES = ("adaptive", "equal")
+DISTANCE_TEXT = {
+    "adaptive": "pyabc AdaptivePNormDistance(p=1, scale = root mean square deviation, max weight ratio 20) on per-series distances",
+    "equal": "pyabc PNormDistance(p=1), every series weighted 1 / number of series: the check's distance (unweighted mean of per-series distances)",
+}
 
 
 @dataclass
@@ -89,8 +102,9 @@ def _prior(target: Target):
 
 def calibrate(target: Target, budget: int, population: int = 50, db: str | Path = "calibration.db",
               workers: int | None = None, dask: str | None = None, local_cluster: bool = False,
-              label: str = "", quiet: bool = True) -> Calibration:
-    """Run (or continue) ABC-SMC on ``target`` until ``budget`` simulations in all."""
+              label: str = "", quiet: bool = True, distance: str = "adaptive") -> Calibration:
+    """Run (or continue) ABC-SMC on ``target`` until ``budget`` simulations in all, with the
+    ``distance`` named (``"adaptive"`` or ``"equal"``; see the module docstring)."""
     import pyabc
     from pyabc.distance.scale import root_mean_square_deviation
 
@@ -98,6 +112,8 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
         raise CrossingsError(f"--budget: at least the population size ({population}) simulations (got {budget})")
     if population < 2:
         raise CrossingsError(f"--population: at least 2 particles (got {population})")
+    if distance not in DISTANCES:
+        raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
     for name in ("ABC.Distance", "ABC.Sampler", "ABC.Epsilon", "ABC.History", "ABC.Predictor", "ABC.Transition",
                  "ABC.Acceptor", "ABC.Adaptation", "Redis-Worker"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -107,9 +123,12 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
     db.parent.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{db.resolve()}"
     sampler, closers = _sampler(workers, dask, local_cluster)
-    distance = pyabc.AdaptivePNormDistance(p=1, scale_function=root_mean_square_deviation,
+    if distance == "adaptive":
+        dist = pyabc.AdaptivePNormDistance(p=1, scale_function=root_mean_square_deviation,
                                            max_scale_weight_ratio=MAX_WEIGHT_RATIO)
-    abc = pyabc.ABCSMC(ABCModel(target), _prior(target), distance, population_size=population,
+    else:
+        dist = pyabc.PNormDistance(p=1, fixed_weights=dict.fromkeys(target.series, 1.0 / len(target.series)))
+    abc = pyabc.ABCSMC(ABCModel(target), _prior(target), dist, population_size=population,
                        eps=pyabc.QuantileEpsilon(alpha=0.5), sampler=sampler)
     resumed = False
     t0 = time.perf_counter()
@@ -117,17 +136,17 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
         if db.exists() and db.stat().st_size > 0 and not _is_pyabc(db):
             raise CrossingsError(f"{db}: --db is not a calibration database (pyabc's SQLite); use another --db")
         if db.exists() and _has_run(url):
-            _check_same(url, target, db)
+            _check_same(url, target, db, distance)
             abc.load(url, 1)
             resumed = True
         else:
             abc.new(url, dict.fromkeys(target.series, 0.0),
-                    meta_info={"crossings_scenario": target.scenario.name, "label": label})
+                    meta_info={"crossings_scenario": target.scenario.name, "label": label, "crossings_distance": distance})
         run_generations(abc, budget, population)
     finally:
         for c in closers:
             c.close()
-    return result(url, target, db, budget, population, time.perf_counter() - t0, resumed)
+    return result(url, target, db, budget, population, time.perf_counter() - t0, resumed, distance)
 
 
 def run_generations(abc, budget: int, population: int) -> None:
@@ -179,12 +198,17 @@ def _has_run(url: str) -> bool:
         return False
 
 
-def _check_same(url: str, target: Target, db: Path) -> None:
-    """A database continues only the calibration it holds (same free parameters and series)."""
+def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive") -> None:
+    """A database continues only the calibration it holds (same free parameters, series and distance;
+    a database written before the choice of distance holds an adaptive one)."""
     import pyabc
 
     h = pyabc.History(url)
     h.id = 1
+    held = _held_distance(h)
+    if held != distance:
+        raise CrossingsError(f"{db}: --db holds a calibration with --distance {held}; continue it with --distance {held}, "
+                             "or use another --db to start anew")
     stat = set(h.observed_sum_stat())
     if stat != set(target.series):
         raise CrossingsError(f"{db}: --db holds a calibration of other observed series; use another --db to start anew")
@@ -192,6 +216,21 @@ def _check_same(url: str, target: Target, db: Path) -> None:
         df, _ = h.get_distribution(m=0, t=h.max_t)
         if set(df.columns) != set(target.keys):
             raise CrossingsError(f"{db}: --db holds a calibration of other free parameters; use another --db to start anew")
+
+
+def _held_distance(h) -> str:
+    """The distance a pyabc history was started with (its meta information; "adaptive" if none is recorded)."""
+    try:
+        info = h.get_abc().json_parameters
+    except Exception:  # noqa: BLE001 - a history without its ABC row: no recorded choice
+        return "adaptive"
+    import ast
+
+    try:  # pyabc stores the meta information as the repr of a dict
+        meta = ast.literal_eval(info) if isinstance(info, str) else dict(info or {})
+    except (TypeError, ValueError, SyntaxError):
+        return "adaptive"
+    return str(meta.get("crossings_distance", "adaptive"))
 
 
 def generations(db: str | Path) -> int:
@@ -215,7 +254,8 @@ def generations(db: str | Path) -> int:
     return int(t) + 1 if t is not None and t >= 0 else 0
 
 
-def result(url: str, target: Target, db: Path, budget: int, population: int, seconds: float, resumed: bool) -> Calibration:
+def result(url: str, target: Target, db: Path, budget: int, population: int, seconds: float, resumed: bool,
+           distance: str = "adaptive") -> Calibration:
     import pyabc
 
     from crossings.store.keys import code_version
@@ -245,7 +285,8 @@ def result(url: str, target: Target, db: Path, budget: int, population: int, sec
         "epsilons": [float(e) for e in done["epsilon"]],
         "final_epsilon": float(done["epsilon"].iloc[-1]),
         "effective_sample_size": float(1.0 / (w ** 2).sum() * w.sum() ** 2),
-        "distance": "pyabc AdaptivePNormDistance(p=1, scale = root mean square deviation, max weight ratio 20) on per-series distances",
+        "distance": DISTANCE_TEXT[distance],
+        "distance_kind": distance,
         "epsilon": "pyabc QuantileEpsilon(alpha=0.5): the median of the previous generation's distances",
         "series": list(target.series),
         "observed_rows": int(len(target.observed)),
