@@ -830,12 +830,13 @@ def backtest(
     screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free."),
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    distance: str = typer.Option("adaptive", help="The ABC distance, as in `crossings calibrate --distance` (adaptive or equal)."),
 ):
     """Calibrate on the data up to a year, forecast the years after with the known policy inputs, report errors and coverage."""
     from crossings.calibrate.backtest import run_backtest
 
     bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
-                      progress=progress, top=free)
+                      progress=progress, top=free, distance=distance)
     if bt.per_series.empty:
         raise ScenarioError("(command line)", "--until", "a year before the last observed rows (nothing is held out)")
     _print_table(bt.per_series, f"backtest: calibrated to {until}, forecast after it ({draws} draws)")
