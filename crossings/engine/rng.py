@@ -127,7 +127,9 @@ class Streams:
         self.seed = int(seed)
         self.n_days = int(n_days)
         self._ids: dict[str, int] = {}
-        self._keys: dict[str, np.ndarray] = {}  # every day's key of a stream, computed on first use
+        # every day's key of a stream, computed on first use: a list of NumPy scalars, so that a
+        # day's key is read without making a new scalar (~50,000 reads in a Channel run)
+        self._keys: dict[str, list] = {}
 
     def id(self, name: str) -> int:
         if name not in self._ids:
@@ -139,5 +141,5 @@ class Streams:
         if keys is None:
             if not 0 <= day < self.n_days:
                 return np.uint64(day_key(self.seed, self.id(name), int(day)))
-            keys = self._keys[name] = day_keys(self.seed, self.id(name), self.n_days)
+            keys = self._keys[name] = list(day_keys(self.seed, self.id(name), self.n_days))
         return keys[day] if 0 <= day < self.n_days else np.uint64(day_key(self.seed, self.id(name), int(day)))

@@ -440,7 +440,7 @@ class Decisions(Process):
         gathered at the first one's place; the others one by one, with ``joint`` None."""
         opts = tuple(self.options)
         known = getattr(self, "_plan_options", ())
-        if len(known) != len(opts) or any(a is not b for a, b in zip(known, opts)):  # the same objects
+        if known != opts:  # the same objects (options compare by identity)
             plan, joint = [], {}
             for opt in opts:
                 f = getattr(type(opt), "joint_utility", None)

@@ -38,6 +38,16 @@ from crossings.processes.sea import BoatCrossings, boat_customers, merge_custome
 
 GUARANTEED_CARRY_DAYS = 7.0  # assumption: unused guaranteed places carry over for a week
 
+# the metrics of places sold (places, their summed price), in the order they are added: both lorry
+# products count as lorry places, and each also by itself
+_SOLD_METRICS = {
+    BOAT: (("places_sold_boat", "price_boat_x_sold"),),
+    LORRY_PAID: (("places_sold_lorry", "price_lorry_x_sold"),
+                 ("places_sold_lorry_guaranteed", "price_lorry_guaranteed_x_sold")),
+    LORRY_ACCESS: (("places_sold_lorry", "price_lorry_x_sold"),
+                   ("places_sold_lorry_access", "price_lorry_access_x_sold")),
+}
+
 # -- the process ----------------------------------------------------------------------------------
 class Market(Process):
     """Market: gangs book cash flows, get dismantled or exit on losses (rivals take their customers),
@@ -790,15 +800,9 @@ class Market(Process):
         if n_sold:
             rec = sim.rec
             rec.add("revenue_eur", sold_eur)
-            tag = "boat" if code == BOAT else "lorry"  # both lorry products count as lorry places
-            rec.add(f"places_sold_{tag}", n_sold)
-            rec.add(f"price_{tag}_x_sold", sold_eur)
-            if code == LORRY_ACCESS:
-                rec.add("places_sold_lorry_access", n_sold)
-                rec.add("price_lorry_access_x_sold", sold_eur)
-            elif code == LORRY_PAID:
-                rec.add("places_sold_lorry_guaranteed", n_sold)
-                rec.add("price_lorry_guaranteed_x_sold", sold_eur)
+            for places, price in _SOLD_METRICS.get(code, _SOLD_METRICS[LORRY_PAID][:1]):
+                rec.add(places, n_sold)
+                rec.add(price, sold_eur)
         return users
 
     def prices(self, code: int) -> np.ndarray:

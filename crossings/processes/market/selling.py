@@ -78,10 +78,17 @@ class PaidPlace(Option):
         m = sim.scenario.market
         g = mk.g
         mk.ensure_capacity()
-        codes = np.array([o.code for o in options], np.int64)
-        ascs = np.array([o._asc(pp, m) for o in options], np.float64)
-        risks = np.array([mk.perceived_death_risk(o.code) for o in options], np.float64)
-        avail = np.array([mk.availability(o.code, sim.day) for o in options], np.float64)
+        # the options' codes, constants, perceived risks and availability, written into arrays kept
+        # between days (four small arrays built from lists each day cost more than the kernel's typing)
+        per = mk.__dict__.get("_joint_arrays")
+        if per is None or per[0] is not options or len(per[1]) != len(options):
+            per = mk._joint_arrays = (options, np.array([o.code for o in options], np.int64),
+                                      np.empty(len(options)), np.empty(len(options)), np.empty(len(options)))
+        _, codes, ascs, risks, avail = per
+        for j, o in enumerate(options):
+            ascs[j] = o._asc(pp, m)
+            risks[j] = mk.perceived_death_risk(o.code)
+            avail[j] = mk.availability(o.code, sim.day)
         paid_utilities_kernel(
             VT, ctx.idx, ctx.site, ctx.attempts, ctx.funds, ctx.uk_ties, ctx.risk_tolerance, ctx.gang, ctx.paid_left,
             mk.contract_mode, ctx.debt, sim.belief, codes, ascs, risks, avail, g.active, g.home_coast, g.boat_line,
