@@ -783,6 +783,7 @@ def calibrate(
     distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports."),
 ):
     """ABC-SMC (pyabc) of the scenario's free parameters against its observed series; writes a posterior file."""
+    from crossings.calibrate.abc import DISTANCES
     from crossings.calibrate.abc import calibrate as run_abc
     from crossings.calibrate.model import Target
     from crossings.calibrate.posterior import write_posterior
@@ -792,6 +793,8 @@ def calibrate(
 
     if dask is not None and local_cluster:
         raise ScenarioError("(command line)", "--dask", "either --dask ADDRESS or --local-cluster, not both")
+    if distance not in DISTANCES:
+        raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
     _check_csv_out(out, "--out")
     sc = load_scenario(scenario)
     pri = free_priors(scenario, sc, priors, screening, all_free, free)
@@ -833,8 +836,11 @@ def backtest(
     distance: str = typer.Option("adaptive", help="The ABC distance, as in `crossings calibrate --distance` (adaptive or equal)."),
 ):
     """Calibrate on the data up to a year, forecast the years after with the known policy inputs, report errors and coverage."""
+    from crossings.calibrate.abc import DISTANCES
     from crossings.calibrate.backtest import run_backtest
 
+    if distance not in DISTANCES:
+        raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
     bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
                       progress=progress, top=free, distance=distance)
     if bt.per_series.empty:

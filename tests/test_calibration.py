@@ -235,10 +235,27 @@ def test_a_tiny_world_calibration_recovers_the_known_parameter(tmp_path):
     assert all(np.isclose(particles, v["lorry.success_unenforced"]).any() for v in d1)  # each draw is a particle
 
 
+def _two_series_observed():
+    """The tiny world's pseudo-observed crossings plus a second series (lorry detections) set 1.5 times
+    what the true world gives, so its distance is not 0 and a mean of the two differs from their sum."""
+    from crossings.calibrate.targets import model_value
+    from crossings.sim import Sim
+
+    runs = [Sim(world(lorry={"success_unenforced": TRUTH}), seed=s).run() for s in (101, 102)]
+    extra = []
+    for m in range(1, 7):
+        p = f"2020-{m:02d}"
+        v = 1.5 * float(np.mean([model_value(r, "lorry_detections_france", p) for r in runs]))
+        extra.append({"series": "lorry_detections_france", "period": p, "value": v, "low": v, "high": v,
+                      "unit": "people", "scope": "tiny", "source": "test", "note": ""})
+    return pd.concat([pseudo_observed(), pd.DataFrame(extra)], ignore_index=True)
+
+
 def test_the_equal_distance_is_the_checks_distance_and_a_database_keeps_its_distance(tmp_path):
     """With ``distance="equal"`` each particle's distance is the check's (the unweighted mean of
-    its per-series distances, ``model.total``), not a re-weighted one; and a history continues only
-    with the distance it was started with (one-line error, nothing written)."""
+    its per-series distances, ``model.total``; with two series a sum or other weights would differ),
+    and a history continues only with the distance it was started with (one-line error, nothing
+    written); it continues with the same one."""
     import pyabc
 
     from crossings.calibrate.abc import calibrate
@@ -247,22 +264,47 @@ def test_the_equal_distance_is_the_checks_distance_and_a_database_keeps_its_dist
 
     np.random.seed(11)
     db = tmp_path / "eq.db"
-    target = _target()
+    target = _target(_two_series_observed())
+    assert len(target.series) == 2
     cal = calibrate(target, budget=40, population=8, db=db, workers=1, distance="equal")
     assert cal.meta["distance_kind"] == "equal" and cal.meta["generations"] >= 1
     h = pyabc.History(f"sqlite:///{db}")
     h.id = 1
-    pop = h.get_population(t=h.max_t)
-    parts = pop.particles
+    parts = h.get_population(t=h.max_t).particles
     assert parts, "a finished generation has particles"
+    assert any(min(p.sum_stat.values()) > 0 for p in parts)  # both series off: a sum would be twice the mean
     for part in parts:
         assert np.isclose(part.distance, total(dict(part.sum_stat)))
-    size = db.stat().st_size
+    size, t_before = db.stat().st_size, h.max_t
     with pytest.raises(CrossingsError, match="--distance equal"):
         calibrate(target, budget=80, population=8, db=db, workers=1, distance="adaptive")
-    assert db.stat().st_size == size and pyabc.History(f"sqlite:///{db}").max_t == h.max_t
+    assert db.stat().st_size == size and pyabc.History(f"sqlite:///{db}").max_t == t_before
+    more = calibrate(target, budget=80, population=8, db=db, workers=1, distance="equal")
+    assert more.meta["resumed"] and more.meta["generations"] > cal.meta["generations"]
     with pytest.raises(CrossingsError, match="--distance"):
         calibrate(target, budget=80, population=8, db=tmp_path / "other.db", workers=1, distance="weighted")
+
+
+def test_a_history_from_before_the_distance_choice_continues_as_adaptive(tmp_path):
+    """Databases written before ``--distance`` existed record no distance: they hold an adaptive
+    calibration, so they continue with the default and refuse ``equal``."""
+    import pyabc
+
+    from crossings.calibrate.abc import _prior, calibrate
+    from crossings.calibrate.model import ABCModel
+    from crossings.errors import CrossingsError
+
+    np.random.seed(12)
+    target = _target()
+    db = tmp_path / "old.db"
+    old = pyabc.ABCSMC(ABCModel(target), _prior(target), pyabc.AdaptivePNormDistance(p=1), population_size=6,
+                       sampler=pyabc.sampler.SingleCoreSampler())
+    old.new(f"sqlite:///{db}", dict.fromkeys(target.series, 0.0), meta_info={"crossings_scenario": "tiny", "label": "old"})
+    old.run(max_nr_populations=1)
+    with pytest.raises(CrossingsError, match="--distance adaptive"):
+        calibrate(target, budget=60, population=6, db=db, workers=1, distance="equal")
+    cal = calibrate(target, budget=60, population=6, db=db, workers=1)
+    assert cal.meta["resumed"] and cal.meta["generations"] >= 2
 
 
 KILLED = textwrap.dedent("""

@@ -205,10 +205,6 @@ def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive") 
 
     h = pyabc.History(url)
     h.id = 1
-    held = _held_distance(h)
-    if held != distance:
-        raise CrossingsError(f"{db}: --db holds a calibration with --distance {held}; continue it with --distance {held}, "
-                             "or use another --db to start anew")
     stat = set(h.observed_sum_stat())
     if stat != set(target.series):
         raise CrossingsError(f"{db}: --db holds a calibration of other observed series; use another --db to start anew")
@@ -216,6 +212,10 @@ def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive") 
         df, _ = h.get_distribution(m=0, t=h.max_t)
         if set(df.columns) != set(target.keys):
             raise CrossingsError(f"{db}: --db holds a calibration of other free parameters; use another --db to start anew")
+    held = _held_distance(h)  # checked last: a database of other series or parameters cannot continue at all
+    if held != distance:
+        raise CrossingsError(f"{db}: --db holds a calibration with --distance {held}; continue it with --distance {held}, "
+                             "or use another --db to start anew")
 
 
 def _held_distance(h) -> str:
@@ -229,6 +229,8 @@ def _held_distance(h) -> str:
     try:  # pyabc stores the meta information as the repr of a dict
         meta = ast.literal_eval(info) if isinstance(info, str) else dict(info or {})
     except (TypeError, ValueError, SyntaxError):
+        return "adaptive"
+    if not isinstance(meta, dict):  # e.g. a history started with no meta information ("None")
         return "adaptive"
     return str(meta.get("crossings_distance", "adaptive"))
 
