@@ -260,6 +260,7 @@ def test_kill_9_during_save_leaves_complete_old_or_new_results(tmp_path, runs):
     rng = random.Random(8)
     chains = 2  # two independent targets killed in parallel (the machine has two cores)
     trials_per_chain = 6
+    max_trials = 16
     landed, outcomes = [], []
 
     def temps(c):
@@ -283,7 +284,10 @@ def test_kill_9_during_save_leaves_complete_old_or_new_results(tmp_path, runs):
             time.sleep(0.001)
         save_s = time.time() - began  # how long a save lasts on this machine now
         assert first.wait() == 0, first.stderr.read()
-        for t in range(trials_per_chain):
+        t = mid = 0
+        # at least trials_per_chain kills; on a loaded machine a kill may miss the save's window, so go on
+        # (at most max_trials) until two of this chain's kills have landed during a save
+        while t < trials_per_chain or (mid < 2 and t < max_trials):
             old = read_run_dir(out)[1]
             new_seed = 2 if old["seed"] == 1 else 1
             before = temps(c)
@@ -305,6 +309,8 @@ def test_kill_9_during_save_leaves_complete_old_or_new_results(tmp_path, runs):
             pd.testing.assert_frame_equal(got.sites, ref.sites, check_freq=False)
             landed.append(mid_save)
             outcomes.append("new" if manifest["seed"] == new_seed else "old")
+            mid += int(mid_save)
+            t += 1
 
     failures: list = []
 
@@ -320,7 +326,7 @@ def test_kill_9_during_save_leaves_complete_old_or_new_results(tmp_path, runs):
     for th in threads:
         th.join()
     assert not failures, failures[0]
-    assert len(landed) == chains * trials_per_chain
+    assert len(landed) >= chains * trials_per_chain
     print(f"{sum(landed)} of {len(landed)} kills landed during a save; outcomes {outcomes}")
     assert sum(landed) >= 4, f"only {sum(landed)} kills landed during a save"
     # the next complete run clears what the killed writers left behind
