@@ -193,17 +193,6 @@ def _log_ratio(table: pd.DataFrame) -> pd.Series:
     return np.abs(np.log(r)).fillna(np.log(100.0)).where(table["observed"] > 0)
 
 
-def _abs_log_ratio(model: float, observed: float) -> float:
-    """|log(model / observed)| of one row, by the rule of :func:`score`: a model value of 0 against
-    a positive observation counts as a factor of 100 (not 10^9, which let one row of zero deaths
-    outweigh a whole series in the validation's median score); no observation above 0: NaN."""
-    if not observed > 0:
-        return np.nan
-    if not model > 0:
-        return float(np.log(100.0))
-    return float(abs(np.log(model / observed)))
-
-
 def score(table: pd.DataFrame) -> float:
     """Mean absolute log ratio of model to observed over every row (0 is a perfect fit)."""
     return float(_log_ratio(table).dropna().mean())
@@ -311,9 +300,12 @@ def predictive_table(runs, obs: pd.DataFrame) -> pd.DataFrame:
         rows.append({"series": o.series, "period": str(o.period), "observed": o.value, "observed_low": low,
                      "observed_high": high, "median": med, "p5": p5, "p25": p25, "p75": p75, "p95": p95,
                      "inside_90": bool(p5 <= o.value <= p95), "inside_50": bool(p25 <= o.value <= p75),
-                     "abs_log_ratio": _abs_log_ratio(med, o.value),
                      "runs": int(vals.size)})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if not table.empty:  # the median's |log(model / observed)| by the rule of score (a 0 counts as a factor of 100)
+        ratio = pd.DataFrame({"ratio": table["median"] / table["observed"], "observed": table["observed"]})
+        table.insert(table.columns.get_loc("runs"), "abs_log_ratio", _log_ratio(ratio))
+    return table
 
 
 def is_annual(period) -> bool:
