@@ -48,6 +48,12 @@ _SOLD_METRICS = {
                    ("places_sold_lorry_access", "price_lorry_access_x_sold")),
 }
 
+# the record's columns the sale kernel adds a product's sales to, in the order sell_and_book reads
+# them: the revenue, then (places, summed price) pairs; none when the caller records them itself
+_SOLD_COLS = {code: np.array([INDEX["revenue_eur"]] + [INDEX[k] for pair in pairs for k in pair], np.int64)
+              for code, pairs in _SOLD_METRICS.items()}
+_NO_COLS = np.zeros(0, np.int64)
+
 # -- the process ----------------------------------------------------------------------------------
 class Market(Process):
     """Market: gangs book cash flows, get dismantled or exit on losses (rivals take their customers),
@@ -764,45 +770,48 @@ class Market(Process):
         prices = self.prices(code)
         bc = sim.scenario.people.beta_cost_per_1000_eur / 1000.0
         # gang weights: log(volume + 0.2 x mean volume of those offering + 1e-6) - bc x price
-        ok, log_x = sell_log_argument(g.active, self._coast_for(code), code == BOAT, self.ports.size > 0, g.volume)
+        ok, log_x = sell_log_argument(g.active, g.home_coast, g.boat_line, code == BOAT, self.ports.size > 0,
+                                      g.volume)
         np.log(log_x, out=log_x)  # NumPy's log (bit-identical to earlier versions)
         key = sim.streams.key("market", day)
         # new boat customers whom their gang lodges off-camp (safe houses, hotels, inland) until it
         # calls them to the coast, with probability ``sea.safe_house_share`` per household
         safe_share = float(sim.scenario.sea.safe_house_share) if code == BOAT else 0.0
-        if code == LORRY_PAID:  # sales draw the gangs' balances of places down in place
-            capacity = g.guaranteed_balance
-            left_before = capacity.copy()
-        else:  # no limit (sales subtract from it, and inf less anything stays inf)
-            capacity = self._no_limit
+        # sales draw the gangs' balances of guaranteed places down in place (other places: no limit,
+        # and inf less anything stays inf)
+        capacity = g.guaranteed_balance if code == LORRY_PAID else self._no_limit
         args = (p.household, p.funds, p.debt, p.gang, p.paid_attempts_left, self.contract_mode, code, key,
                 K_CHOOSE_GANG + 100 * code, prices, log_x, bc)
         tail = (float(m.credit_share_max), int(m.attempts_per_fee), float(sim.scenario.scale), g.cash_today,
                 g.revenue_today, self.escrow, np.float32(m.escrow_share), capacity, p.off_camp, safe_share,
                 K_SAFE_HOUSE)
-        if not m.network_gangs:
-            holder, n_sold, sold_eur = sell_and_book(idx, *args, ok, *tail)
+        rec = sim.rec
+        if not m.network_gangs:  # the kernel books the places sold and records the sales itself
+            _, users, n_sold, _ = sell_and_book(
+                idx, *args, ok, *tail, g.guaranteed_sold if code == LORRY_PAID else self._no_gangs, rec.values,
+                rec.day, _SOLD_COLS.get(code, _SOLD_COLS[LORRY_PAID][:3]))
         else:  # each network's people buy from its gangs
+            left_before = capacity.copy() if code == LORRY_PAID else None
             holder = np.zeros(idx.size, bool)
             n_sold, sold_eur = 0, 0.0
             nat = p.nationality[idx]
             for n in np.unique(nat):
                 rows = np.flatnonzero(nat == n)
-                h, k, e = sell_and_book(idx[rows], *args, self.reachable(ok, int(n)), *tail)
+                h, _, k, e = sell_and_book(idx[rows], *args, self.reachable(ok, int(n)), *tail, self._no_gangs,
+                                           rec.values, rec.day, _NO_COLS)
                 holder[rows] = h
                 n_sold += k
                 sold_eur += e
-        if code == LORRY_PAID:
-            g.guaranteed_sold += left_before - capacity
-        users = idx[holder]
+            if code == LORRY_PAID:
+                g.guaranteed_sold += left_before - capacity
+            users = idx[holder]
+            if n_sold:
+                rec.add("revenue_eur", sold_eur)
+                for places, price in _SOLD_METRICS.get(code, _SOLD_METRICS[LORRY_PAID][:1]):
+                    rec.add(places, n_sold)
+                    rec.add(price, sold_eur)
         if code == BOAT and n_sold:  # new boat customers join the list (kept sorted, without repeats)
             self.boat_customers = merge_customers(self.boat_customers, np.sort(users).astype(np.int32, copy=False))
-        if n_sold:
-            rec = sim.rec
-            rec.add("revenue_eur", sold_eur)
-            for places, price in _SOLD_METRICS.get(code, _SOLD_METRICS[LORRY_PAID][:1]):
-                rec.add(places, n_sold)
-                rec.add(price, sold_eur)
         return users
 
     def prices(self, code: int) -> np.ndarray:

@@ -303,10 +303,12 @@ def sell_kernel(
 
 
 @njit(cache=True)
-def sell_log_argument(active, home_coast, boat, has_ports, volume):
-    """Gangs offering the mode, and the argument of each gang's log choice weight:
-    volume + 0.2 x (mean volume of the offering gangs) + 1e-6."""
-    ok = _offering(active, home_coast, boat, has_ports)
+def sell_log_argument(active, home_coast, boat_line, boat, has_ports, volume):
+    """Gangs offering the mode (for boat places, gangs with a coast and a boat line: the coasts of
+    :func:`~crossings.processes.market.gangs.boat_coast_kernel`, computed here), and the argument
+    of each gang's log choice weight: volume + 0.2 x (mean volume of the offering gangs) + 1e-6."""
+    coast = boat_coast_kernel(boat_line, home_coast) if boat else home_coast
+    ok = _offering(active, coast, boat, has_ports)
     v = volume[ok]
     ref = np_mean(v) if v.shape[0] else 0.0
     x = np.empty(volume.shape[0], np.float64)
@@ -319,17 +321,25 @@ def sell_log_argument(active, home_coast, boat, has_ports, volume):
 def sell_and_book(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
     credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share, capacity,
-    off_camp, safe_house_share, k_safe_house,
+    off_camp, safe_house_share, k_safe_house, sold_places, values, day, cols,
 ):
     """:func:`sell_kernel` (``household``: everybody's household head) with weights
     ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
     Each new buyer's household then moves off-camp (a gang's safe house) with probability
     ``safe_house_share`` (draw ``k_safe_house`` on the head's slot; 0: nobody moves).
-    Returns (holder mask, places sold, their summed price)."""
+
+    The bookkeeping the caller would otherwise do in NumPy and Python after the call (one call per
+    sale day and product instead of several; the same arithmetic): unless ``sold_places`` is empty,
+    each gang's places sold today, ``capacity`` before less after, are added to it; unless ``cols``
+    is empty, the places sold and their summed price are added to the record ``values[day]``:
+    the summed price to column ``cols[0]``, then for each pair ``cols[1 + 2q], cols[2 + 2q]`` the
+    places and the summed price (what ``Recorder.add`` does for each: a float64 addition).
+    Returns (holder mask, the holders ``idx[holder]``, places sold, their summed price)."""
     n_g = prices.shape[0]
     weights = np.empty(n_g, np.float64)
     for j in range(n_g):
         weights[j] = log_x[j] - beta_cost * prices[j]
+    before = capacity.copy() if sold_places.shape[0] else capacity[:0]
     holder, bought, cash, lent = sell_kernel(
         idx, household[idx], funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, weights, ok,
         credit_share, attempts_per_fee, escrow, escrow_share, capacity, scale,
@@ -340,13 +350,25 @@ def sell_and_book(
         cash_by[z] = rev_by[z] = 0
     sold = np.empty(idx.shape[0], np.float64)
     n_new = 0
+    n_hold = 0
     for r in range(idx.shape[0]):
+        if holder[r]:
+            n_hold += 1
         b = bought[r]
         if b >= 0:
             cash_by[b] += cash[r]
             rev_by[b] += prices[b]
             sold[n_new] = prices[b]
             n_new += 1
+    users = np.empty(n_hold, idx.dtype)
+    n_hold = 0
+    for r in range(idx.shape[0]):
+        if holder[r]:
+            users[n_hold] = idx[r]
+            n_hold += 1
+    for j in range(sold_places.shape[0]):  # ``sold_places += before - capacity``
+        sold_places[j] += before[j] - capacity[j]
+    sold_eur = np_sum(sold[:n_new])
     if n_new:
         for j in range(n_g):
             cash_today[j] += cash_by[j] * scale
@@ -355,7 +377,12 @@ def sell_and_book(
             for r in range(idx.shape[0]):
                 if bought[r] >= 0 and uniform(key, household[idx[r]], k_safe_house) < safe_house_share:
                     off_camp[idx[r]] = True
-    return holder, n_new, np_sum(sold[:n_new])
+        if cols.shape[0]:
+            values[day, cols[0]] += sold_eur
+            for q in range(1, cols.shape[0] - 1, 2):
+                values[day, cols[q]] += float(n_new)
+                values[day, cols[q + 1]] += sold_eur
+    return holder, users, n_new, sold_eur
 
 
 @njit(cache=True)
