@@ -53,6 +53,11 @@ _SOLD_METRICS = {
 _SOLD_COLS = {code: np.array([INDEX["revenue_eur"]] + [INDEX[k] for pair in pairs for k in pair], np.int64)
               for code, pairs in _SOLD_METRICS.items()}
 _NO_COLS = np.zeros(0, np.int64)
+# the record's columns lorry_attempts_kernel adds a paid lorry product's day to, in its order
+_LORRY_COLS = {tag: np.array([INDEX[k] for k in (
+    "days_to_cross_sum", f"attempts_{tag}", f"crossings_{tag}", "deaths_lorry", "intercepted_port",
+    "detected_port_controls", "detected_other_ports", "stopped_access")], np.int64)
+    for tag in ("lorry_paid", "lorry_access")}
 
 # -- the process ----------------------------------------------------------------------------------
 class Market(Process):
@@ -867,31 +872,22 @@ class Market(Process):
             self._crossings = sim.loop["crossings"]
         cr = self._crossings
         # book the gangs' attempts, resolve them as the crossings stage does (Crossings.resolve; the
-        # stopped and detected back to camp), split access failures, then settle contracts
-        crossed, n_died, n_stopped, detected, days = lorry_attempts_kernel(
+        # stopped and detected back to camp), split access failures, settle contracts, and record
+        displaced = sc.market.guaranteed_displacement if code == LORRY_PAID else 0.0
+        # complicit drivers' trips moved to ports outside France (Zeebrugge, ...): the share of the
+        # detected found there (-1: none moved)
+        elsewhere = min(1.0, displaced * float(self.enforcement(day)[E_PORT])) if displaced > 0.0 else -1.0
+        rec = sim.rec
+        crossed = lorry_attempts_kernel(
             users, p.gang, success_by_gang, self._no_gangs if reach_by_gang is None else reach_by_gang,
             float(sc.scale), float(cost_per_attempt), g.attempts_today, g.costs_today, p.household,
             cr._chance(lo.death_risk, cr._p_death), sim.streams.key("crossings", day), 10 * code, p.state, p.site,
             p.next_day, p.attempts, p.crossed_day, p.arrival_day, sim.world.destination, day,
             int(round(lo.caught_return_days)), sim.today["attempts_by_site"][code], sim.today["successes_by_site"][code],
             p.debt, p.paid_attempts_left, self.contract_mode, np.float32(sc.market.credit_repaid_share),
-            g.cash_today, p.funds, self.escrow, np.float32(sc.market.escrow_share),
+            g.cash_today, p.funds, self.escrow, np.float32(sc.market.escrow_share), elsewhere, rec.values, rec.day,
+            _LORRY_COLS[tag],
         )
-        rec = sim.rec
-        if crossed.size:
-            rec.add("days_to_cross_sum", float(days))
-        rec.add(f"attempts_{tag}", users.size)
-        rec.add(f"crossings_{tag}", crossed.size)
-        rec.add("deaths_lorry", n_died)
-        rec.add("intercepted_port", n_stopped)
-        displaced = sc.market.guaranteed_displacement if code == LORRY_PAID else 0.0
-        if displaced > 0.0:  # complicit drivers' trips moved to ports outside France (Zeebrugge, ...)
-            elsewhere = detected * min(1.0, displaced * float(self.enforcement(day)[E_PORT]))
-            rec.add("detected_port_controls", detected - elsewhere)
-            rec.add("detected_other_ports", elsewhere)
-        else:
-            rec.add("detected_port_controls", detected)
-        rec.add("stopped_access", n_stopped - detected)
         sim.today["irregular_crossers"].append(crossed)
 
 

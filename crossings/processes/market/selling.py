@@ -321,7 +321,7 @@ def sell_log_argument(active, home_coast, boat_line, boat, has_ports, volume):
 def sell_and_book(
     idx, household, funds, debt, gang, paid_left, contract_mode, mode, key, k, prices, log_x, beta_cost, ok,
     credit_share, attempts_per_fee, scale, cash_today, revenue_today, escrow, escrow_share, capacity,
-    off_camp, safe_house_share, k_safe_house, sold_places, values, day, cols,
+    off_camp, safe_house_share, k_safe_house, sold_places, values, row, cols,
 ):
     """:func:`sell_kernel` (``household``: everybody's household head) with weights
     ``log_x - beta_cost x price``, then books the sales into the gangs' cash and revenue (x scale).
@@ -331,7 +331,7 @@ def sell_and_book(
     The bookkeeping the caller would otherwise do in NumPy and Python after the call (one call per
     sale day and product instead of several; the same arithmetic): unless ``sold_places`` is empty,
     each gang's places sold today, ``capacity`` before less after, are added to it; unless ``cols``
-    is empty, the places sold and their summed price are added to the record ``values[day]``:
+    is empty, the places sold and their summed price are added to the record ``values[row]``:
     the summed price to column ``cols[0]``, then for each pair ``cols[1 + 2q], cols[2 + 2q]`` the
     places and the summed price (what ``Recorder.add`` does for each: a float64 addition).
     Returns (holder mask, the holders ``idx[holder]``, places sold, their summed price)."""
@@ -378,10 +378,10 @@ def sell_and_book(
                 if bought[r] >= 0 and uniform(key, household[idx[r]], k_safe_house) < safe_house_share:
                     off_camp[idx[r]] = True
         if cols.shape[0]:
-            values[day, cols[0]] += sold_eur
+            values[row, cols[0]] += sold_eur
             for q in range(1, cols.shape[0] - 1, 2):
-                values[day, cols[q]] += float(n_new)
-                values[day, cols[q + 1]] += sold_eur
+                values[row, cols[q]] += float(n_new)
+                values[row, cols[q + 1]] += sold_eur
     return holder, users, n_new, sold_eur
 
 
@@ -472,13 +472,20 @@ def lorry_attempts_kernel(
     users, gang, success_by_gang, reach_by_gang, scale, cost_per_attempt, attempts_today, costs_today, household,
     p_death, key, k, state, site, next_day, attempts, crossed_day, arrival_day, destination, day, return_days,
     att_site, ok_site, debt, paid_left, contract_mode, repaid_share, cash_today, funds, escrow, escrow_share,
+    elsewhere_share, values, row, cols,
 ):
     """Today's attempts of one paid lorry product, in one call: :func:`lorry_book_kernel` (the gangs'
     attempts and costs), :func:`resolve_kernel` (draw ``k`` and ``k + 1`` on the household head's
     slot), for access places (``reach_by_gang`` not empty) :func:`detected_share_kernel` (draw
-    ``k + 2``, before settling, which may end contracts), then :func:`settle_kernel`. Returns (crossed
-    people, deaths, people stopped, of whom detected at the controls, days from arrival to crossing
-    summed over the crossed)."""
+    ``k + 2``, before settling, which may end contracts), then :func:`settle_kernel`. Returns the
+    crossed people.
+
+    The day's figures are added to the record ``values[row]`` (float64 additions, as
+    ``Recorder.add`` makes them), at ``cols``: days from arrival to crossing summed over the crossed
+    (if anyone crossed), attempts, crossings, deaths, people stopped, of whom detected at the port
+    controls, detected at ports outside France, stopped before a lorry. Unless ``elsewhere_share``
+    is negative, that share of the detected were detected elsewhere (complicit drivers' trips moved
+    to other ports); otherwise nothing is added to that column."""
     success = lorry_book_kernel(users, gang, success_by_gang, scale, cost_per_attempt, attempts_today, costs_today)
     crossed, died, stopped, days = resolve_kernel(
         users, household, success, p_death, key, k, state, site, next_day, attempts, crossed_day, arrival_day,
@@ -489,4 +496,18 @@ def lorry_attempts_kernel(
         detected = detected_share_kernel(stopped, gang, household, reach_by_gang, success_by_gang, key, k + 2)
     settle_kernel(crossed, stopped, died, gang, debt, paid_left, contract_mode, repaid_share, cash_today, scale,
                   funds, escrow, escrow_share)
-    return crossed, died.shape[0], stopped.shape[0], detected, days
+    n_stopped = stopped.shape[0]
+    if crossed.shape[0]:
+        values[row, cols[0]] += float(days)
+    values[row, cols[1]] += float(users.shape[0])
+    values[row, cols[2]] += float(crossed.shape[0])
+    values[row, cols[3]] += float(died.shape[0])
+    values[row, cols[4]] += float(n_stopped)
+    if elsewhere_share >= 0.0:
+        elsewhere = detected * elsewhere_share
+        values[row, cols[5]] += detected - elsewhere
+        values[row, cols[6]] += elsewhere
+    else:
+        values[row, cols[5]] += float(detected)
+    values[row, cols[7]] += float(n_stopped - detected)
+    return crossed
