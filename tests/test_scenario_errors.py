@@ -57,7 +57,14 @@ def policy_dates_out_of_order(d):
     return "policies[0]", "end must not be before start"
 
 
-CASES = [unknown_key, wrong_type, negative_capacity, route_to_unknown_site, dates_out_of_order, policy_dates_out_of_order]
+def nationality_tolerance_below_floor(d):
+    d["people"] = {"risk_tolerance_min": 0.5}
+    d["nationalities"][1]["risk_tolerance_mean"] = 0.4
+    return "nationalities[1].risk_tolerance_mean", "must be above people.risk_tolerance_min"
+
+
+CASES = [unknown_key, wrong_type, negative_capacity, route_to_unknown_site, dates_out_of_order, policy_dates_out_of_order,
+         nationality_tolerance_below_floor]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)

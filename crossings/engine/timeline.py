@@ -46,6 +46,7 @@ class World:
     nat_names: list[str]
     nat_funds_median: np.ndarray
     nat_funds_sigma: np.ndarray
+    nat_risk_mean: np.ndarray  # mean risk tolerance per nationality (its own, or the people's)
     nat_family_share: np.ndarray
     nat_uam_share: np.ndarray
     nat_ties_share: np.ndarray
@@ -146,6 +147,8 @@ def compile_world(sc) -> World:
         nat_names=[n.name for n in nats],
         nat_funds_median=np.array([n.funds_median_eur for n in nats]),
         nat_funds_sigma=np.array([n.funds_sigma for n in nats]),
+        nat_risk_mean=np.array([sc.people.risk_tolerance_mean if n.risk_tolerance_mean is None else n.risk_tolerance_mean
+                                for n in nats], dtype=np.float64),
         nat_family_share=np.array([n.family_share for n in nats]),
         nat_uam_share=np.array([n.unaccompanied_minor_share for n in nats]),
         nat_ties_share=np.array([n.ties_share for n in nats]),

@@ -99,7 +99,8 @@ def spawn_all(
     ties_share, funds_median, funds_sigma, risk_mean, camp_util, camps, travel_days, entry_site,
     initial_state, decision_mean, fixed_site,
 ):
-    """``spawn_groups`` for every nationality in turn; returns the next free slot."""
+    """``spawn_groups`` for every nationality in turn (``risk_mean``: each nationality's mean risk
+    tolerance); returns the next free slot."""
     i = start_slot
     for k in range(n_groups.shape[0]):
         if n_groups[k] <= 0:
@@ -107,20 +108,21 @@ def spawn_all(
         i = spawn_groups(
             n_groups[k], k, i, day, key, state, site, nationality, household, minor, uk_ties, funds,
             debt, risk_tol, arrival_day, next_day, attempts, crossed_day, gang, paid_left,
-            family_share[k], uam_share[k], ties_share[k], funds_median[k], funds_sigma[k], risk_mean,
+            family_share[k], uam_share[k], ties_share[k], funds_median[k], funds_sigma[k], risk_mean[k],
             camp_util[k], camps, travel_days, entry_site, initial_state, decision_mean, fixed_site,
         )
     return i
 
 
 @njit(cache=True, inline="always")
-def risk_floor_kernel(risk_tol, start, stop, floor, mean):
-    """Risk tolerance of slots ``start..stop-1`` (an exponential draw with the given mean) turned into
-    ``floor`` + an exponential with the rest of the mean, the same draw: in float64, stored as
-    float32 (as the NumPy expression it replaces)."""
+def risk_floor_kernel(risk_tol, nationality, start, stop, floor, mean):
+    """Risk tolerance of slots ``start..stop-1`` (an exponential draw with the mean of the person's
+    nationality, ``mean[nationality]``) turned into ``floor`` + an exponential with the rest of that
+    mean, the same draw: in float64, stored as float32 (as the NumPy expression it replaces)."""
     for j in range(start, stop):
-        z = np.float64(risk_tol[j]) / mean  # = -ln(u), the exponential draw
-        risk_tol[j] = np.float32(floor + (mean - floor) * z)
+        m = mean[nationality[j]]
+        z = np.float64(risk_tol[j]) / m  # = -ln(u), the exponential draw
+        risk_tol[j] = np.float32(floor + (m - floor) * z)
 
 
 @njit(cache=True)
@@ -138,13 +140,13 @@ def day_groups_kernel(key, lam, share, group_size):
 
 
 @njit(cache=True)
-def spawn_finish_kernel(risk_tol, start_slot, stop_slot, floor, risk_mean, active):
+def spawn_finish_kernel(risk_tol, nationality, start_slot, stop_slot, floor, risk_mean, active):
     """After :func:`spawn_all` filled slots ``start_slot..stop_slot-1``: the risk-tolerance floor
     (:func:`risk_floor_kernel`, if ``floor > 0``) and the active index with the new slots appended
     (returned). (:func:`spawn_all` stays a call of its own: inlined into a kernel, the compiler
     optimises its code again, which made a first run on an empty cache slower.)"""
     if floor > 0.0 and stop_slot > start_slot:
-        risk_floor_kernel(risk_tol, start_slot, stop_slot, floor, risk_mean)
+        risk_floor_kernel(risk_tol, nationality, start_slot, stop_slot, floor, risk_mean)
     n = active.shape[0]
     out = np.empty(n + stop_slot - start_slot, active.dtype)
     for j in range(n):  # a loop, not `out[:n] = active`: a slice assignment compiles NumPy's shape-error path
@@ -190,11 +192,11 @@ class Inflow(Process):
             p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
             p.crossed_day, p.gang, p.paid_attempts_left, w.nat_family_share, w.nat_uam_share,
             w.nat_ties_share, w.nat_funds_median, w.nat_funds_sigma,
-            float(pp.risk_tolerance_mean), sim.camp_utility, sim.camp_sites, w.travel_days,
+            w.nat_risk_mean, sim.camp_utility, sim.camp_sites, w.travel_days,
             w.entry_site, TRAVELLING, float(pp.decision_interval_days), -1,
         )
-        p.active = spawn_finish_kernel(p.risk_tolerance, start, p.n, float(pp.risk_tolerance_min),
-                                       float(pp.risk_tolerance_mean), p.active)
+        p.active = spawn_finish_kernel(p.risk_tolerance, p.nationality, start, p.n, float(pp.risk_tolerance_min),
+                                       w.nat_risk_mean, p.active)
         sim.rec.add("arrivals_corridor", p.n - start)
 
     def step_by_stage(self, day: int) -> None:
@@ -227,18 +229,18 @@ class Inflow(Process):
             p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
             p.crossed_day, p.gang, p.paid_attempts_left, w.nat_family_share, w.nat_uam_share,
             w.nat_ties_share, w.nat_funds_median, w.nat_funds_sigma,
-            float(sim.scenario.people.risk_tolerance_mean), util, sim.camp_sites, w.travel_days,
+            w.nat_risk_mean, util, sim.camp_sites, w.travel_days,
             w.entry_site, initial_state, float(sim.scenario.people.decision_interval_days), int(fixed_site),
         )
         p.n = i
         new = np.arange(start, i, dtype=np.int32)
         floor = float(pp.risk_tolerance_min)
         if not by_stage:  # the floor and the new active slots in one kernel (the day's inflow compiles it)
-            p.active = spawn_finish_kernel(p.risk_tolerance, start, i, floor, float(pp.risk_tolerance_mean), p.active)
+            p.active = spawn_finish_kernel(p.risk_tolerance, p.nationality, start, i, floor, w.nat_risk_mean, p.active)
             sim.rec.add("arrivals_corridor", i - start)
             return new
         if floor > 0.0 and i > start:  # floor + an exponential with the rest of the mean, same draw
-            risk_floor_kernel(p.risk_tolerance, start, i, floor, float(pp.risk_tolerance_mean))
+            risk_floor_kernel(p.risk_tolerance, p.nationality, start, i, floor, w.nat_risk_mean)
         p.active = np.concatenate((p.active, new))
         sim.rec.add("arrivals_corridor", i - start)
         return new

@@ -95,6 +95,10 @@ class Nationality(Strict):
     camp_network: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = P(
         {}, "Extra utility of settling at named camps (nationality networks).", "utility units"
     )
+    risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] | None = P(
+        None, "Mean risk tolerance of people of this nationality (one value for the whole horizon): tolerance is people.risk_tolerance_min plus an exponential with the rest of this mean. None: people.risk_tolerance_mean. Must be above people.risk_tolerance_min.", "dimensionless",
+        "assumption (None = the people's mean); the Channel sets it for the people who took to boats first (docs/ODD.md 6)",
+    )
     source: str = Field("", description="Where the shares and funds come from.")
 
     _renamed = model_validator(mode="before")(renamed({"uk_ties_share": "ties_share"}))
@@ -277,7 +281,7 @@ class People(Strict):
     asc_legal_route: Utility = P(3.0, "Alternative-specific constant of a legal route, when eligible and open.", "utility")
     own_failure_discount: Annotated[float, Field(ge=0, le=100)] = P(0.05, "Each failed attempt lowers a person's expected success by this factor (exp(-k n)).", "1/attempt")
     belief_memory_days: MemoryDays = P(30.0, "Time scale of the camp's shared memory of recent success rates.", "days")
-    risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the risk-tolerance distribution.", "dimensionless")
+    risk_tolerance_mean: Annotated[float, Field(gt=0, le=1e3)] = P(1.0, "Mean of the risk-tolerance distribution of people whose nationality has no risk_tolerance_mean of its own; also the distribution from which the market takes the buyer whose willingness to pay caps prices (market.price_cap_buyer_quantile).", "dimensionless")
     risk_tolerance_min: Annotated[float, Field(ge=0, le=1e3)] = P(
         0.0, "Lowest risk tolerance anyone has: tolerance is this floor plus an exponential with the rest of the mean (0: exponential, so some people accept almost no risk and never take any dangerous way; must be below risk_tolerance_mean).", "dimensionless",
         "assumption (0 = exponential)",
@@ -536,10 +540,16 @@ class Scenario(Strict):
             for end in ("a", "b"):
                 if getattr(r, end) not in seen:
                     raise ValueError(f"routes[{i}].{end}: unknown site '{getattr(r, end)}'; expected one of the declared sites")
+        floor = self.people.risk_tolerance_min
         for i, nat in enumerate(self.nationalities):
             for camp in nat.camp_network:
                 if camp not in seen:
                     raise ValueError(f"nationalities[{i}].camp_network: unknown site '{camp}'")
+            if nat.risk_tolerance_mean is not None and floor > 0 and nat.risk_tolerance_mean <= floor:
+                raise ValueError(
+                    f"nationalities[{i}].risk_tolerance_mean: must be above people.risk_tolerance_min ({floor:g}); "
+                    f"got {nat.risk_tolerance_mean:g}"
+                )
         type_names = [b.name for b in self.boat_types]
         for i, n in enumerate(type_names):
             if n in type_names[:i]:
