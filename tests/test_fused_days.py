@@ -70,12 +70,13 @@ def test_fused_days_channel():
 )
 def test_corridor_stages_match_stage_by_stage(seed, rate, exponent, mix, floor, inflow, market, interval, acceptance):
     """Camps, inflow and clearances: random incident rates, density exponents and nationality mix
-    effects; a risk-tolerance floor or none; no inflow, some or much; routine evictions or none, and
+    effects; a risk-tolerance floor or none (one nationality with a mean of its own); no inflow, some or much; routine evictions or none, and
     a major clearance whose people accept the buses or not."""
     d = tiny(market=market, seed=seed)
     d["camps"] = {"incident_rate_per_1000_per_day": rate, "incident_density_exponent": exponent,
                   "incident_mix_effect": mix}
     d["people"] = {"risk_tolerance_min": floor}
+    d["nationalities"][1]["risk_tolerance_mean"] = 2.0  # a nationality with its own mean (the other: the people's)
     d["inflow"] = {"knots": [[D(2020, 1, 1), inflow]]}
     d["policies"] = [{"type": "camp_clearance", "site": "A", "date": D(2020, 6, 1), "buses": 4, "seats_per_bus": 50,
                       "acceptance": acceptance, "disperse_share": 0.5}]

@@ -37,7 +37,7 @@ def test_each_nationality_draws_around_its_own_mean_above_the_floor(floor, mean_
     # the floor plus an exponential with the rest of the mean: never below the floor, and the sample
     # mean of many people close to the nationality's mean (an exponential's sd equals its mean, so
     # the standard error of n draws is (mean - floor) / sqrt(n); households share a draw, so n counts
-    # households, about half the people here)
+    # household heads, about four in five of the people here)
     d = tiny(people={"risk_tolerance_min": floor, "risk_tolerance_mean": 1.0},
              inflow={"knots": [[D(2020, 1, 1), 40.0]]})
     d["nationalities"][0]["risk_tolerance_mean"] = mean_x
@@ -95,3 +95,42 @@ def test_the_channel_boats_take_off_with_the_first_movers(channel_boats):
     # learnt from the boats it sees): without them the 2018-2020 boats are a small fraction
     assert channel_boats["shipped"] > 5_000, channel_boats
     assert channel_boats["without"] < 0.2 * channel_boats["shipped"], channel_boats
+
+
+def test_a_path_on_the_peoples_mean_moves_later_arrivals_without_their_own():
+    # a parameter path raises people.risk_tolerance_mean from 1 to 3 on 1 March: people of the
+    # nationality without a mean of its own who arrive later draw around 3; the nationality with its
+    # own mean (0.8) keeps it
+    d = tiny(people={"risk_tolerance_min": 0.1, "risk_tolerance_mean": 1.0}, inflow={"knots": [[D(2020, 1, 1), 40.0]]})
+    d["nationalities"][1]["risk_tolerance_mean"] = 0.8
+    d["policies"] = [{"type": "parameter_path", "parameter": "people.risk_tolerance_mean",
+                      "path": [[D(2020, 3, 1), 3.0]]}]
+    rt, nat, sim = _people(d, seed=3, days=200)
+    p = sim.people
+    heads = p.household[: p.n] == np.arange(p.n)
+    late = np.asarray(p.arrival_day[: p.n]) >= (D(2020, 3, 2) - D(2020, 1, 1)).days
+    early = ~late
+    x_late, x_early = rt[heads & late & (nat == 0)], rt[heads & early & (nat == 0)]
+    y_late = rt[heads & late & (nat == 1)]
+    assert abs(x_late.mean() - 3.0) < 5 * 2.9 / np.sqrt(x_late.size), x_late.mean()
+    assert abs(x_early.mean() - 1.0) < 5 * 0.9 / np.sqrt(x_early.size), x_early.mean()
+    assert abs(y_late.mean() - 0.8) < 5 * 0.7 / np.sqrt(y_late.size), y_late.mean()
+
+
+@pytest.mark.parametrize("parameter,value,field", [
+    ("people.risk_tolerance_min", 0.9, "policies[0].path[0]"),   # above nationality Y's own mean (0.8)
+    ("people.risk_tolerance_mean", 0.05, "policies[0].path[0]"),  # below the floor (0.1)
+])
+def test_a_path_that_would_cross_the_floor_and_a_mean_is_refused(tmp_path, parameter, value, field):
+    import tomli_w
+
+    from crossings.errors import ScenarioError
+
+    d = tiny(people={"risk_tolerance_min": 0.1, "risk_tolerance_mean": 1.0})
+    d["nationalities"][1]["risk_tolerance_mean"] = 0.8
+    d["policies"] = [{"type": "parameter_path", "parameter": parameter, "path": [[D(2020, 3, 1), value]]}]
+    path = tmp_path / "bad.toml"
+    path.write_text(tomli_w.dumps(d))
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(path)
+    assert field in e.value.field and "risk_tolerance" in e.value.expected

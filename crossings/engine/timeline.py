@@ -46,7 +46,7 @@ class World:
     nat_names: list[str]
     nat_funds_median: np.ndarray
     nat_funds_sigma: np.ndarray
-    nat_risk_mean: np.ndarray  # mean risk tolerance per nationality (its own, or the people's)
+    nat_risk_own: np.ndarray  # each nationality's own mean risk tolerance (NaN: the people's, see risk_means)
     nat_family_share: np.ndarray
     nat_uam_share: np.ndarray
     nat_ties_share: np.ndarray
@@ -55,6 +55,11 @@ class World:
     entry_site: int
     destination: int
     elsewhere: int
+
+    def risk_means(self, people_mean: float) -> np.ndarray:
+        """Mean risk tolerance per nationality: its own, or ``people_mean`` (today's
+        ``people.risk_tolerance_mean``, which a parameter path may move)."""
+        return np.where(np.isnan(self.nat_risk_own), people_mean, self.nat_risk_own)
 
     @property
     def n_sites(self) -> int:
@@ -147,8 +152,8 @@ def compile_world(sc) -> World:
         nat_names=[n.name for n in nats],
         nat_funds_median=np.array([n.funds_median_eur for n in nats]),
         nat_funds_sigma=np.array([n.funds_sigma for n in nats]),
-        nat_risk_mean=np.array([sc.people.risk_tolerance_mean if n.risk_tolerance_mean is None else n.risk_tolerance_mean
-                                for n in nats], dtype=np.float64),
+        nat_risk_own=np.array([np.nan if n.risk_tolerance_mean is None else n.risk_tolerance_mean for n in nats],
+                              dtype=np.float64),
         nat_family_share=np.array([n.family_share for n in nats]),
         nat_uam_share=np.array([n.unaccompanied_minor_share for n in nats]),
         nat_ties_share=np.array([n.ties_share for n in nats]),

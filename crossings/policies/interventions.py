@@ -391,6 +391,27 @@ def _numeric_field(scenario, dotted: str):
     return sub, name, f
 
 
+def _check_risk_floor(scenario, path: str, parameter: str, knots) -> None:
+    """Risk tolerance is a floor plus an exponential with the rest of a mean, so a path on the floor
+    (``people.risk_tolerance_min``) must stay below the people's mean and every nationality's own,
+    and a path on the people's mean above the floor (each checked against the scenario's values)."""
+    pp = scenario.people
+    if parameter == "people.risk_tolerance_min":
+        means = [("people.risk_tolerance_mean", pp.risk_tolerance_mean)] + [
+            (f"nationalities[{i}].risk_tolerance_mean", n.risk_tolerance_mean)
+            for i, n in enumerate(scenario.nationalities) if n.risk_tolerance_mean is not None
+        ]
+        for k, (_, v) in enumerate(knots):
+            for name, m in means:
+                if v > 0 and v >= m:
+                    raise ValueError(f"{path}.path[{k}]: a floor below {name} ({m:g}); got {v:g}")
+    elif parameter == "people.risk_tolerance_mean" and pp.risk_tolerance_min > 0:
+        for k, (_, v) in enumerate(knots):
+            if v <= pp.risk_tolerance_min:
+                raise ValueError(f"{path}.path[{k}]: a mean above people.risk_tolerance_min "
+                                 f"({pp.risk_tolerance_min:g}); got {v:g}")
+
+
 class ParameterPath(_Base):
     """Any numeric parameter of the scenario over time: a value from a date, a step, or a piecewise-linear path.
 
@@ -430,6 +451,7 @@ class ParameterPath(_Base):
             except ValidationError as e:
                 msg = e.errors()[0].get("msg", "invalid value")
                 raise ValueError(f"{path}.path[{k}]: a value valid for {self.parameter} ({msg}; got {v!r})") from None
+        _check_risk_floor(scenario, path, self.parameter, self.path)
 
     def values(self, tl: "Timeline"):
         """The parameter's value on each simulated day (NaN before the first knot)."""

@@ -186,17 +186,18 @@ class Inflow(Process):
         if total == 0:
             return
         pp = sim.scenario.people
+        risk_means = w.risk_means(float(pp.risk_tolerance_mean))
         start = p.n
         p.n = spawn_all(
             n_groups, start, day, key, p.state, p.site, p.nationality, p.household, p.minor,
             p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
             p.crossed_day, p.gang, p.paid_attempts_left, w.nat_family_share, w.nat_uam_share,
             w.nat_ties_share, w.nat_funds_median, w.nat_funds_sigma,
-            w.nat_risk_mean, sim.camp_utility, sim.camp_sites, w.travel_days,
+            risk_means, sim.camp_utility, sim.camp_sites, w.travel_days,
             w.entry_site, TRAVELLING, float(pp.decision_interval_days), -1,
         )
         p.active = spawn_finish_kernel(p.risk_tolerance, p.nationality, start, p.n, float(pp.risk_tolerance_min),
-                                       w.nat_risk_mean, p.active)
+                                       risk_means, p.active)
         sim.rec.add("arrivals_corridor", p.n - start)
 
     def step_by_stage(self, day: int) -> None:
@@ -224,23 +225,24 @@ class Inflow(Process):
         if not np.count_nonzero(n_groups):
             return np.zeros(0, np.int32)
         pp = sim.scenario.people
+        risk_means = w.risk_means(float(pp.risk_tolerance_mean))
         i = spawn_all(
             n_groups, p.n, day, key, p.state, p.site, p.nationality, p.household, p.minor,
             p.uk_ties, p.funds, p.debt, p.risk_tolerance, p.arrival_day, p.next_day, p.attempts,
             p.crossed_day, p.gang, p.paid_attempts_left, w.nat_family_share, w.nat_uam_share,
             w.nat_ties_share, w.nat_funds_median, w.nat_funds_sigma,
-            w.nat_risk_mean, util, sim.camp_sites, w.travel_days,
+            risk_means, util, sim.camp_sites, w.travel_days,
             w.entry_site, initial_state, float(sim.scenario.people.decision_interval_days), int(fixed_site),
         )
         p.n = i
         new = np.arange(start, i, dtype=np.int32)
         floor = float(pp.risk_tolerance_min)
         if not by_stage:  # the floor and the new active slots in one kernel (the day's inflow compiles it)
-            p.active = spawn_finish_kernel(p.risk_tolerance, p.nationality, start, i, floor, w.nat_risk_mean, p.active)
+            p.active = spawn_finish_kernel(p.risk_tolerance, p.nationality, start, i, floor, risk_means, p.active)
             sim.rec.add("arrivals_corridor", i - start)
             return new
         if floor > 0.0 and i > start:  # floor + an exponential with the rest of the mean, same draw
-            risk_floor_kernel(p.risk_tolerance, p.nationality, start, i, floor, w.nat_risk_mean)
+            risk_floor_kernel(p.risk_tolerance, p.nationality, start, i, floor, risk_means)
         p.active = np.concatenate((p.active, new))
         sim.rec.add("arrivals_corridor", i - start)
         return new
