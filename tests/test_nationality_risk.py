@@ -9,6 +9,8 @@ teach the corridor about boats, so without them the boats take off later.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +25,7 @@ def _people(d: dict, seed: int = 1, days: int = 120):
     """Risk tolerance and nationality of everyone who arrived in the first ``days`` days (and the
     initial residents)."""
     d = dict(d)
-    d["end"] = D(2020, 1, 1) + (D(2020, 1, 2) - D(2020, 1, 1)) * (days - 1)
+    d["end"] = D(2020, 1, 1) + dt.timedelta(days=days - 1)
     sim = crossings.Sim(scenario(d), seed=seed)
     sim.run()
     p = sim.people

@@ -38,8 +38,9 @@ from crossings.processes.sea import BoatCrossings, boat_customers, merge_custome
 
 GUARANTEED_CARRY_DAYS = 7.0  # assumption: unused guaranteed places carry over for a week
 
-# the metrics of places sold (places, their summed price), in the order they are added: both lorry
-# products count as lorry places, and each also by itself
+# the metrics of places sold (places, their summed price) for each paid product (Market.sell is
+# called for these three only), in the order they are added: both lorry products count as lorry
+# places, and each also by itself
 _SOLD_METRICS = {
     BOAT: (("places_sold_boat", "price_boat_x_sold"),),
     LORRY_PAID: (("places_sold_lorry", "price_lorry_x_sold"),
@@ -794,7 +795,7 @@ class Market(Process):
         if not m.network_gangs:  # the kernel books the places sold and records the sales itself
             _, users, n_sold, _ = sell_and_book(
                 idx, *args, ok, *tail, g.guaranteed_sold if code == LORRY_PAID else self._no_gangs, rec.values,
-                rec.day, _SOLD_COLS.get(code, _SOLD_COLS[LORRY_PAID][:3]))
+                rec.day, _SOLD_COLS[code])
         else:  # each network's people buy from its gangs
             left_before = capacity.copy() if code == LORRY_PAID else None
             holder = np.zeros(idx.size, bool)
@@ -812,7 +813,7 @@ class Market(Process):
             users = idx[holder]
             if n_sold:
                 rec.add("revenue_eur", sold_eur)
-                for places, price in _SOLD_METRICS.get(code, _SOLD_METRICS[LORRY_PAID][:1]):
+                for places, price in _SOLD_METRICS[code]:
                     rec.add(places, n_sold)
                     rec.add(price, sold_eur)
         if code == BOAT and n_sold:  # new boat customers join the list (kept sorted, without repeats)
