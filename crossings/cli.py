@@ -781,9 +781,10 @@ def calibrate(
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
     distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports."),
+    transition: str = typer.Option("normal", help="The proposal: normal (pyabc's MultivariateNormalTransition, one covariance for the population) or local (its LocalTransition: each particle's covariance from its nearest neighbours)."),
 ):
     """ABC-SMC (pyabc) of the scenario's free parameters against its observed series; writes a posterior file."""
-    from crossings.calibrate.abc import DISTANCES
+    from crossings.calibrate.abc import DISTANCES, TRANSITIONS
     from crossings.calibrate.abc import calibrate as run_abc
     from crossings.calibrate.model import Target
     from crossings.calibrate.posterior import write_posterior
@@ -795,6 +796,8 @@ def calibrate(
         raise ScenarioError("(command line)", "--dask", "either --dask ADDRESS or --local-cluster, not both")
     if distance not in DISTANCES:
         raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
+    if transition not in TRANSITIONS:
+        raise CrossingsError(f"--transition: one of {', '.join(TRANSITIONS)} (got {transition!r})")
     _check_csv_out(out, "--out")
     sc = load_scenario(scenario)
     pri = free_priors(scenario, sc, priors, screening, all_free, free)
@@ -806,7 +809,7 @@ def calibrate(
                   f"({len(target.observed)} rows) at scale {target.scenario.scale:g}, budget {budget}; history in {db}",
                   markup=False, soft_wrap=True)
     cal = run_abc(target, budget, population, db, workers, dask, local_cluster, label="crossings calibrate", quiet=False,
-                  distance=distance)
+                  distance=distance, transition=transition)
     write_posterior(cal.particles, cal.weights, cal.meta, dest)
     from crossings.calibrate.posterior import marginals
 
@@ -834,15 +837,18 @@ def backtest(
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
     distance: str = typer.Option("adaptive", help="The ABC distance, as in `crossings calibrate --distance` (adaptive or equal)."),
+    transition: str = typer.Option("normal", help="The ABC proposal, as in `crossings calibrate --transition` (normal or local)."),
 ):
     """Calibrate on the data up to a year, forecast the years after with the known policy inputs, report errors and coverage."""
-    from crossings.calibrate.abc import DISTANCES
+    from crossings.calibrate.abc import DISTANCES, TRANSITIONS
     from crossings.calibrate.backtest import run_backtest
 
     if distance not in DISTANCES:
         raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
+    if transition not in TRANSITIONS:
+        raise CrossingsError(f"--transition: one of {', '.join(TRANSITIONS)} (got {transition!r})")
     bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
-                      progress=progress, top=free, distance=distance)
+                      progress=progress, top=free, distance=distance, transition=transition)
     if bt.per_series.empty:
         raise ScenarioError("(command line)", "--until", "a year before the last observed rows (nothing is held out)")
     _print_table(bt.per_series, f"backtest: calibrated to {until}, forecast after it ({draws} draws)")

@@ -187,6 +187,11 @@ def test_bad_priors_and_bad_posterior_paths_exit_2_with_one_line(tmp_path):
     r = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "10", "--population", "5", "--db", str(foreign)])
     assert r.exit_code == 2 and "notes.db" in r.output and "not a calibration database" in r.output, r.output
     assert foreign.read_text() == "not a database\n"
+    # an unknown proposal is refused on both commands before anything runs
+    for cmd in (["calibrate", str(path), "--budget", "10"], ["backtest", str(path), "--budget", "10"]):
+        r = CliRunner().invoke(app, [*cmd, "--transition", "kde", "--db", str(tmp_path / "t.db")])
+        assert r.exit_code == 2 and "--transition: one of normal, local" in r.output and r.output.count("\n") == 1, r.output
+        assert not (tmp_path / "t.db").exists()
 
 
 # ---------------------------------------------------------------- ABC-SMC
@@ -283,6 +288,37 @@ def test_the_equal_distance_is_the_checks_distance_and_a_database_keeps_its_dist
     assert more.meta["resumed"] and more.meta["generations"] > cal.meta["generations"]
     with pytest.raises(CrossingsError, match="--distance"):
         calibrate(target, budget=80, population=8, db=tmp_path / "other.db", workers=1, distance="weighted")
+
+
+def test_the_local_proposal_recovers_the_known_parameter_and_a_database_keeps_its_proposal(tmp_path):
+    """``transition="local"`` (pyabc's LocalTransition) is a proposal, not a different posterior: on the
+    tiny world it still puts the true parameter inside the 90% interval and narrows the prior. The
+    database records it, continues only with it (one-line error naming the held choice, nothing written),
+    and refuses a proposal it does not know."""
+    import pyabc
+
+    from crossings.calibrate.abc import calibrate
+    from crossings.errors import CrossingsError
+
+    np.random.seed(5)
+    db = tmp_path / "local.db"
+    cal = calibrate(_target(), budget=90, population=15, db=db, workers=1, transition="local")
+    assert cal.meta["transition_kind"] == "local" and "LocalTransition" in cal.meta["transition"]
+    x, w = cal.particles["lorry.success_unenforced"].to_numpy(), cal.weights.to_numpy()
+    lo, hi = weighted_quantiles(x, w, (0.05, 0.95))
+    assert lo <= TRUTH <= hi
+    assert hi - lo < 0.6 * 0.9 * (PRIOR[1] - PRIOR[0])
+    h = pyabc.History(f"sqlite:///{db}")
+    h.id = 1
+    size, t_before = db.stat().st_size, h.max_t
+    with pytest.raises(CrossingsError, match="--transition local"):
+        calibrate(_target(), budget=150, population=15, db=db, workers=1)
+    assert db.stat().st_size == size and pyabc.History(f"sqlite:///{db}").max_t == t_before
+    more = calibrate(_target(), budget=150, population=15, db=db, workers=1, transition="local")
+    assert more.meta["resumed"] and more.meta["generations"] > cal.meta["generations"]
+    with pytest.raises(CrossingsError, match="--transition: one of normal, local"):
+        calibrate(_target(), budget=90, population=15, db=tmp_path / "other.db", workers=1, transition="kde")
+    assert not (tmp_path / "other.db").exists()
 
 
 def test_a_history_from_before_the_distance_choice_continues_as_adaptive(tmp_path):

@@ -20,6 +20,13 @@
     weight); equal weights do not.
 * **Acceptance**: the threshold of each generation is the median of the previous
   generation's distances (``QuantileEpsilon(alpha=0.5)``).
+* **Proposal** (``transition``): pyabc's ``MultivariateNormalTransition`` (``"normal"``, the
+  default: one Gaussian kernel per particle with a covariance estimated from the whole population,
+  scaled by Silverman's rule) or its ``LocalTransition`` (``"local"``: each particle's covariance
+  from its nearest quarter of the population, ``k_fraction = 0.25``), which follows a curved or
+  narrow posterior more closely and can keep the weights from collapsing onto a few particles
+  (Filippi et al. 2013, Stat. Appl. Genet. Mol. Biol. 12:87). A database continues only with the
+  proposal it was started with.
 * **Budget**: N simulations in all, counted over every generation and every resumed session
   (``max_total_nr_simulations``); the calibration stops when the budget is spent (a
   generation in progress stops there too).
@@ -51,6 +58,12 @@ DISTANCES = ("adaptive", "equal")
 DISTANCE_TEXT = {
     "adaptive": "pyabc AdaptivePNormDistance(p=1, scale = root mean square deviation, max weight ratio 20) on per-series distances",
     "equal": "pyabc PNormDistance(p=1), every series weighted 1 / number of series: the check's distance (unweighted mean of per-series distances)",
+}
+TRANSITIONS = ("normal", "local")
+LOCAL_K_FRACTION = 0.25  # pyabc's default share of the population that sets each particle's local covariance
+TRANSITION_TEXT = {
+    "normal": "pyabc MultivariateNormalTransition (Silverman's bandwidth, covariance of the whole population)",
+    "local": f"pyabc LocalTransition (k_fraction={LOCAL_K_FRACTION}: each particle's covariance from its nearest neighbours)",
 }
 
 
@@ -102,9 +115,10 @@ def _prior(target: Target):
 
 def calibrate(target: Target, budget: int, population: int = 50, db: str | Path = "calibration.db",
               workers: int | None = None, dask: str | None = None, local_cluster: bool = False,
-              label: str = "", quiet: bool = True, distance: str = "adaptive") -> Calibration:
+              label: str = "", quiet: bool = True, distance: str = "adaptive", transition: str = "normal") -> Calibration:
     """Run (or continue) ABC-SMC on ``target`` until ``budget`` simulations in all, with the
-    ``distance`` named (``"adaptive"`` or ``"equal"``; see the module docstring)."""
+    ``distance`` named (``"adaptive"`` or ``"equal"``) and the proposal ``transition`` (``"normal"`` or
+    ``"local"``; see the module docstring)."""
     import pyabc
     from pyabc.distance.scale import root_mean_square_deviation
 
@@ -114,6 +128,8 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
         raise CrossingsError(f"--population: at least 2 particles (got {population})")
     if distance not in DISTANCES:
         raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
+    if transition not in TRANSITIONS:
+        raise CrossingsError(f"--transition: one of {', '.join(TRANSITIONS)} (got {transition!r})")
     for name in ("ABC.Distance", "ABC.Sampler", "ABC.Epsilon", "ABC.History", "ABC.Predictor", "ABC.Transition",
                  "ABC.Acceptor", "ABC.Adaptation", "Redis-Worker"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -128,25 +144,28 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
                                            max_scale_weight_ratio=MAX_WEIGHT_RATIO)
     else:
         dist = pyabc.PNormDistance(p=1, fixed_weights=dict.fromkeys(target.series, 1.0 / len(target.series)))
+    kernel = (pyabc.LocalTransition(k_fraction=LOCAL_K_FRACTION) if transition == "local"
+              else pyabc.MultivariateNormalTransition())
     abc = pyabc.ABCSMC(ABCModel(target), _prior(target), dist, population_size=population,
-                       eps=pyabc.QuantileEpsilon(alpha=0.5), sampler=sampler)
+                       eps=pyabc.QuantileEpsilon(alpha=0.5), sampler=sampler, transitions=kernel)
     resumed = False
     t0 = time.perf_counter()
     try:
         if db.exists() and db.stat().st_size > 0 and not _is_pyabc(db):
             raise CrossingsError(f"{db}: --db is not a calibration database (pyabc's SQLite); use another --db")
         if db.exists() and _has_run(url):
-            _check_same(url, target, db, distance)
+            _check_same(url, target, db, distance, transition)
             abc.load(url, 1)
             resumed = True
         else:
             abc.new(url, dict.fromkeys(target.series, 0.0),
-                    meta_info={"crossings_scenario": target.scenario.name, "label": label, "crossings_distance": distance})
+                    meta_info={"crossings_scenario": target.scenario.name, "label": label, "crossings_distance": distance,
+                               "crossings_transition": transition})
         run_generations(abc, budget, population)
     finally:
         for c in closers:
             c.close()
-    return result(url, target, db, budget, population, time.perf_counter() - t0, resumed, distance)
+    return result(url, target, db, budget, population, time.perf_counter() - t0, resumed, distance, transition)
 
 
 def run_generations(abc, budget: int, population: int) -> None:
@@ -198,9 +217,9 @@ def _has_run(url: str) -> bool:
         return False
 
 
-def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive") -> None:
-    """A database continues only the calibration it holds (same free parameters, series and distance;
-    a database written before the choice of distance holds an adaptive one)."""
+def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive", transition: str = "normal") -> None:
+    """A database continues only the calibration it holds (same free parameters, series, distance and
+    proposal; a database written before these choices holds an adaptive distance and a normal proposal)."""
     import pyabc
 
     h = pyabc.History(url)
@@ -216,23 +235,32 @@ def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive") 
     if held != distance:
         raise CrossingsError(f"{db}: --db holds a calibration with --distance {held}; continue it with --distance {held}, "
                              "or use another --db to start anew")
+    held = _held_meta(h, "crossings_transition", "normal")
+    if held != transition:
+        raise CrossingsError(f"{db}: --db holds a calibration with --transition {held}; continue it with --transition {held}, "
+                             "or use another --db to start anew")
 
 
 def _held_distance(h) -> str:
     """The distance a pyabc history was started with (its meta information; "adaptive" if none is recorded)."""
+    return _held_meta(h, "crossings_distance", "adaptive")
+
+
+def _held_meta(h, key: str, default: str) -> str:
+    """One of the choices a pyabc history was started with (its meta information; ``default`` if none is recorded)."""
     try:
         info = h.get_abc().json_parameters
     except Exception:  # noqa: BLE001 - a history without its ABC row: no recorded choice
-        return "adaptive"
+        return default
     import ast
 
     try:  # pyabc stores the meta information as the repr of a dict
         meta = ast.literal_eval(info) if isinstance(info, str) else dict(info or {})
     except (TypeError, ValueError, SyntaxError):
-        return "adaptive"
+        return default
     if not isinstance(meta, dict):  # e.g. a history started with no meta information ("None")
-        return "adaptive"
-    return str(meta.get("crossings_distance", "adaptive"))
+        return default
+    return str(meta.get(key, default))
 
 
 def generations(db: str | Path) -> int:
@@ -257,7 +285,7 @@ def generations(db: str | Path) -> int:
 
 
 def result(url: str, target: Target, db: Path, budget: int, population: int, seconds: float, resumed: bool,
-           distance: str = "adaptive") -> Calibration:
+           distance: str = "adaptive", transition: str = "normal") -> Calibration:
     import pyabc
 
     from crossings.store.keys import code_version
@@ -289,6 +317,8 @@ def result(url: str, target: Target, db: Path, budget: int, population: int, sec
         "effective_sample_size": float(1.0 / (w ** 2).sum() * w.sum() ** 2),
         "distance": DISTANCE_TEXT[distance],
         "distance_kind": distance,
+        "transition": TRANSITION_TEXT[transition],
+        "transition_kind": transition,
         "epsilon": "pyabc QuantileEpsilon(alpha=0.5): the median of the previous generation's distances",
         "series": list(target.series),
         "observed_rows": int(len(target.observed)),

@@ -72,8 +72,8 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
                  draws_n: int = 40, db: str | Path | None = None, out: str | Path | None = None, workers: int | None = None,
                  dask: str | None = None, local_cluster: bool = False, priors_path=None, screening_path=None,
                  all_free: bool = False, progress: bool = False, top: int | None = None,
-                 distance: str = "adaptive") -> Backtest:
-    """Calibrate on rows up to ``until`` (with the ABC ``distance``, :func:`~crossings.calibrate.abc.calibrate`),
+                 distance: str = "adaptive", transition: str = "normal") -> Backtest:
+    """Calibrate on rows up to ``until`` (with the ABC ``distance`` and ``transition``, :func:`~crossings.calibrate.abc.calibrate`),
     forecast the rest with posterior draws, score the held-out rows."""
     from crossings.calibrate.abc import calibrate
     from crossings.calibrate.model import Target
@@ -89,7 +89,7 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
     db = Path(db) if db is not None else out / "calibration.db"
     target = Target.build(sc, priors, rows_until(obs, until), scale=scale, until=until)
     cal = calibrate(target, budget, population, db, workers, dask, local_cluster, label=f"backtest until {until}",
-                    distance=distance)
+                    distance=distance, transition=transition)
     post = write_posterior(cal.particles, cal.weights, cal.meta, out / f"posterior_until_{until}.csv")
     full = sc if scale is None else sc.model_copy(update={"scale": float(scale)})
     ens = posterior_ensemble(full, draws_n, seed=1, path=post, workers=workers, dask=dask, progress=progress)

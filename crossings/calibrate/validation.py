@@ -129,7 +129,8 @@ def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFra
         f"(people per agent); crossings {meta.get('version')}, {meta.get('date')}.",
         f"- Effective sample size of the final weights: {1.0 / float(np.sum(w ** 2)):.1f} of {len(w)} particles "
         "(a small one means a few particles carry the posterior: a short run).",
-        f"- Distance: {meta.get('distance')}. Threshold: {meta.get('epsilon')}.",
+        f"- Distance: {meta.get('distance')}. Threshold: {meta.get('epsilon')}."
+        + (f" Proposal: {meta['transition']}." if meta.get("transition") else ""),
         f"- {len(meta.get('series', []))} observed series, {meta.get('observed_rows')} rows, up to {meta.get('calibrated_until')}.",
         f"- Free per year: {FREE_PER_YEAR}. Structural (one value for the whole horizon): every other calibrated "
         "parameter below; the lorry-to-boat shift, rising loads, prices and camp sizes come from the mechanisms "
