@@ -231,19 +231,13 @@ def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive", 
         df, _ = h.get_distribution(m=0, t=h.max_t)
         if set(df.columns) != set(target.keys):
             raise CrossingsError(f"{db}: --db holds a calibration of other free parameters; use another --db to start anew")
-    held = _held_distance(h)  # checked last: a database of other series or parameters cannot continue at all
-    if held != distance:
-        raise CrossingsError(f"{db}: --db holds a calibration with --distance {held}; continue it with --distance {held}, "
-                             "or use another --db to start anew")
-    held = _held_meta(h, "crossings_transition", "normal")
-    if held != transition:
-        raise CrossingsError(f"{db}: --db holds a calibration with --transition {held}; continue it with --transition {held}, "
-                             "or use another --db to start anew")
-
-
-def _held_distance(h) -> str:
-    """The distance a pyabc history was started with (its meta information; "adaptive" if none is recorded)."""
-    return _held_meta(h, "crossings_distance", "adaptive")
+    # checked last: a database of other series or parameters cannot continue at all
+    for flag, key, default, chosen in (("--distance", "crossings_distance", "adaptive", distance),
+                                       ("--transition", "crossings_transition", "normal", transition)):
+        held = _held_meta(h, key, default)
+        if held != chosen:
+            raise CrossingsError(f"{db}: --db holds a calibration with {flag} {held}; continue it with {flag} {held}, "
+                                 "or use another --db to start anew")
 
 
 def _held_meta(h, key: str, default: str) -> str:
