@@ -51,6 +51,9 @@ def test_compare_reports_spread_over_runs_and_camp_months():
     ("2021-H2", "2021-07-01", "2021-12-31"),
     ("2020-07/2023-09", "2020-07-01", "2023-09-30"),
     ("2018/2024", "2018-01-01", "2024-12-31"),
+    ("2022-08-22", "2022-08-22", "2022-08-22"),
+    ("2021-01-01/2021-11-17", "2021-01-01", "2021-11-17"),
+    ("2015-04/2015-09", "2015-04-01", "2015-09-30"),
 ])
 def test_period_bounds_cover_each_kind_of_period(period, first, last):
     assert period_bounds(period) == (pd.Timestamp(first), pd.Timestamp(last))
@@ -60,6 +63,8 @@ def test_flows_sum_over_the_period_and_ratios_are_ratios_of_sums():
     res = fake_results({2021: 365.0})  # one boat arrival a day in 2021
     assert np.isclose(model_value(res, "small_boat_arrivals", "2021-H1"), 181.0)  # Jan-Jun 2021: 181 days
     assert np.isclose(model_value(res, "small_boat_arrivals", "2020-07/2021-03"), 90.0)
+    assert np.isclose(model_value(res, "small_boat_arrivals", "2021-03-05"), 1.0)  # one day
+    assert np.isclose(model_value(res, "small_boat_arrivals", "2021-01-01/2021-11-17"), 321.0)  # 31+28+31+30+31+30+31+31+30+31+17
     d = res.daily
     d.loc["2021-01-01", ["people_on_arrived_boats", "boats_arrived"]] = [10.0, 1.0]
     d.loc["2021-01-02", ["people_on_arrived_boats", "boats_arrived"]] = [50.0, 3.0]
@@ -96,3 +101,10 @@ def test_distance_is_zero_inside_the_source_spread_and_weights_series_equally():
     assert np.isclose(d.iloc[3], np.log(2.0))
     # series a (3 rows, mean log 2 / 3) and series b (1 row, log 2) weigh the same
     assert np.isclose(distance(t), (np.log(2.0) / 3 + np.log(2.0)) / 2)
+
+
+@pytest.mark.parametrize("period", ["2021-02-30", "2021-13", "2021-Q5", "21-01-01", "2021-1-1"])
+def test_period_bounds_refuse_what_is_not_a_period(period):
+    # a day that does not exist is as wrong as a malformed period: refused, never rounded to a neighbour
+    with pytest.raises(ValueError, match="unrecognised period"):
+        period_bounds(period)

@@ -87,7 +87,7 @@ NOT_MODELLED = {
 
 
 def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day covered by an observed period (year, month, quarter, half, or a range a/b)."""
+    """First and last day covered by an observed period (year, month, quarter, half, day, or a range a/b)."""
     p = str(period).strip()
     if "/" in p:
         a, b = p.split("/", 1)
@@ -97,8 +97,17 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
         return pd.Timestamp(y, 1, 1), pd.Timestamp(y, 12, 31)
     m = re.fullmatch(r"(\d{4})-(\d{2})", p)
     if m:
+        if not 1 <= int(m[2]) <= 12:
+            raise ValueError(f"unrecognised period {period!r} (no such month)")
         start = pd.Timestamp(int(m[1]), int(m[2]), 1)
         return start, start + pd.offsets.MonthEnd(0)
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", p)
+    if m:  # one day (a range such as "2021-01-01/2021-11-17" covers both ends)
+        try:
+            day = pd.Timestamp(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise ValueError(f"unrecognised period {period!r} (no such day)") from None
+        return day, day
     m = re.fullmatch(r"(\d{4})-Q([1-4])", p)
     if m:
         start = pd.Timestamp(int(m[1]), 3 * int(m[2]) - 2, 1)
