@@ -148,6 +148,24 @@ def test_check_without_observed_data_is_a_one_line_error(tmp_path):
     assert r.returncode == 2 and "observed.csv" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("period", ["2020-02-30", "2020-13", "2020-06/2020-02", "spring 2020"])
+def test_a_bad_period_in_observed_csv_is_a_one_line_error_before_any_run(tmp_path, period):
+    folder = tmp_path / "myborder"
+    folder.mkdir()
+    (folder / "scenario.toml").write_text(tomli_w.dumps(tiny(end=D(2020, 6, 30))))
+    (folder / "observed.csv").write_text(
+        "series,period,value,low,high,unit,scope,source,note\n"
+        "arrivals_corridor,2020-03,150,,,people,arrivals,TEST,\n"
+        f"arrivals_corridor,{period},150,,,people,arrivals,TEST,\n"
+    )
+    out = tmp_path / "t.csv"
+    r = cli("check", str(folder), "--seeds", "1", "--out", str(out))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    line = r.stderr.strip()
+    assert "\n" not in line and "observed.csv" in line and "row 3: period" in line and period in line
+    assert not out.exists()  # refused before any run: nothing written
+
+
 # -- 5. modes and destination-neutral names -----------------------------------------------------
 LORRY_COLUMNS = ("crossings_lorry_alone", "crossings_lorry_paid", "crossings_lorry_access", "attempts_lorry_alone",
                  "attempts_lorry_paid", "attempts_lorry_access", "intercepted_port", "stopped_access",

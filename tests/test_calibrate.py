@@ -103,7 +103,7 @@ def test_distance_is_zero_inside_the_source_spread_and_weights_series_equally():
     assert np.isclose(distance(t), (np.log(2.0) / 3 + np.log(2.0)) / 2)
 
 
-@pytest.mark.parametrize("period", ["2021-02-30", "2021-13", "2021-Q5", "21-01-01", "2021-1-1"])
+@pytest.mark.parametrize("period", ["2021-02-30", "2021-13", "2021-Q5", "21-01-01", "2021-1-1", "2021-06/2021-02"])
 def test_period_bounds_refuse_what_is_not_a_period(period):
     # a day that does not exist is as wrong as a malformed period: refused, never rounded to a neighbour
     with pytest.raises(ValueError, match="unrecognised period"):

@@ -3,8 +3,8 @@
 ``compare(results)`` lines up one or more runs (e.g. several seeds) with every
 observed figure in a scenario folder's ``observed.csv`` (the Channel's is
 ``crossings/scenario/builtin/channel/observed.csv``) that the model produces, over the period each figure covers: a year (``2022``), a month
-(``2022-08``), a quarter (``2020-Q1``), a half (``2021-H1``) or a date range
-(``2020-07/2023-09``, ``2018/2024``). Each series says what it measures
+(``2022-08``), a quarter (``2020-Q1``), a half (``2021-H1``), a day (``2022-08-22``) or a range
+of these (``2020-07/2023-09``, ``2018/2024``, ``2021-01-01/2021-11-17``). Each series says what it measures
 (:data:`SERIES`): flows are summed over the period, stocks averaged, ratios are
 ratios of sums (never means of daily ratios), and a "largest day" takes the
 maximum of the daily flow. Rows the model does not produce (and why) are listed
@@ -91,7 +91,10 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     p = str(period).strip()
     if "/" in p:
         a, b = p.split("/", 1)
-        return period_bounds(a)[0], period_bounds(b)[1]
+        first, last = period_bounds(a)[0], period_bounds(b)[1]
+        if last < first:
+            raise ValueError(f"unrecognised period {period!r} (the range ends before it starts)")
+        return first, last
     if re.fullmatch(r"\d{4}", p):
         y = int(p)
         return pd.Timestamp(y, 1, 1), pd.Timestamp(y, 12, 31)
@@ -276,6 +279,12 @@ def load_observed(scenario: str | Path) -> tuple[pd.DataFrame, Path]:
     missing = [c for c in ("series", "period", "value", "low", "high", "source") if c not in obs.columns]
     if missing:
         raise ScenarioError(obs_path, missing[0], "a column of observed.csv (" + ",".join(OBSERVED_COLUMNS) + ")")
+    for k, p in enumerate(obs["period"]):  # before any run: a bad period would otherwise fail after them
+        try:
+            period_bounds(str(p))
+        except ValueError as e:
+            raise ScenarioError(obs_path, f"row {k + 2}: period", "a year (2022), month (2022-08), quarter (2020-Q1), "
+                                f"half (2021-H1), day (2022-08-22) or a range a/b of these ({e})") from None
     return obs, obs_path
 
 
