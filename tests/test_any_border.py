@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import crossings
 from crossings.errors import ScenarioError
 from crossings.scenario.loader import dump_toml, load_scenario, validate
-from worlds import D, scenario, tiny
+from worlds import D, observed_folder, scenario, tiny
 
 
 def cli(*args, cwd=None):
@@ -118,15 +118,9 @@ def test_path_values_lie_within_the_knots_and_hold_before_the_first(knots, inter
 def test_check_uses_the_scenario_folders_observed_csv(tmp_path):
     from crossings.scenario.loader import observed_file
 
-    folder = tmp_path / "myborder"
-    folder.mkdir()
-    (folder / "scenario.toml").write_text(tomli_w.dumps(tiny(end=D(2020, 6, 30))))
-    (folder / "observed.csv").write_text(
-        "series,period,value,low,high,unit,scope,source,note\n"
-        "arrivals_corridor,2020-03,150,,,people,arrivals,TEST,\n"
-        "site:A,2020-02,200,,,people,camp A,TEST,\n"
-        "unknown_series,2020,1,,,people,,TEST,\n"
-    )
+    folder = observed_folder(tmp_path, ["arrivals_corridor,2020-03,150,,,people,arrivals,TEST,",
+                                        "site:A,2020-02,200,,,people,camp A,TEST,",
+                                        "unknown_series,2020,1,,,people,,TEST,"])
     child = tmp_path / "whatif.toml"
     child.write_text(tomli_w.dumps({"inherits": str(folder / "scenario.toml"), "name": "whatif"}))
     assert observed_file(folder) == folder / "observed.csv"
@@ -150,14 +144,8 @@ def test_check_without_observed_data_is_a_one_line_error(tmp_path):
 
 @pytest.mark.parametrize("period", ["2020-02-30", "2020-13", "2020-06/2020-02", "spring 2020"])
 def test_a_bad_period_in_observed_csv_is_a_one_line_error_before_any_run(tmp_path, period):
-    folder = tmp_path / "myborder"
-    folder.mkdir()
-    (folder / "scenario.toml").write_text(tomli_w.dumps(tiny(end=D(2020, 6, 30))))
-    (folder / "observed.csv").write_text(
-        "series,period,value,low,high,unit,scope,source,note\n"
-        "arrivals_corridor,2020-03,150,,,people,arrivals,TEST,\n"
-        f"arrivals_corridor,{period},150,,,people,arrivals,TEST,\n"
-    )
+    folder = observed_folder(tmp_path, ["arrivals_corridor,2020-03,150,,,people,arrivals,TEST,",
+                                        f"arrivals_corridor,{period},150,,,people,arrivals,TEST,"])
     out = tmp_path / "t.csv"
     r = cli("check", str(folder), "--seeds", "1", "--out", str(out))
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr

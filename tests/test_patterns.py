@@ -8,14 +8,13 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossings.calibrate.patterns import load_patterns, pattern_table
 from crossings.calibrate.targets import load_observed
 from crossings.errors import ScenarioError
-from worlds import D, tiny
+from worlds import observed_folder
 
 OBS = pd.DataFrame({"series": ["a", "a", "b"], "period": ["2020", "2021", "2020"], "value": [10.0, 40.0, 5.0]})
 PAT = pd.DataFrame([{"name": "a 2021 / 2020", "num_series": "a", "num_period": "2021", "den_series": "a",
@@ -95,14 +94,8 @@ def test_the_channel_patterns_name_rows_of_its_observed_data():
 
 
 def test_check_prints_the_patterns_of_the_scenario_folder_and_writes_them_beside_the_table(tmp_path):
-    folder = tmp_path / "myborder"
-    folder.mkdir()
-    (folder / "scenario.toml").write_text(tomli_w.dumps(tiny(end=D(2020, 6, 30))))
-    (folder / "observed.csv").write_text(
-        "series,period,value,low,high,unit,scope,source,note\n"
-        "arrivals_corridor,2020-03,150,,,people,arrivals,TEST,\n"
-        "arrivals_corridor,2020-02,100,,,people,arrivals,TEST,\n"
-    )
+    folder = observed_folder(tmp_path, ["arrivals_corridor,2020-03,150,,,people,arrivals,TEST,",
+                                        "arrivals_corridor,2020-02,100,,,people,arrivals,TEST,"])
     (folder / "patterns.csv").write_text(
         "name,numerator,denominator,factor,why\n"
         "March over February,arrivals_corridor@2020-03,arrivals_corridor@2020-02,1.5,a test\n"

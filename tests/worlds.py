@@ -57,3 +57,18 @@ def tiny(market: bool = False, **overrides) -> dict:
 
 def scenario(d: dict) -> Scenario:
     return Scenario.model_validate(d)
+
+
+OBSERVED_HEADER = "series,period,value,low,high,unit,scope,source,note\n"
+
+
+def observed_folder(tmp_path, rows: list[str], name: str = "myborder"):
+    """A scenario folder: the tiny world to mid-2020 (``scenario.toml``) beside an ``observed.csv``
+    holding ``rows`` (CSV lines in the layout of :data:`OBSERVED_HEADER`). Returns the folder."""
+    import tomli_w
+
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "scenario.toml").write_text(tomli_w.dumps(tiny(end=D(2020, 6, 30))))
+    (folder / "observed.csv").write_text(OBSERVED_HEADER + "".join(r + "\n" for r in rows))
+    return folder
