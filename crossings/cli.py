@@ -838,17 +838,20 @@ def backtest(
     progress: bool = typer.Option(True, help="Show a progress bar."),
     distance: str = typer.Option("adaptive", help="The ABC distance, as in `crossings calibrate --distance` (adaptive or equal)."),
     transition: str = typer.Option("normal", help="The ABC proposal, as in `crossings calibrate --transition` (normal or local)."),
+    inflow_after: str = typer.Option("scenario", "--inflow-after", help="The inflow after the cutoff: scenario (the scenario's knots: a forecast given the inflow) or hold (knots after the cutoff dropped, the inflow held at the last knot before it: nothing after the cutoff enters)."),
 ):
     """Calibrate on the data up to a year, forecast the years after with the known policy inputs, report errors and coverage."""
     from crossings.calibrate.abc import DISTANCES, TRANSITIONS
-    from crossings.calibrate.backtest import run_backtest
+    from crossings.calibrate.backtest import INFLOW_AFTER, run_backtest
 
     if distance not in DISTANCES:
         raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
     if transition not in TRANSITIONS:
         raise CrossingsError(f"--transition: one of {', '.join(TRANSITIONS)} (got {transition!r})")
+    if inflow_after not in INFLOW_AFTER:
+        raise CrossingsError(f"--inflow-after: one of {', '.join(INFLOW_AFTER)} (got {inflow_after!r})")
     bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
-                      progress=progress, top=free, distance=distance, transition=transition)
+                      progress=progress, top=free, distance=distance, transition=transition, inflow_after=inflow_after)
     if bt.per_series.empty:
         raise ScenarioError("(command line)", "--until", "a year before the last observed rows (nothing is held out)")
     _print_table(bt.per_series, f"backtest: calibrated to {until}, forecast after it ({draws} draws)")

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from calib_worlds import PRIOR, PRIORS_TOML, TRUTH, folder, pseudo_observed, world
@@ -489,3 +491,91 @@ def test_generations_is_zero_for_a_database_not_yet_written(tmp_path):
     assert generations(tmp_path / "empty.db") == 0
     sqlite3.connect(tmp_path / "bare.db").execute("CREATE TABLE version (version_num TEXT)").connection.close()
     assert generations(tmp_path / "bare.db") == 0
+
+
+# ---------------------------------------------------------------- backtest: the inflow after the cutoff
+
+_KNOT_DATES = [(2020, 1, 1), (2020, 9, 1), (2021, 3, 1), (2021, 10, 1)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.floats(1.0, 200.0), min_size=4, max_size=4), until=st.sampled_from([2020, 2021]))
+def test_holding_the_inflow_keeps_it_to_the_last_knot_before_the_cutoff_then_flat(values, until):
+    """With --inflow-after hold the knots after 31 December of the cutoff are dropped: the daily inflow
+    is the scenario's up to the last knot on or before the cutoff and that knot's value after it,
+    whatever the knots; so nothing dated after the cutoff can reach the calibration or the forecast."""
+    import datetime as dt
+
+    from crossings.calibrate.backtest import inflow_until
+    from crossings.engine.timeline import daily_series
+
+    from worlds import D, scenario, tiny
+
+    knots = [[D(*d), v] for d, v in zip(_KNOT_DATES, values, strict=True)]
+    sc = scenario(tiny(inflow={"knots": knots}, end=D(2022, 6, 30)))
+    held, n = inflow_until(sc, until)
+    kept = [k for k in sc.inflow.knots if k[0] <= dt.date(until, 12, 31)]
+    assert n == len(kept) and held.inflow.knots == kept
+    n_days = (sc.end - sc.start).days + 1
+    a = daily_series(sc.inflow.knots, sc.start, n_days, step=False, default=0.0)
+    b = daily_series(held.inflow.knots, sc.start, n_days, step=False, default=0.0)
+    last = (kept[-1][0] - sc.start).days
+    np.testing.assert_array_equal(a[: last + 1], b[: last + 1])
+    assert np.all(b[last:] == kept[-1][1])
+    assert held.inflow.model_dump(exclude={"knots"}) == sc.inflow.model_dump(exclude={"knots"})
+
+
+def test_holding_the_inflow_drops_the_priors_of_dropped_knots_and_refuses_a_cutoff_before_every_knot():
+    from crossings.calibrate.backtest import inflow_until, knots_kept
+    from crossings.calibrate.priors import Prior, Priors
+
+    from worlds import D, scenario, tiny
+
+    priors = Priors([Prior(name=n, distribution="uniform", low=-1.0, high=1.0, source="test")
+                     for n in ("people.beta_success", "inflow.knots[0]", "inflow.knots[1]", "inflow.knots[3]")])
+    assert knots_kept(priors, 2).names == ["people.beta_success", "inflow.knots[0]", "inflow.knots[1]"]
+    sc = scenario(tiny(inflow={"knots": [[D(2020, 3, 1), 10.0]]}))
+    with pytest.raises(ScenarioError, match="--inflow-after"):
+        inflow_until(sc, 2019)
+
+
+def test_a_backtest_that_holds_the_inflow_forecasts_fewer_crossings_when_the_knots_after_the_cutoff_rise(tmp_path):
+    """A world whose inflow rises from 20 to 80 a day after the cutoff (2020): with the scenario's knots the
+    forecast follows the rise; with --inflow-after hold it cannot know of it and forecasts fewer crossings in
+    every held-out month (fewer people arriving, fewer crossing). Both are recorded in backtest.json."""
+    from crossings.calibrate.backtest import run_backtest
+    from crossings.calibrate.targets import model_value
+    from crossings.scenario.loader import dump_toml
+    from crossings.cli import app
+    from crossings.sim import Sim
+
+    from worlds import D, scenario, tiny
+
+    knots = [[D(2020, 1, 1), 20.0], [D(2020, 6, 1), 20.0], [D(2021, 2, 1), 80.0]]
+    spending = {"spending": [{"channel": "port", "start": D(2020, 1, 1), "end": D(2021, 12, 31), "eur_million": 3.0}]}
+
+    def sixteen_months(**over):
+        return scenario(tiny(inflow={"knots": knots}, end=D(2021, 4, 30), enforcement=spending, **over))
+
+    sc = sixteen_months()
+    truth = [Sim(sixteen_months(lorry={"success_unenforced": TRUTH}), seed=s).run() for s in (101, 102)]
+    rows = []
+    for p in [f"2020-{m:02d}" for m in range(1, 13)] + [f"2021-{m:02d}" for m in range(1, 5)]:
+        v = float(np.mean([model_value(r, "crossings_total", p) for r in truth]))
+        rows.append({"series": "crossings_total", "period": p, "value": v, "low": 0.95 * v, "high": 1.05 * v,
+                     "unit": "people", "scope": "tiny", "source": "pseudo-observed", "note": ""})
+    (tmp_path / "scenario.toml").write_text(dump_toml(sc))
+    pd.DataFrame(rows).to_csv(tmp_path / "observed.csv", index=False)
+    (tmp_path / "priors.toml").write_text(PRIORS_TOML)
+    out = {}
+    for mode in ("scenario", "hold"):
+        np.random.seed(7)
+        bt = run_backtest(tmp_path / "scenario.toml", 2020, budget=20, population=5, draws_n=3,
+                          out=tmp_path / mode, workers=1, inflow_after=mode)
+        assert bt.meta["inflow_after"] == mode and list(bt.rows["period"]) == [f"2021-{m:02d}" for m in range(1, 5)]
+        out[mode] = bt.rows["median"].to_numpy()
+    assert np.all(out["hold"] < out["scenario"]), out
+    r = CliRunner().invoke(app, ["backtest", str(tmp_path / "scenario.toml"), "--budget", "10", "--inflow-after", "later",
+                                 "--out", str(tmp_path / "bad")])
+    assert r.exit_code == 2 and "--inflow-after: one of scenario, hold" in r.output and r.output.count("\n") == 1, r.output
+    assert not (tmp_path / "bad").exists()

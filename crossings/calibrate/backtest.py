@@ -3,11 +3,23 @@
 ``backtest(...)`` calibrates (ABC-SMC, :mod:`~crossings.calibrate.abc`) on the observed rows
 whose period ends by 31 December of ``until``, simulating only up to then; then runs the
 posterior predictive over the whole horizon with the scenario's known policy inputs
-(spending, clearances, traffic, the inflow knots' calibrated multipliers; knots after the
-cutoff keep the scenario's hand-set values times the multipliers drawn for them, i.e. their
-prior) and compares the rows that start after the cutoff: per row the median and 90% band
-of the draws against the observed value, per series the mean error of the median
-(``median / observed - 1``), the mean |log ratio| and the share of rows inside the 90% band.
+(spending, clearances, traffic, the inflow knots' calibrated multipliers) and compares the rows
+that start after the cutoff: per row the median and 90% band of the draws against the observed
+value, per series the mean error of the median (``median / observed - 1``), the mean |log ratio|
+and the share of rows inside the 90% band.
+
+The inflow is the one input that is neither a policy nor known in advance, and a scenario's
+hand-set knots may have been set looking at the years the backtest holds out. ``inflow_after``
+says what the forecast assumes about it:
+
+- ``"scenario"``: knots dated after the cutoff keep the scenario's values (times the multipliers
+  drawn for them when they are free, i.e. their prior): a forecast *given* the inflow, which
+  tests the mechanisms (loads, prices, deaths, the split between modes) but not the arrivals'
+  level where the knots were set from them;
+- ``"hold"``: knots dated after 31 December of ``until`` are dropped, in the calibration and the
+  forecast alike, so the inflow stays at the last knot on or before the cutoff (``daily_series``
+  holds values flat beyond the last knot): nothing after the cutoff enters, an honest
+  out-of-sample forecast of the arrivals' level.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import pandas as pd
 from crossings.calibrate.targets import is_annual, predictive_table, rows_after
 
 HEADLINE = ("small_boat_arrivals", "people_per_boat", "deaths_small_boats", "price_boat_eur")
+INFLOW_AFTER = ("scenario", "hold")
 
 
 @dataclass
@@ -68,13 +81,41 @@ def annual_errors(table: pd.DataFrame, series: str) -> dict[str, float]:
     return {str(p): float(e) for p, e in zip(t["period"], t["error"], strict=True)}
 
 
+def inflow_until(sc, until: int):
+    """The scenario with its inflow knots dated after 31 December of ``until`` dropped (the inflow
+    then stays at the last remaining knot), and the number of knots kept. A scenario whose first
+    knot comes after the cutoff is refused: nothing would be known about its inflow."""
+    import datetime as dt
+
+    from crossings.errors import ScenarioError
+
+    last = dt.date(int(until), 12, 31)
+    knots = [k for k in sc.inflow.knots if k[0] <= last]
+    if not knots:
+        raise ScenarioError("(command line)", "--inflow-after",
+                            f"'scenario' when no inflow knot is dated on or before 31 December {until} (nothing to hold)")
+    return sc.model_copy(update={"inflow": sc.inflow.model_copy(update={"knots": knots})}), len(knots)
+
+
+def knots_kept(priors, n_knots: int):
+    """The priors without those of the inflow knots past the first ``n_knots`` (dropped knots)."""
+    import re
+
+    def kept(name: str) -> bool:
+        m = re.fullmatch(r"inflow\.knots\[(\d+)\]", name)
+        return m is None or int(m.group(1)) < n_knots
+
+    return priors.subset([n for n in priors.names if kept(n)])
+
+
 def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = None, population: int = 50,
                  draws_n: int = 40, db: str | Path | None = None, out: str | Path | None = None, workers: int | None = None,
                  dask: str | None = None, local_cluster: bool = False, priors_path=None, screening_path=None,
                  all_free: bool = False, progress: bool = False, top: int | None = None,
-                 distance: str = "adaptive", transition: str = "normal") -> Backtest:
+                 distance: str = "adaptive", transition: str = "normal", inflow_after: str = "scenario") -> Backtest:
     """Calibrate on rows up to ``until`` (with the ABC ``distance`` and ``transition``, :func:`~crossings.calibrate.abc.calibrate`),
-    forecast the rest with posterior draws, score the held-out rows."""
+    forecast the rest with posterior draws, score the held-out rows; ``inflow_after`` is the
+    forecast's inflow after the cutoff (module docstring)."""
     from crossings.calibrate.abc import calibrate
     from crossings.calibrate.model import Target
     from crossings.calibrate.posterior import posterior_ensemble, write_posterior
@@ -82,9 +123,15 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
     from crossings.calibrate.targets import load_observed, rows_until
     from crossings.scenario.loader import load_scenario
 
+    if inflow_after not in INFLOW_AFTER:
+        from crossings.errors import ScenarioError
+        raise ScenarioError("(command line)", "--inflow-after", f"one of {', '.join(INFLOW_AFTER)} (got {inflow_after!r})")
     sc = load_scenario(scenario_ref)
     obs, _ = load_observed(scenario_ref)
     priors = free_priors(scenario_ref, sc, priors_path, screening_path, all_free, top)
+    if inflow_after == "hold":
+        sc, n_knots = inflow_until(sc, until)
+        priors = knots_kept(priors, n_knots)
     out = Path(out) if out is not None else Path("results") / "calibration" / sc.name / f"backtest-{until}"
     db = Path(db) if db is not None else out / "calibration.db"
     target = Target.build(sc, priors, rows_until(obs, until), scale=scale, until=until)
@@ -94,7 +141,7 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
     full = sc if scale is None else sc.model_copy(update={"scale": float(scale)})
     ens = posterior_ensemble(full, draws_n, seed=1, path=post, workers=workers, dask=dask, progress=progress)
     rows, per = held_out(ens.runs, obs, until)
-    meta = {"until": until, "calibration": {k: v for k, v in cal.meta.items() if k != "priors"}, "draws": draws_n,
+    meta = {"until": until, "inflow_after": inflow_after, "calibration": {k: v for k, v in cal.meta.items() if k != "priors"}, "draws": draws_n,
             "free": priors.names, "headline": {s: annual_errors(rows, s) for s in HEADLINE} if not rows.empty else {},
             "coverage_90_overall": float(rows["inside_90"].mean()) if not rows.empty else None}
     bt = Backtest(until, rows, per, meta)
