@@ -110,13 +110,18 @@ INFLOW_AFTER_TEXT = {
 }
 
 
+def _ess(calibration: dict) -> str:
+    e = calibration.get("effective_sample_size")
+    return "-" if e is None else f"{float(e):.1f} of {calibration.get('population')}"
+
+
 def backtest_lines(bt, titled: bool) -> list[str]:
     """The report's lines for one saved backtest (with a heading of its own when there are several)."""
     c = bt.meta.get("calibration", {})
     mode = bt.meta.get("inflow_after", "scenario")
     lines = [f"### Inflow after the cutoff: {mode}", ""] if titled else []
     lines += [f"Calibrated on rows up to {bt.until} (budget {c.get('budget')}, {c.get('simulations')} simulations, "
-              f"{c.get('generations')} generations, scale {c.get('scale')}), forecast after it with "
+              f"{c.get('generations')} generations, ESS {_ess(c)}, scale {c.get('scale')}), forecast after it with "
               f"{bt.meta.get('draws')} posterior draws; {INFLOW_AFTER_TEXT.get(mode, mode)}. "
               f"Errors are median / observed - 1.", ""]
     for s, errs in bt.meta.get("headline", {}).items():
