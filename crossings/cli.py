@@ -864,7 +864,8 @@ def backtest(
 @user_errors
 def validation(
     scenario: str = typer.Argument("channel", help="Scenario name or path (must name a posterior)."),
-    draws: int = typer.Option(40, min=1, help="Posterior draws (draw k with seed k)."),
+    draws: int = typer.Option(40, min=1, help="Posterior draws, by weight (draw k = 0, 1, ... runs with seed --seed + k)."),
+    seed: int = typer.Option(1, min=0, help="First seed of the draws: another seed, another set of draws (the report's figures vary with it)."),
     scale: Optional[float] = typer.Option(None, min=1, help="People per agent (default: the posterior's)."),
     out: Path = typer.Option(Path("docs/validation.md"), help="The report (its PNGs go in a folder of the same name)."),
     backtest_dir: Optional[Path] = typer.Option(None, "--backtest", help="A saved backtest folder (default: backtest/ beside the scenario)."),
@@ -876,7 +877,7 @@ def validation(
 
     if out.suffix != ".md":
         raise ScenarioError("(command line)", "--out", f"a Markdown file name ending in .md (got {out})")
-    r = validate_posterior(scenario, draws, scale, out, backtest_dir, workers=workers, progress=progress)
+    r = validate_posterior(scenario, draws, scale, out, backtest_dir, workers=workers, progress=progress, seed=seed)
     console.print(f"90% band coverage: {r['coverage_90_annual']:.0%} of annual rows, {r['coverage_90_all']:.0%} of all "
                   f"{r['rows']} rows; posterior median's mean |log(model / observed)| = {r['mean_abs_log_ratio']:.2f}; "
                   f"written to {out}", markup=False, soft_wrap=True)

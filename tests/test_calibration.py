@@ -98,6 +98,42 @@ def test_the_predictive_table_counts_an_observation_inside_its_band():
     assert t["inside_90"].tolist() == [True, False]  # 700 lies within [365 x 1.1, 365 x 2.9]; 2000 beyond it
 
 
+def _rows(n_rows):
+    """Hand-made observed rows: annual small-boat arrivals of 100 a year from 2014 (their low/high unset)."""
+    return pd.DataFrame({"series": ["small_boat_arrivals"] * n_rows, "period": [str(2014 + i) for i in range(n_rows)],
+                         "value": [100.0] * n_rows, "low": [np.nan] * n_rows, "high": [np.nan] * n_rows})
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_rows=st.integers(1, 5), n_draws=st.integers(1, 8), data=st.data())
+def test_the_bootstrap_over_draws_is_seeded_bounded_and_still_when_every_draw_agrees(n_rows, n_draws, data):
+    """Resampling the draws gives coverages in [0, 1] and scores >= 0, the same on every call with the same seed;
+    when every draw gives the same values, every resample is the same table, so its headline is the full one's."""
+    from crossings.calibrate.targets import table_from_values
+    from crossings.calibrate.validation import bootstrap_headline, headline
+
+    rows = _rows(n_rows)
+    flat = st.floats(1.0, 1000.0)
+    values = np.array(data.draw(st.lists(st.lists(flat, min_size=n_draws, max_size=n_draws), min_size=n_rows, max_size=n_rows)))
+    b = bootstrap_headline(rows, values, n=20, seed=4)
+    assert b.shape == (20, 2) and np.all((0 <= b[:, 0]) & (b[:, 0] <= 1)) and np.all(b[:, 1] >= 0)
+    np.testing.assert_array_equal(b, bootstrap_headline(rows, values, n=20, seed=4))
+    same = np.repeat(values[:, :1], n_draws, axis=1)
+    np.testing.assert_allclose(bootstrap_headline(rows, same, n=5), [headline(table_from_values(rows, same))] * 5)
+
+
+def test_the_bootstrap_spreads_a_score_that_rests_on_a_few_draws():
+    """Five of nine draws on the observed value and four 100 times above it: the median is the observed value
+    (a score of 0), but a resample that draws the high ones five times or more (about a third of them) has a
+    median 100 times too high (a score of log 100), so the score's bootstrap interval is not a point."""
+    from crossings.calibrate.validation import bootstrap_headline
+
+    rows = _rows(1)
+    values = np.array([[100.0] * 5 + [1e4] * 4])
+    b = bootstrap_headline(rows, values, n=200)
+    assert np.quantile(b[:, 1], 0.05) == 0.0 and np.quantile(b[:, 1], 0.95) > 1.0
+
+
 def test_a_median_of_zero_counts_as_a_factor_of_100_as_in_the_check():
     """The validation's median score follows the check's rule for a model value of 0 (a factor of
     100): one year with a median of zero deaths must not weigh like a factor of 10^9."""
@@ -579,3 +615,45 @@ def test_a_backtest_that_holds_the_inflow_forecasts_fewer_crossings_when_the_kno
                                  "--out", str(tmp_path / "bad")])
     assert r.exit_code == 2 and "--inflow-after: one of scenario, hold" in r.output and r.output.count("\n") == 1, r.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_and_both_backtests(tmp_path):
+    """A hand-made posterior of the tiny world (two particles around the truth) and two saved backtests:
+    the report names the --seed it ran with, gives the headline figures the returned dict gives, their
+    spread over resamples of the draws, and one section per backtest, each saying what it assumed of the
+    inflow. Another seed is another set of draws (different runs), so some model median differs."""
+    import json
+
+    from crossings.calibrate.backtest import Backtest
+    from crossings.calibrate.posterior import write_posterior
+    from crossings.calibrate.priors import Prior
+    from crossings.calibrate.validation import validate_posterior
+
+    path = folder(tmp_path)
+    text = path.read_text()
+    path.write_text('posterior = "posterior.csv"\n' + text)
+    prior = Prior(name="lorry.success_unenforced", distribution="uniform", low=PRIOR[0], high=PRIOR[1], source="test")
+    meta = {"budget": 2, "simulations": 2, "generations": 1, "population": 2, "scale": 1.0, "final_epsilon": 0.1,
+            "priors": [prior.model_dump()], "series": ["crossings_total"]}
+    write_posterior(pd.DataFrame({"lorry.success_unenforced": [0.2, 0.3]}), [0.5, 0.5], meta, tmp_path / "posterior.csv")
+    rows = pd.DataFrame({"series": ["crossings_total"], "period": ["2020-06"], "observed": [1.0], "median": [1.0],
+                         "inside_90": [True]})
+    per = pd.DataFrame({"rows": [1], "coverage_90": [1.0]}, index=pd.Index(["crossings_total"], name="series"))
+    for d, mode in (("backtest", "scenario"), ("backtest_hold", "hold")):
+        Backtest(2020, rows, per, {"until": 2020, "inflow_after": mode, "draws": 3, "coverage_90_overall": 1.0,
+                                   "calibration": {"budget": 9, "simulations": 9, "generations": 1, "population": 3,
+                                                   "effective_sample_size": 2.5, "scale": 1.0}}).save(tmp_path / d)
+    out = {}
+    for seed in (1, 40):
+        r = validate_posterior(path, draws_n=4, out=tmp_path / f"v{seed}.md", workers=1, seed=seed)
+        md = (tmp_path / f"v{seed}.md").read_text()
+        assert ("--seed 40" in md) == (seed == 40) and f"seeded by {seed}" in md
+        assert np.isnan(r["coverage_90_annual"]) and np.isnan(r["bootstrap_90"]["coverage_90_annual"]).all()  # monthly rows only
+        assert f"mean |log(model / observed)|: {r['mean_abs_log_ratio']:.2f}**" in md
+        lo, hi = r["bootstrap_90"]["mean_abs_log_ratio"]
+        assert 0 <= lo <= hi and "resamples of the 4 draws" in md
+        assert "### Inflow after the cutoff: scenario" in md and "### Inflow after the cutoff: hold" in md
+        assert "ESS 2.5 of 3" in md and "nothing after the cutoff enters" in md
+        out[seed] = md.split("## Per series")[1].split("## Backtest")[0]
+    assert out[1] != out[40]
+    json.loads((tmp_path / "posterior.json").read_text())  # untouched and readable

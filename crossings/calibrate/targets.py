@@ -301,15 +301,28 @@ def modelled_rows(obs: pd.DataFrame, start, end) -> pd.DataFrame:
     return obs[keep].reset_index(drop=True)
 
 
+def value_matrix(runs, obs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The observed rows the model produces, and their model values over ``runs``: one row of the
+    matrix per observed row, one column per run (NaN where a run has no value)."""
+    keep = [series_spec(str(s)) is not None for s in obs["series"]]
+    rows = obs[keep].reset_index(drop=True)
+    values = np.array([[model_value(r, o.series, str(o.period)) for r in runs] for o in rows.itertuples()],
+                      dtype=float).reshape(len(rows), len(runs))
+    return rows, values
+
+
 def predictive_table(runs, obs: pd.DataFrame) -> pd.DataFrame:
     """Each observed row against the spread of its model values over ``runs`` (posterior draws):
     median, 50% and 90% bands (5th-95th percentiles), and whether the observed value lies inside."""
+    return table_from_values(*value_matrix(runs, obs))
+
+
+def table_from_values(obs: pd.DataFrame, values: np.ndarray) -> pd.DataFrame:
+    """:func:`predictive_table` from the rows and value matrix of :func:`value_matrix` (or any
+    choice of its columns: the bootstrap over draws resamples them)."""
     rows = []
-    for _, o in obs.iterrows():
-        if series_spec(str(o.series)) is None:
-            continue
-        vals = np.array([model_value(r, o.series, str(o.period)) for r in runs], dtype=float)
-        vals = vals[np.isfinite(vals)]
+    for o, row in zip(obs.itertuples(), values, strict=True):
+        vals = row[np.isfinite(row)]
         if vals.size == 0:
             continue
         p5, p25, med, p75, p95 = np.quantile(vals, (0.05, 0.25, 0.5, 0.75, 0.95))
