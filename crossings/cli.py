@@ -830,7 +830,7 @@ def backtest(
     population: int = typer.Option(50, min=2, help="Particles per generation."),
     draws: int = typer.Option(40, min=1, help="Posterior draws for the forecast."),
     db: Optional[Path] = typer.Option(None, help="pyabc history (default: in --out)."),
-    out: Optional[Path] = typer.Option(None, help="Folder for backtest.csv, backtest_rows.csv, backtest.json and the posterior (default: results/calibration/<name>/backtest-<until>)."),
+    out: Optional[Path] = typer.Option(None, help="Folder for backtest.csv, backtest_rows.csv, backtest.json and the posterior (default: results/calibration/<name>/backtest-<until>, with -hold for --inflow-after hold)."),
     workers: Optional[int] = typer.Option(None, min=1, help="Local processes (default: one per core)."),
     dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address."),
     screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free."),

@@ -575,7 +575,7 @@ def test_holding_the_inflow_drops_the_priors_of_dropped_knots_and_refuses_a_cuto
         inflow_until(sc, 2019)
 
 
-def test_a_backtest_that_holds_the_inflow_forecasts_fewer_crossings_when_the_knots_after_the_cutoff_rise(tmp_path):
+def test_a_backtest_that_holds_the_inflow_forecasts_fewer_crossings_when_the_knots_after_the_cutoff_rise(tmp_path, monkeypatch):
     """A world whose inflow rises from 20 to 80 a day after the cutoff (2020): with the scenario's knots the
     forecast follows the rise; with --inflow-after hold it cannot know of it and forecasts fewer crossings in
     every held-out month (fewer people arriving, fewer crossing). Both are recorded in backtest.json."""
@@ -611,6 +611,11 @@ def test_a_backtest_that_holds_the_inflow_forecasts_fewer_crossings_when_the_kno
         assert bt.meta["inflow_after"] == mode and list(bt.rows["period"]) == [f"2021-{m:02d}" for m in range(1, 5)]
         out[mode] = bt.rows["median"].to_numpy()
     assert np.all(out["hold"] < out["scenario"]), out
+    # by default each mode has its own folder (and database): a held backtest never resumes the other's
+    monkeypatch.chdir(tmp_path)
+    run_backtest(tmp_path / "scenario.toml", 2020, budget=20, population=5, draws_n=2, workers=1, inflow_after="hold")
+    assert (tmp_path / "results/calibration/tiny/backtest-2020-hold/backtest.json").is_file()
+    assert not (tmp_path / "results/calibration/tiny/backtest-2020").exists()
     r = CliRunner().invoke(app, ["backtest", str(tmp_path / "scenario.toml"), "--budget", "10", "--inflow-after", "later",
                                  "--out", str(tmp_path / "bad")])
     assert r.exit_code == 2 and "--inflow-after: one of scenario, hold" in r.output and r.output.count("\n") == 1, r.output

@@ -132,7 +132,12 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
     if inflow_after == "hold":
         sc, n_knots = inflow_until(sc, until)
         priors = knots_kept(priors, n_knots)
-    out = Path(out) if out is not None else Path("results") / "calibration" / sc.name / f"backtest-{until}"
+        if not priors.items:
+            from crossings.errors import ScenarioError
+            raise ScenarioError("(command line)", "--inflow-after", "'scenario' when every free parameter is an inflow knot after the cutoff")
+    # each mode its own default folder, so that a held backtest never resumes the other's database
+    suffix = "" if inflow_after == "scenario" else f"-{inflow_after}"
+    out = Path(out) if out is not None else Path("results") / "calibration" / sc.name / f"backtest-{until}{suffix}"
     db = Path(db) if db is not None else out / "calibration.db"
     target = Target.build(sc, priors, rows_until(obs, until), scale=scale, until=until)
     cal = calibrate(target, budget, population, db, workers, dask, local_cluster, label=f"backtest until {until}",
