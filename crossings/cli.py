@@ -842,14 +842,12 @@ def backtest(
 ):
     """Calibrate on the data up to a year, forecast the years after with the known policy inputs, report errors and coverage."""
     from crossings.calibrate.abc import DISTANCES, TRANSITIONS
-    from crossings.calibrate.backtest import INFLOW_AFTER, run_backtest
+    from crossings.calibrate.backtest import run_backtest
 
     if distance not in DISTANCES:
         raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
     if transition not in TRANSITIONS:
         raise CrossingsError(f"--transition: one of {', '.join(TRANSITIONS)} (got {transition!r})")
-    if inflow_after not in INFLOW_AFTER:
-        raise CrossingsError(f"--inflow-after: one of {', '.join(INFLOW_AFTER)} (got {inflow_after!r})")
     bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
                       progress=progress, top=free, distance=distance, transition=transition, inflow_after=inflow_after)
     if bt.per_series.empty:

@@ -24,7 +24,9 @@ says what the forecast assumes about it:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from crossings.calibrate.targets import is_annual, predictive_table, rows_after
+from crossings.errors import CrossingsError, ScenarioError
 
 HEADLINE = ("small_boat_arrivals", "people_per_boat", "deaths_small_boats", "price_boat_eur")
 INFLOW_AFTER = ("scenario", "hold")
@@ -85,10 +88,6 @@ def inflow_until(sc, until: int):
     """The scenario with its inflow knots dated after 31 December of ``until`` dropped (the inflow
     then stays at the last remaining knot), and the number of knots kept. A scenario whose first
     knot comes after the cutoff is refused: nothing would be known about its inflow."""
-    import datetime as dt
-
-    from crossings.errors import ScenarioError
-
     last = dt.date(int(until), 12, 31)
     knots = [k for k in sc.inflow.knots if k[0] <= last]
     if not knots:
@@ -99,8 +98,6 @@ def inflow_until(sc, until: int):
 
 def knots_kept(priors, n_knots: int):
     """The priors without those of the inflow knots past the first ``n_knots`` (dropped knots)."""
-    import re
-
     def kept(name: str) -> bool:
         m = re.fullmatch(r"inflow\.knots\[(\d+)\]", name)
         return m is None or int(m.group(1)) < n_knots
@@ -123,9 +120,8 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
     from crossings.calibrate.targets import load_observed, rows_until
     from crossings.scenario.loader import load_scenario
 
-    if inflow_after not in INFLOW_AFTER:
-        from crossings.errors import ScenarioError
-        raise ScenarioError("(command line)", "--inflow-after", f"one of {', '.join(INFLOW_AFTER)} (got {inflow_after!r})")
+    if inflow_after not in INFLOW_AFTER:  # before anything is read or written
+        raise CrossingsError(f"--inflow-after: one of {', '.join(INFLOW_AFTER)} (got {inflow_after!r})")
     sc = load_scenario(scenario_ref)
     obs, _ = load_observed(scenario_ref)
     priors = free_priors(scenario_ref, sc, priors_path, screening_path, all_free, top)
@@ -133,7 +129,6 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
         sc, n_knots = inflow_until(sc, until)
         priors = knots_kept(priors, n_knots)
         if not priors.items:
-            from crossings.errors import ScenarioError
             raise ScenarioError("(command line)", "--inflow-after", "'scenario' when every free parameter is an inflow knot after the cutoff")
     # each mode its own default folder, so that a held backtest never resumes the other's database
     suffix = "" if inflow_after == "scenario" else f"-{inflow_after}"

@@ -161,7 +161,7 @@ def spread(column: np.ndarray) -> tuple[float, float]:
 
 
 def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFrame, w: np.ndarray, priors,
-           out: Path, draws_n: int, scale: float, screening_md: str | None, backtest=None, boot=None, seed: int = 1) -> str:
+           out: Path, draws_n: int, scale: float, screening_md: str | None, backtests=(), boot=None, seed: int = 1) -> str:
     """The Markdown report; writes its PNGs into the folder ``out`` without suffix (docs/validation/)."""
     from crossings.calibrate.posterior import correlations, marginals
 
@@ -223,7 +223,6 @@ def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFra
         sub = table[table["series"] == s][["period", "observed", "observed_low", "observed_high", "median", "p5", "p95", "inside_90"]]
         lines += [_md(sub.set_index("period")), ""]
     lines += ["## Backtest", ""]
-    backtests = [b for b in (backtest if isinstance(backtest, (list, tuple)) else [backtest]) if b is not None]
     if not backtests:
         lines += ["No saved backtest (run `crossings backtest " + scenario_name + " --until 2022 --budget N`).", ""]
     for bt in backtests:
@@ -277,9 +276,10 @@ def validate_posterior(scenario_ref, draws_n: int = 40, scale: float | None = No
         screening_md = md.read_text() if md is not None else None
     if backtest_dir is None:  # backtest/ (and backtest_hold/, the out-of-sample inflow) beside the scenario
         found = [folder_file(scenario_ref, f"{d}/backtest.csv") for d in BACKTEST_DIRS]
-        bt = [load_backtest(f.parent) for f in found if f is not None]
+        dirs = [f.parent for f in found if f is not None]
     else:
-        bt = [load_backtest(backtest_dir)]
+        dirs = [backtest_dir]
+    bt = [b for b in map(load_backtest, dirs) if b is not None]
     report(sc.name, table, meta, vals, w, priors, out, draws_n, scale, screening_md, bt, boot, seed)
     cov_a, mal = headline(table)
     return {"coverage_90_annual": cov_a, "coverage_90_all": float(table["inside_90"].mean()),
