@@ -432,6 +432,27 @@ def test_gangs_that_wait_to_fill_boats_launch_fuller_ones():
     assert full.mean() > half.mean(), (half, full)
 
 
+def test_gangs_with_few_customers_that_wait_longer_launch_fewer_fuller_boats():
+    """``sea.max_wait_days``: a gang whose customers cannot fill a boat to min_fill_share waits this
+    many viable days before launching them on a partly filled boat. When demand is thin (a tenth of
+    the usual inflow, shared among six gangs, no pooling), most boats are such partly filled ones, so
+    a longer wait gathers more customers for each. Expected: fewer boats launched and more people per
+    arrived boat with a wait of 20 viable days than with 1, over the same seeds."""
+
+    def boats(sc, seed):
+        import crossings
+
+        y = crossings.Sim(sc, seed=seed).run().daily
+        return y.boats_launched.sum(), y.people_on_arrived_boats.sum() / max(y.boats_arrived.sum(), 1.0)
+
+    thin = {"inflow": {"knots": [["2020-01-01", 6.0]]}}
+    short = np.array([boats(_two_coast_world(sea={"max_wait_days": 1}, **thin), s) for s in SEEDS[:3]])
+    long = np.array([boats(_two_coast_world(sea={"max_wait_days": 20}, **thin), s) for s in SEEDS[:3]])
+    assert short[:, 0].sum() > 0, short  # boats launch at all in this world
+    assert long[:, 0].sum() < short[:, 0].sum(), (short, long)
+    assert long[:, 1].mean() > short[:, 1].mean(), (short, long)
+
+
 def test_colluding_gangs_post_higher_markups():
     """``market.collusion`` moves the gangs' conduct from Cournot competition (Lerner index = HHI /
     elasticity) toward a cartel (1 / elasticity). Expected: with eight gangs sharing the market
