@@ -253,7 +253,7 @@ def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFra
 BACKTEST_DIRS = ("backtest", "backtest_hold")
 
 
-def validate_posterior(scenario_ref, draws_n: int = 40, scale: float | None = None, out: str | Path = "docs/validation.md",
+def validate_posterior(scenario_ref, draws_n: int = 100, scale: float | None = None, out: str | Path = "docs/validation.md",
                        backtest_dir=None, screening_md=None, workers=None, dask=None, progress=False, seed: int = 1) -> dict:
     """Run the posterior predictive and write the report; returns the headline figures."""
     from crossings.calibrate.backtest import load_backtest
