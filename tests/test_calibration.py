@@ -328,6 +328,46 @@ def test_the_equal_distance_is_the_checks_distance_and_a_database_keeps_its_dist
         calibrate(target, budget=80, population=8, db=tmp_path / "other.db", workers=1, distance="weighted")
 
 
+def _weights_of_generation(h, t, series):
+    """The p=1 weights a generation's distances were computed with, solved from its particles
+    (distance = sum of weight x |per-series distance|; exact with more particles than series)."""
+    parts = h.get_population(t=t).particles
+    s = np.array([[abs(p.sum_stat[k]) for k in series] for p in parts])
+    d = np.array([p.distance for p in parts])
+    w, *_ = np.linalg.lstsq(s, d, rcond=None)
+    assert np.allclose(s @ w, d), "the distances are a weighted sum of the per-series distances"
+    return w
+
+
+@pytest.mark.parametrize("kind, capped", [("adaptive", False), ("balanced", True)])
+def test_the_balanced_distance_caps_the_ratio_of_series_weights_at_4(tmp_path, kind, capped):
+    """With one series 45 times off everywhere (its distances far larger and more spread than the
+    other's), the adaptive distance's root-mean-square scaling weighs it less than a quarter of the
+    other series (the cap of 20 does not bind); the balanced distance's weights differ by at most 4,
+    the cap it is defined by, and the database records which distance it holds."""
+    import pyabc
+
+    from crossings.calibrate.abc import calibrate
+
+    obs = _two_series_observed()
+    off = obs["series"] == "lorry_detections_france"
+    obs.loc[off, ["value", "low", "high"]] *= 30.0
+    np.random.seed(11)
+    db = tmp_path / f"{kind}.db"
+    target = _target(obs)
+    cal = calibrate(target, budget=40, population=8, db=db, workers=1, distance=kind)
+    assert cal.meta["distance_kind"] == kind and "max weight ratio" in cal.meta["distance"]
+    h = pyabc.History(f"sqlite:///{db}")
+    h.id = 1
+    for t in range(h.max_t + 1):
+        w = _weights_of_generation(h, t, target.series)
+        ratio = w.max() / w.min()
+        if capped:
+            assert ratio <= 4.0 + 1e-9
+        else:
+            assert ratio > 4.0
+
+
 def test_the_local_proposal_recovers_the_known_parameter_and_a_database_keeps_its_proposal(tmp_path):
     """``transition="local"`` (pyabc's LocalTransition) is a proposal, not a different posterior: on the
     tiny world it still puts the true parameter inside the 90% interval and narrows the prior. The
