@@ -344,7 +344,7 @@ def test_the_balanced_distance_caps_the_ratio_of_series_weights_at_4(tmp_path, k
     """With one series 45 times off everywhere (its distances far larger and more spread than the
     other's), the adaptive distance's root-mean-square scaling weighs it less than a quarter of the
     other series (the cap of 20 does not bind); the balanced distance's weights differ by at most 4,
-    the cap it is defined by, and the database records which distance it holds."""
+    the cap it is defined by; the posterior's metadata names the distance."""
     import pyabc
 
     from crossings.calibrate.abc import calibrate
