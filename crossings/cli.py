@@ -767,7 +767,7 @@ def screen(
 @user_errors
 def calibrate(
     scenario: str = typer.Argument("channel", help="Scenario name or path (its priors.toml, screening.csv and observed.csv)."),
-    budget: int = typer.Option(..., min=1, help="Simulations in all (every generation, every resumed session)."),
+    budget: Optional[int] = typer.Option(None, min=1, help="Simulations in all (every generation, every resumed session); required unless --generation."),
     scale: Optional[float] = typer.Option(None, min=1, help="People per agent for the calibration runs (default: the scenario's)."),
     population: int = typer.Option(50, min=2, help="Particles per generation."),
     db: Optional[Path] = typer.Option(None, help="pyabc history (SQLite); rerun with the same --db to continue (default: results/calibration/<name>/calibration.db)."),
@@ -782,9 +782,10 @@ def calibrate(
     until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
     distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports; balanced: adaptive with no series weighing more than 4 times another."),
     transition: str = typer.Option("normal", help="The proposal: normal (pyabc's MultivariateNormalTransition, one covariance for the population) or local (its LocalTransition: each particle's covariance from its nearest neighbours)."),
+    generation: Optional[int] = typer.Option(None, min=1, help="Run nothing: write the posterior of this finished generation of --db (1 = the first after the prior sample), with the options the calibration ran with, to judge a calibration generation by generation."),
 ):
     """ABC-SMC (pyabc) of the scenario's free parameters against its observed series; writes a posterior file."""
-    from crossings.calibrate.abc import DISTANCES, TRANSITIONS
+    from crossings.calibrate.abc import DISTANCES, TRANSITIONS, posterior_of_generation
     from crossings.calibrate.abc import calibrate as run_abc
     from crossings.calibrate.model import Target
     from crossings.calibrate.posterior import write_posterior
@@ -794,6 +795,9 @@ def calibrate(
 
     if dask is not None and local_cluster:
         raise ScenarioError("(command line)", "--dask", "either --dask ADDRESS or --local-cluster, not both")
+    if (budget is None) == (generation is None):
+        raise ScenarioError("(command line)", "--budget", "either --budget N (simulations in all) to calibrate, or "
+                            "--generation N to write a finished generation of --db, not both and not neither")
     if distance not in DISTANCES:
         raise CrossingsError(f"--distance: one of {', '.join(DISTANCES)} (got {distance!r})")
     if transition not in TRANSITIONS:
@@ -805,6 +809,15 @@ def calibrate(
     target = Target.build(sc, pri, rows_until(obs, until), scale=scale, until=until)
     dest = out if out is not None else _calib_dir(sc.name) / "posterior.csv"
     db = db if db is not None else _calib_dir(sc.name) / "calibration.db"
+    if generation is not None:
+        cal = posterior_of_generation(target, db, generation, distance, transition)
+        write_posterior(cal.particles, cal.weights, cal.meta, dest)
+        m = cal.meta
+        console.print(f"generation {generation} of {m['generations_in_database']} in {db}: {m['simulations']} simulations "
+                      f"up to it, epsilon {m['final_epsilon']:.3f}, effective sample size {m['effective_sample_size']:.1f} "
+                      f"of {m['population']}; posterior written to {dest} (and {dest.with_suffix('.json')})",
+                      markup=False, soft_wrap=True)
+        return
     console.print(f"calibrating {len(pri.names)} free parameters against {len(target.series)} series "
                   f"({len(target.observed)} rows) at scale {target.scenario.scale:g}, budget {budget}; history in {db}",
                   markup=False, soft_wrap=True)

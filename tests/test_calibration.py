@@ -368,6 +368,57 @@ def test_the_balanced_distance_caps_the_ratio_of_series_weights_at_4(tmp_path, k
             assert ratio > 4.0
 
 
+def test_a_finished_generation_is_written_from_the_database_as_the_calibration_would_have_written_it(tmp_path):
+    """``posterior_of_generation`` (``crossings calibrate --generation N``) reads generation N of a
+    history and runs nothing: the last one is exactly the posterior the calibration returned; an
+    earlier one holds pyabc's particles and weights of that generation and counts only the
+    simulations up to it; it needs the calibration's distance, and a generation the database holds.
+    The database is left as it was."""
+    import pyabc
+
+    from crossings.calibrate.abc import calibrate, posterior_of_generation
+    from crossings.errors import CrossingsError
+
+    np.random.seed(12)
+    db = tmp_path / "c.db"
+    target = _target()
+    cal = calibrate(target, budget=60, population=8, db=db, workers=1, distance="balanced")
+    n = cal.meta["generations"]
+    assert n >= 2, "the budget finishes at least two generations"
+    h = pyabc.History(f"sqlite:///{db}")
+    h.id = 1
+    pops = h.get_all_populations()
+    last = posterior_of_generation(target, db, n, distance="balanced")
+    pd.testing.assert_frame_equal(last.particles, cal.particles)
+    assert np.allclose(last.weights, cal.weights) and last.meta["simulations"] == cal.meta["simulations"]
+    first = posterior_of_generation(target, db, 1, distance="balanced")
+    df, w = h.get_distribution(m=0, t=0)
+    (key,) = df.columns
+    prior = next(p for p in target.priors.items if p.name == "lorry.success_unenforced")
+    assert np.allclose(first.particles["lorry.success_unenforced"], [prior.from_abc(x) for x in df[key]])
+    assert np.allclose(first.weights, np.asarray(w) / np.sum(w))
+    assert first.meta["generations"] == 1 and first.meta["generations_in_database"] == n
+    assert first.meta["simulations"] == int(pops[pops.t <= 0]["samples"].sum()) < cal.meta["simulations"]
+    assert first.meta["budget"] == first.meta["simulations"] and first.meta["distance_kind"] == "balanced"
+    with pytest.raises(CrossingsError, match=f"holds {n} finished generation"):
+        posterior_of_generation(target, db, n + 1, distance="balanced")
+    with pytest.raises(CrossingsError, match="--distance balanced"):
+        posterior_of_generation(target, db, 1)  # read with another distance than it ran with
+    pd.testing.assert_frame_equal(h.get_all_populations(), pops)  # reading wrote nothing
+
+
+def test_calibrate_takes_either_a_budget_or_a_generation(tmp_path):
+    """``--budget`` runs a calibration and ``--generation`` reads one: both, or neither, is one line
+    (exit 2) and touches no database."""
+    from crossings.cli import app
+
+    for extra in ([], ["--budget", "10", "--generation", "1"]):
+        r = CliRunner().invoke(app, ["calibrate", "channel", "--db", str(tmp_path / "c.db"), *extra])
+        assert r.exit_code == 2 and "--budget" in r.output and "--generation" in r.output
+        assert len(r.output.strip().splitlines()) == 1 and "Traceback" not in r.output
+    assert not (tmp_path / "c.db").exists()
+
+
 def test_the_local_proposal_recovers_the_known_parameter_and_a_database_keeps_its_proposal(tmp_path):
     """``transition="local"`` (pyabc's LocalTransition) is a proposal, not a different posterior: on the
     tiny world it still puts the true parameter inside the 90% interval and narrows the prior. The

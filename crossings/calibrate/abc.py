@@ -38,7 +38,8 @@
 * **Parallel**: pyabc's multicore sampler on the local cores by default, or its
   ``DaskDistributedSampler`` on a ``distributed`` cluster (an address, or a LocalCluster).
 * **History**: every finished generation is in the SQLite database (``--db``); running again
-  with the same database continues from the last finished generation (``ABCSMC.load``).
+  with the same database continues from the last finished generation (``ABCSMC.load``), and
+  :func:`posterior_of_generation` writes any finished generation without running anything.
 
 The result is written as a posterior file (:mod:`~crossings.calibrate.posterior`): the last
 generation's particles (prior space) with their weights, and a JSON sidecar with the budget,
@@ -242,7 +243,7 @@ def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive", 
                                        ("--transition", "crossings_transition", "normal", transition)):
         held = _held_meta(h, key, default)
         if held != chosen:
-            raise CrossingsError(f"{db}: --db holds a calibration with {flag} {held}; continue it with {flag} {held}, "
+            raise CrossingsError(f"{db}: --db holds a calibration with {flag} {held}; continue or read it with {flag} {held}, "
                                  "or use another --db to start anew")
 
 
@@ -285,7 +286,10 @@ def generations(db: str | Path) -> int:
 
 
 def result(url: str, target: Target, db: Path, budget: int, population: int, seconds: float, resumed: bool,
-           distance: str = "adaptive", transition: str = "normal") -> Calibration:
+           distance: str = "adaptive", transition: str = "normal", t: int | None = None) -> Calibration:
+    """The posterior of the history at ``url``: its last finished generation, or generation ``t``
+    (pyabc's count: 0 is the first after the prior sample) with the simulations, wall time and
+    thresholds up to it."""
     import pyabc
 
     from crossings.store.keys import code_version
@@ -294,17 +298,19 @@ def result(url: str, target: Target, db: Path, budget: int, population: int, sec
     h.id = 1
     if h.max_t < 0:
         raise CrossingsError(f"--budget: {budget} simulations finished no generation; raise it")
-    df, w = h.get_distribution(m=0, t=h.max_t)
+    last = h.max_t if t is None else t
+    df, w = h.get_distribution(m=0, t=last)
     keys = dict(zip(target.keys, target.names, strict=True))
     priors = {p.name: p for p in target.priors.items}
     particles = pd.DataFrame({keys[k]: [priors[keys[k]].from_abc(x) for x in df[k]] for k in target.keys})
     pops = h.get_all_populations()
+    pops = pops[pops.t <= last]
     done = pops[pops.t >= 0]
     meta = {
         "kind": "crossings posterior",
         "scenario": target.scenario.name,
         "budget": int(budget),
-        "simulations": int(h.total_nr_simulations),
+        "simulations": int(pops["samples"].sum()),
         "wall_seconds": float(pops["wall_time"].fillna(0).sum()),
         "wall_seconds_this_session": float(seconds),
         "resumed": bool(resumed),
@@ -312,6 +318,7 @@ def result(url: str, target: Target, db: Path, budget: int, population: int, sec
         "calibrated_until": str(target.scenario.end),
         "population": int(population),
         "generations": int(len(done)),
+        "generations_in_database": int(h.max_t + 1),
         "epsilons": [float(e) for e in done["epsilon"]],
         "final_epsilon": float(done["epsilon"].iloc[-1]),
         "effective_sample_size": float(1.0 / (w ** 2).sum() * w.sum() ** 2),
@@ -328,3 +335,31 @@ def result(url: str, target: Target, db: Path, budget: int, population: int, sec
         "database": str(db),
     }
     return Calibration(particles, pd.Series(w, name="weight").reset_index(drop=True), meta, db)
+
+
+def posterior_of_generation(target: Target, db: str | Path, generation: int, distance: str = "adaptive",
+                            transition: str = "normal") -> Calibration:
+    """The posterior of the ``generation``-th finished generation (1 = the first after the prior sample)
+    of the calibration in ``db``, as :func:`calibrate` would have written it had it stopped there; runs
+    no simulation. Its budget is the simulations up to that generation. The database must hold a
+    calibration of ``target`` with this ``distance`` and ``transition``, as a resumed calibration must
+    (one-line error otherwise). For judging a calibration generation by generation
+    (docs/calibration.md)."""
+    import pyabc
+
+    db = Path(db)
+    if not db.exists() or db.stat().st_size == 0 or not _is_pyabc(db):
+        raise CrossingsError(f"{db}: --db is not a calibration database (pyabc's SQLite); name the one to read")
+    url = f"sqlite:///{db.resolve()}"
+    n = generations(db)
+    if not 1 <= generation <= n:
+        raise CrossingsError(f"{db}: --generation: this database holds {n} finished generation(s); "
+                             f"give 1 to {n} (got {generation})")
+    h = pyabc.History(url)
+    h.id = 1
+    _check_same(url, target, db, distance, transition)
+    pops = h.get_all_populations()
+    t = generation - 1
+    budget = int(pops[pops.t <= t]["samples"].sum())
+    population = int(pops[pops.t == t]["particles"].iloc[0])
+    return result(url, target, db, budget, population, 0.0, True, distance, transition, t=t)
