@@ -782,7 +782,7 @@ def calibrate(
     until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
     distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports; balanced: adaptive with no series weighing more than 4 times another."),
     transition: str = typer.Option("normal", help="The proposal: normal (pyabc's MultivariateNormalTransition, one covariance for the population) or local (its LocalTransition: each particle's covariance from its nearest neighbours)."),
-    generation: Optional[int] = typer.Option(None, min=1, help="Run nothing: write the posterior of this finished generation of --db (1 = the first after the prior sample), with the options the calibration ran with, to judge a calibration generation by generation."),
+    generation: Optional[int] = typer.Option(None, min=1, help="Run nothing: write the posterior of this finished generation of --db (1 = the first after the prior sample) to --out, with the options the calibration ran with, to judge a calibration generation by generation."),
 ):
     """ABC-SMC (pyabc) of the scenario's free parameters against its observed series; writes a posterior file."""
     from crossings.calibrate.abc import DISTANCES, TRANSITIONS, posterior_of_generation
@@ -810,6 +810,9 @@ def calibrate(
     dest = out if out is not None else _calib_dir(sc.name) / "posterior.csv"
     db = db if db is not None else _calib_dir(sc.name) / "calibration.db"
     if generation is not None:
+        if out is None:  # the default is the calibration's own posterior, which a generation must not replace unasked
+            raise ScenarioError("(command line)", "--out", "a posterior file for the generation written (the default "
+                                f"is the calibration's own posterior, {dest})")
         cal = posterior_of_generation(target, db, generation, distance, transition)
         write_posterior(cal.particles, cal.weights, cal.meta, dest)
         m = cal.meta

@@ -3,6 +3,7 @@ parameter, resuming a killed calibration, a Dask LocalCluster, and the posterior
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -385,6 +386,7 @@ def test_a_finished_generation_is_written_from_the_database_as_the_calibration_w
     cal = calibrate(target, budget=60, population=8, db=db, workers=1, distance="balanced")
     n = cal.meta["generations"]
     assert n >= 2, "the budget finishes at least two generations"
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
     h = pyabc.History(f"sqlite:///{db}")
     h.id = 1
     pops = h.get_all_populations()
@@ -400,23 +402,45 @@ def test_a_finished_generation_is_written_from_the_database_as_the_calibration_w
     assert first.meta["generations"] == 1 and first.meta["generations_in_database"] == n
     assert first.meta["simulations"] == int(pops[pops.t <= 0]["samples"].sum()) < cal.meta["simulations"]
     assert first.meta["budget"] == first.meta["simulations"] and first.meta["distance_kind"] == "balanced"
+    assert first.meta["population"] == 8 and len(first.meta["epsilons"]) == 1
+    assert first.meta["final_epsilon"] == pytest.approx(float(pops.loc[pops.t == 0, "epsilon"].iloc[0]))
     with pytest.raises(CrossingsError, match=f"holds {n} finished generation"):
         posterior_of_generation(target, db, n + 1, distance="balanced")
     with pytest.raises(CrossingsError, match="--distance balanced"):
         posterior_of_generation(target, db, 1)  # read with another distance than it ran with
-    pd.testing.assert_frame_equal(h.get_all_populations(), pops)  # reading wrote nothing
+    with pytest.raises(CrossingsError, match="--scale"):
+        posterior_of_generation(_target(scale=2.0), db, 1, distance="balanced")  # ran at scale 1
+    (tmp_path / "other.db").write_text("not a database")
+    with pytest.raises(CrossingsError, match="not a calibration database"):
+        posterior_of_generation(target, tmp_path / "other.db", 1, distance="balanced")
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest  # reading wrote nothing
 
 
 def test_calibrate_takes_either_a_budget_or_a_generation(tmp_path):
-    """``--budget`` runs a calibration and ``--generation`` reads one: both, or neither, is one line
-    (exit 2) and touches no database."""
+    """``--budget`` runs a calibration and ``--generation`` writes one of its generations to
+    ``--out`` without touching the database; both, neither, or a generation without ``--out`` (the
+    default file is the calibration's own posterior) is one line (exit 2)."""
+    import json
+
     from crossings.cli import app
 
-    for extra in ([], ["--budget", "10", "--generation", "1"]):
-        r = CliRunner().invoke(app, ["calibrate", "channel", "--db", str(tmp_path / "c.db"), *extra])
-        assert r.exit_code == 2 and "--budget" in r.output and "--generation" in r.output
+    path = folder(tmp_path, obs=pseudo_observed(seeds=(101,)))
+    db = tmp_path / "c.db"
+    np.random.seed(13)
+    r = CliRunner().invoke(app, ["calibrate", str(path), "--budget", "40", "--population", "8", "--workers", "1",
+                                 "--db", str(db), "--out", str(tmp_path / "posterior.csv")])
+    assert r.exit_code == 0, r.output
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    r = CliRunner().invoke(app, ["calibrate", str(path), "--db", str(db), "--generation", "1",
+                                 "--out", str(tmp_path / "g1.csv")])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((tmp_path / "g1.json").read_text())
+    assert meta["generations"] == 1 and (tmp_path / "g1.csv").exists() and "generation 1 of" in r.output
+    for extra in ([], ["--budget", "10", "--generation", "1"], ["--generation", "1"]):
+        r = CliRunner().invoke(app, ["calibrate", str(path), "--db", str(db), *extra])
+        assert r.exit_code == 2 and ("--budget" in r.output or "--out" in r.output), r.output
         assert len(r.output.strip().splitlines()) == 1 and "Traceback" not in r.output
-    assert not (tmp_path / "c.db").exists()
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
 
 
 def test_the_local_proposal_recovers_the_known_parameter_and_a_database_keeps_its_proposal(tmp_path):

@@ -167,7 +167,8 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
         else:
             abc.new(url, dict.fromkeys(target.series, 0.0),
                     meta_info={"crossings_scenario": target.scenario.name, "label": label, "crossings_distance": distance,
-                               "crossings_transition": transition})
+                               "crossings_transition": transition, "crossings_scale": _scale_text(target),
+                               "crossings_end": str(target.scenario.end)})
         run_generations(abc, budget, population)
     finally:
         for c in closers:
@@ -245,6 +246,17 @@ def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive", 
         if held != chosen:
             raise CrossingsError(f"{db}: --db holds a calibration with {flag} {held}; continue or read it with {flag} {held}, "
                                  "or use another --db to start anew")
+    # recorded since session 22 (older databases hold neither, and are not checked for them)
+    for flag, key, now, what in (("--scale", "crossings_scale", _scale_text(target), "at scale {}"),
+                                 ("--until", "crossings_end", str(target.scenario.end), "simulated to {}")):
+        held = _held_meta(h, key, "")
+        if held and held != now:
+            raise CrossingsError(f"{db}: --db holds a calibration {what.format(held)} (this one: {what.format(now)}); "
+                                 f"give the {flag} it ran with, or use another --db to start anew")
+
+
+def _scale_text(target: Target) -> str:
+    return f"{float(target.scenario.scale):g}"
 
 
 def _held_meta(h, key: str, default: str) -> str:
@@ -352,6 +364,8 @@ def posterior_of_generation(target: Target, db: str | Path, generation: int, dis
         raise CrossingsError(f"{db}: --db is not a calibration database (pyabc's SQLite); name the one to read")
     url = f"sqlite:///{db.resolve()}"
     n = generations(db)
+    if n == 0:
+        raise CrossingsError(f"{db}: --generation: this database holds no finished generation yet")
     if not 1 <= generation <= n:
         raise CrossingsError(f"{db}: --generation: this database holds {n} finished generation(s); "
                              f"give 1 to {n} (got {generation})")
@@ -361,5 +375,5 @@ def posterior_of_generation(target: Target, db: str | Path, generation: int, dis
     pops = h.get_all_populations()
     t = generation - 1
     budget = int(pops[pops.t <= t]["samples"].sum())
-    population = int(pops[pops.t == t]["particles"].iloc[0])
+    population = len(h.get_distribution(m=0, t=t)[1])
     return result(url, target, db, budget, population, 0.0, True, distance, transition, t=t)
