@@ -297,11 +297,12 @@ def generations(db: str | Path) -> int:
     return int(t) + 1 if t is not None and t >= 0 else 0
 
 
-def result(url: str, target: Target, db: Path, budget: int, population: int, seconds: float, resumed: bool,
-           distance: str = "adaptive", transition: str = "normal", t: int | None = None) -> Calibration:
+def result(url: str, target: Target, db: Path, budget: int | None, population: int | None, seconds: float,
+           resumed: bool, distance: str = "adaptive", transition: str = "normal", t: int | None = None) -> Calibration:
     """The posterior of the history at ``url``: its last finished generation, or generation ``t``
     (pyabc's count: 0 is the first after the prior sample) with the simulations, wall time and
-    thresholds up to it."""
+    thresholds up to it. A ``budget`` or ``population`` of None records the generation's own (the
+    simulations up to it, its particles)."""
     import pyabc
 
     from crossings.store.keys import code_version
@@ -318,17 +319,18 @@ def result(url: str, target: Target, db: Path, budget: int, population: int, sec
     pops = h.get_all_populations()
     pops = pops[pops.t <= last]
     done = pops[pops.t >= 0]
+    simulations = int(pops["samples"].sum())
     meta = {
         "kind": "crossings posterior",
         "scenario": target.scenario.name,
-        "budget": int(budget),
-        "simulations": int(pops["samples"].sum()),
+        "budget": int(simulations if budget is None else budget),
+        "simulations": simulations,
         "wall_seconds": float(pops["wall_time"].fillna(0).sum()),
         "wall_seconds_this_session": float(seconds),
         "resumed": bool(resumed),
         "scale": float(target.scenario.scale),
         "calibrated_until": str(target.scenario.end),
-        "population": int(population),
+        "population": int(len(df) if population is None else population),
         "generations": int(len(done)),
         "generations_in_database": int(h.max_t + 1),
         "epsilons": [float(e) for e in done["epsilon"]],
@@ -357,8 +359,6 @@ def posterior_of_generation(target: Target, db: str | Path, generation: int, dis
     calibration of ``target`` with this ``distance`` and ``transition``, as a resumed calibration must
     (one-line error otherwise). For judging a calibration generation by generation
     (docs/calibration.md)."""
-    import pyabc
-
     db = Path(db)
     if not db.exists() or db.stat().st_size == 0 or not _is_pyabc(db):
         raise CrossingsError(f"{db}: --db is not a calibration database (pyabc's SQLite); name the one to read")
@@ -369,11 +369,5 @@ def posterior_of_generation(target: Target, db: str | Path, generation: int, dis
     if not 1 <= generation <= n:
         raise CrossingsError(f"{db}: --generation: this database holds {n} finished generation(s); "
                              f"give 1 to {n} (got {generation})")
-    h = pyabc.History(url)
-    h.id = 1
     _check_same(url, target, db, distance, transition)
-    pops = h.get_all_populations()
-    t = generation - 1
-    budget = int(pops[pops.t <= t]["samples"].sum())
-    population = len(h.get_distribution(m=0, t=t)[1])
-    return result(url, target, db, budget, population, 0.0, True, distance, transition, t=t)
+    return result(url, target, db, None, None, 0.0, True, distance, transition, t=generation - 1)
