@@ -780,7 +780,7 @@ def calibrate(
     all_free: bool = typer.Option(False, "--all-free", help="Free every prior, whatever the screening kept."),
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
-    distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports; balanced: adaptive with no series weighing more than 4 times another."),
+    distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports; balanced: adaptive with no series weighing more than 4 times another; point: balanced, on each series' mean |log(model / observed)| (the validation's median score) instead of its distance outside the sources' spread."),
     transition: str = typer.Option("normal", help="The proposal: normal (pyabc's MultivariateNormalTransition, one covariance for the population) or local (its LocalTransition: each particle's covariance from its nearest neighbours)."),
     generation: Optional[int] = typer.Option(None, min=1, help="Run nothing: write the posterior of this finished generation of --db (1 = the first after the prior sample) to --out, with the options the calibration ran with, to judge a calibration generation by generation."),
 ):
@@ -852,7 +852,7 @@ def backtest(
     screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free."),
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
-    distance: str = typer.Option("adaptive", help="The ABC distance, as in `crossings calibrate --distance` (adaptive, equal or balanced)."),
+    distance: str = typer.Option("adaptive", help="The ABC distance, as in `crossings calibrate --distance` (adaptive, equal, balanced or point)."),
     transition: str = typer.Option("normal", help="The ABC proposal, as in `crossings calibrate --transition` (normal or local)."),
     inflow_after: str = typer.Option("scenario", "--inflow-after", help="The inflow after the cutoff: scenario (the scenario's knots: a forecast given the inflow) or hold (knots after the cutoff dropped, the inflow held at the last knot before it: nothing after the cutoff enters)."),
 ):

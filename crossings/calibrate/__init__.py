@@ -29,8 +29,9 @@ from crossings.calibrate.targets import (
     row_distance,
     score,
     series_distances,
+    series_log_ratios,
     series_spec,
 )
 
 __all__ = ["NOT_MODELLED", "SERIES", "_log_ratio", "by_series", "compare", "distance", "model_value", "period_bounds",
-           "row_distance", "score", "series_distances", "series_spec"]
+           "row_distance", "score", "series_distances", "series_log_ratios", "series_spec"]

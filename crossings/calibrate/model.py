@@ -4,7 +4,9 @@ A :class:`Target` holds the scenario (at the calibration's scale and horizon), t
 priors and the observed rows it is fitted to. ``target.run(theta, seed)`` sets the free
 parameters (prior space, :class:`~crossings.calibrate.priors.Priors`), runs one seed and
 returns the distance of each observed series (:func:`~crossings.calibrate.targets.series_distances`:
-the mean log distance of its rows outside the sources' spread, 0 inside). Parameters that are
+the mean log distance of its rows outside the sources' spread, 0 inside; or, with ``summary =
+"point"``, :func:`~crossings.calibrate.targets.series_log_ratios`: the mean |log ratio| of its rows
+to their observed values). Parameters that are
 not free keep the scenario's values. A parameter set the scenario refuses (a value out of its
 documented range) or a series the run does not produce counts as the largest distance (a
 factor of 100).
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crossings.calibrate.priors import Priors, safe_name
-from crossings.calibrate.targets import compare, modelled_rows, series_distances
+from crossings.calibrate.targets import compare, modelled_rows, series_distances, series_log_ratios
 from crossings.errors import CrossingsError
 
 WORST = math.log(100.0)  # a series not produced counts as a factor of 100, as in targets.row_distance
@@ -34,6 +36,9 @@ class Target:
     priors: Priors
     observed: pd.DataFrame
     series: list[str] = field(default_factory=list)
+    # what each series is summarised by: "spread" (mean log distance outside the sources' spread,
+    # 0 inside it) or "point" (mean |log(model / observed)|, the validation's median score)
+    summary: str = "spread"
 
     @classmethod
     def build(cls, scenario, priors: Priors, observed: pd.DataFrame, scale: float | None = None,
@@ -73,7 +78,8 @@ class Target:
     def distances(self, runs) -> dict[str, float]:
         """Per-series distance of the mean of ``runs`` (one or more Results) to the observed rows."""
         table = compare(list(runs), self.observed)
-        d = series_distances(table) if not table.empty else pd.Series(dtype=float)
+        per_series = series_log_ratios if self.summary == "point" else series_distances
+        d = per_series(table) if not table.empty else pd.Series(dtype=float)
         return {s: float(min(d.get(s, WORST), WORST)) if np.isfinite(d.get(s, WORST)) else WORST for s in self.series}
 
     def run(self, theta: dict[str, float], seed: int) -> dict[str, float]:

@@ -241,6 +241,15 @@ def series_distances(table: pd.DataFrame) -> pd.Series:
     return row_distance(table).groupby(table["series"], sort=False).mean()
 
 
+def series_log_ratios(table: pd.DataFrame) -> pd.Series:
+    """Mean |log(model / observed)| per series: the validation's median score, one series at a time
+    (the summary of ``crossings calibrate --distance point``; 0 = every row on its observed value).
+    A row whose observed value is not positive has no log ratio and counts with its
+    :func:`row_distance` instead."""
+    d = _log_ratio(table).fillna(row_distance(table))
+    return d.groupby(table["series"], sort=False).mean()
+
+
 def period_end(period: str) -> pd.Timestamp:
     return period_bounds(period)[1]
 
