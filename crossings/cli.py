@@ -779,6 +779,7 @@ def calibrate(
     screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free (default: screening.csv beside the scenario)."),
     all_free: bool = typer.Option(False, "--all-free", help="Free every prior, whatever the screening kept."),
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
+    also: Optional[list[str]] = typer.Option(None, "--also", help="Free this prior too, whatever the screening ranked it (repeatable): a parameter that moves one series only ranks low on the distance over all series."),
     until: Optional[int] = typer.Option(None, help="Fit only rows ending by 31 December of this year (and simulate to then)."),
     distance: str = typer.Option("adaptive", help="adaptive: pyabc's adaptive p-norm (series scaled by their spread each generation); equal: every series weighted equally, the distance `crossings check` reports; balanced: adaptive with no series weighing more than 4 times another; point: balanced, on each series' mean |log(model / observed)| (the validation's median score) instead of its distance outside the sources' spread."),
     transition: str = typer.Option("normal", help="The proposal: normal (pyabc's MultivariateNormalTransition, one covariance for the population) or local (its LocalTransition: each particle's covariance from its nearest neighbours)."),
@@ -804,7 +805,7 @@ def calibrate(
         raise CrossingsError(f"--transition: one of {', '.join(TRANSITIONS)} (got {transition!r})")
     _check_csv_out(out, "--out")
     sc = load_scenario(scenario)
-    pri = free_priors(scenario, sc, priors, screening, all_free, free)
+    pri = free_priors(scenario, sc, priors, screening, all_free, free, also or ())
     obs, _ = load_observed(scenario)
     target = Target.build(sc, pri, rows_until(obs, until), scale=scale, until=until)
     dest = out if out is not None else _calib_dir(sc.name) / "posterior.csv"
@@ -814,6 +815,7 @@ def calibrate(
             raise ScenarioError("(command line)", "--out", "a posterior file for the generation written (the default "
                                 f"is the calibration's own posterior, {dest})")
         cal = posterior_of_generation(target, db, generation, distance, transition)
+        cal.meta["also"] = list(also or ())  # priors freed beyond the screening's (--also)
         write_posterior(cal.particles, cal.weights, cal.meta, dest)
         m = cal.meta
         console.print(f"generation {generation} of {m['generations_in_database']} in {db}: {m['simulations']} simulations "
@@ -826,6 +828,7 @@ def calibrate(
                   markup=False, soft_wrap=True)
     cal = run_abc(target, budget, population, db, workers, dask, local_cluster, label="crossings calibrate", quiet=False,
                   distance=distance, transition=transition)
+    cal.meta["also"] = list(also or ())  # priors freed beyond the screening's (--also)
     write_posterior(cal.particles, cal.weights, cal.meta, dest)
     from crossings.calibrate.posterior import marginals
 
@@ -851,6 +854,7 @@ def backtest(
     dask: Optional[str] = typer.Option(None, help="Run on the Dask scheduler at this address."),
     screening: Optional[Path] = typer.Option(None, help="Screening table whose kept parameters are free."),
     free: Optional[int] = typer.Option(None, "--free", min=1, help="Free the N parameters the screening ranks highest, kept or not (default: those it kept)."),
+    also: Optional[list[str]] = typer.Option(None, "--also", help="Free this prior too, as in `crossings calibrate --also` (repeatable)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
     distance: str = typer.Option("adaptive", help="The ABC distance, as in `crossings calibrate --distance` (adaptive, equal, balanced or point)."),
     transition: str = typer.Option("normal", help="The ABC proposal, as in `crossings calibrate --transition` (normal or local)."),
@@ -865,7 +869,7 @@ def backtest(
     if transition not in TRANSITIONS:
         raise CrossingsError(f"--transition: one of {', '.join(TRANSITIONS)} (got {transition!r})")
     bt = run_backtest(scenario, until, budget, scale, population, draws, db, out, workers, dask, False, None, screening,
-                      progress=progress, top=free, distance=distance, transition=transition, inflow_after=inflow_after)
+                      progress=progress, top=free, also=also or (), distance=distance, transition=transition, inflow_after=inflow_after)
     if bt.per_series.empty:
         raise ScenarioError("(command line)", "--until", "a year before the last observed rows (nothing is held out)")
     _print_table(bt.per_series, f"backtest: calibrated to {until}, forecast after it ({draws} draws)")

@@ -250,6 +250,11 @@ def test_bad_priors_and_bad_posterior_paths_exit_2_with_one_line(tmp_path):
         r = CliRunner().invoke(app, [*cmd, "--transition", "kde", "--db", str(tmp_path / "t.db")])
         assert r.exit_code == 2 and "--transition: one of normal, local" in r.output and r.output.count("\n") == 1, r.output
         assert not (tmp_path / "t.db").exists()
+    # so is a prior to free (--also) that the priors file does not hold
+    for cmd in (["calibrate", str(path), "--budget", "10"], ["backtest", str(path), "--budget", "10"]):
+        r = CliRunner().invoke(app, [*cmd, "--also", "sea.nope", "--db", str(tmp_path / "t.db")])
+        assert r.exit_code == 2 and "--also" in r.output and "sea.nope" in r.output and r.output.count("\n") == 1, r.output
+        assert not (tmp_path / "t.db").exists()
 
 
 # ---------------------------------------------------------------- ABC-SMC
@@ -491,6 +496,7 @@ def test_calibrate_takes_either_a_budget_or_a_generation(tmp_path):
     assert r.exit_code == 0, r.output
     meta = json.loads((tmp_path / "g1.json").read_text())
     assert meta["generations"] == 1 and (tmp_path / "g1.csv").exists() and "generation 1 of" in r.output
+    assert meta["also"] == []  # no prior freed beyond the screening's
     for extra in ([], ["--budget", "10", "--generation", "1"], ["--generation", "1"]):
         r = CliRunner().invoke(app, ["calibrate", str(path), "--db", str(db), *extra])
         assert r.exit_code == 2 and ("--budget" in r.output or "--out" in r.output), r.output
@@ -654,6 +660,22 @@ def test_screening_ranks_a_parameter_the_world_uses_above_one_it_ignores(tmp_pat
     assert read_kept(tmp_path / "screening.csv") == res.kept == ["lorry.success_unenforced", "market.demand_elasticity"]
     # --free N takes the N highest-ranked, kept or not; out of range, one line naming --free
     assert read_kept(tmp_path / "screening.csv", top=1) == ["lorry.success_unenforced"]
+    # --also frees a prior whatever its rank, once, in the priors file's order; an unknown name is refused
+    from crossings.calibrate.screening import free_priors
+
+    pri_path = tmp_path / "priors.toml"
+    pri_path.write_text("".join(f'[[priors]]\nname = "{p.name}"\ndistribution = "uniform"\nlow = {p.low}\nhigh = {p.high}\nsource = "t"\n\n'
+                                for p in pri.items))
+    sc = world()
+    top1 = free_priors(tmp_path, sc, pri_path, tmp_path / "screening.csv", top=1)
+    assert top1.names == ["lorry.success_unenforced"]
+    both = free_priors(tmp_path, sc, pri_path, tmp_path / "screening.csv", top=1, also=["market.demand_elasticity"])
+    assert both.names == ["lorry.success_unenforced", "market.demand_elasticity"]
+    again = free_priors(tmp_path, sc, pri_path, tmp_path / "screening.csv", top=1, also=["lorry.success_unenforced"])
+    assert again.names == ["lorry.success_unenforced"]
+    with pytest.raises(ScenarioError) as e:
+        free_priors(tmp_path, sc, pri_path, tmp_path / "screening.csv", top=1, also=["sea.nope"])
+    assert e.value.field == "--also" and "sea.nope" in str(e.value)
     for top in (0, 3):
         with pytest.raises(ScenarioError) as e:
             read_kept(tmp_path / "screening.csv", top=top)
@@ -677,8 +699,11 @@ def test_the_channel_ships_a_posterior_with_its_provenance():
     for key in ("budget", "simulations", "wall_seconds", "scale", "generations", "final_epsilon", "version", "date"):
         assert key in meta, key
     assert 0 < meta["simulations"] <= meta["budget"] and meta["generations"] >= 1
-    # what the shipped screening kept, or (calibrate --free N) the N it ranks highest
-    assert set(vals.columns) in ({*free_priors("channel", sc).names}, {*free_priors("channel", sc, top=vals.shape[1]).names})
+    # what the shipped screening kept, or (calibrate --free N) the N it ranks highest, with the
+    # priors the calibration freed beyond them (--also, recorded in the sidecar)
+    also = meta.get("also", [])
+    top = vals.shape[1] - len(also)
+    assert set(vals.columns) in ({*free_priors("channel", sc, also=also).names}, {*free_priors("channel", sc, top=top, also=also).names})
     assert set(vals.columns) == {p["name"] for p in meta["priors"]}
     assert np.isclose(w.sum(), 1) and len(vals) == meta["population"]
     for d in draws(sc, path, 3, seed=2):

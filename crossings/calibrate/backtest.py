@@ -108,7 +108,7 @@ def knots_kept(priors, n_knots: int):
 def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = None, population: int = 50,
                  draws_n: int = 40, db: str | Path | None = None, out: str | Path | None = None, workers: int | None = None,
                  dask: str | None = None, local_cluster: bool = False, priors_path=None, screening_path=None,
-                 all_free: bool = False, progress: bool = False, top: int | None = None,
+                 all_free: bool = False, progress: bool = False, top: int | None = None, also=(),
                  distance: str = "adaptive", transition: str = "normal", inflow_after: str = "scenario") -> Backtest:
     """Calibrate on rows up to ``until`` (with the ABC ``distance`` and ``transition``, :func:`~crossings.calibrate.abc.calibrate`),
     forecast the rest with posterior draws, score the held-out rows; ``inflow_after`` is the
@@ -124,7 +124,7 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
         raise CrossingsError(f"--inflow-after: one of {', '.join(INFLOW_AFTER)} (got {inflow_after!r})")
     sc = load_scenario(scenario_ref)
     obs, _ = load_observed(scenario_ref)
-    priors = free_priors(scenario_ref, sc, priors_path, screening_path, all_free, top)
+    priors = free_priors(scenario_ref, sc, priors_path, screening_path, all_free, top, also)
     if inflow_after == "hold":
         sc, n_knots = inflow_until(sc, until)
         priors = knots_kept(priors, n_knots)

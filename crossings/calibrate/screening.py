@@ -138,16 +138,22 @@ def read_kept(path: str | Path, top: int | None = None) -> list[str]:
 
 
 def free_priors(scenario_ref, scenario, priors_path=None, screening_path=None, all_free: bool = False,
-                top: int | None = None):
+                top: int | None = None, also=()):
     """The priors a calibration frees: those the screening kept (``--screening``, else the
     ``screening.csv`` beside the scenario or its parent's), or its ``top`` highest-ranked ones
     (``--free N``: a smaller budget explores fewer dimensions); every prior when there is no
-    screening or ``all_free``."""
+    screening or ``all_free``. ``also`` (``--also NAME``) frees named priors too, whatever the
+    screening ranked them: the screening ranks by the distance summed over all series, so a
+    parameter that moves one series only (the deaths' scale) ranks low however much that series
+    needs it."""
     from crossings.calibrate.priors import priors_for
     from crossings.errors import ScenarioError
     from crossings.scenario.loader import folder_file
 
     priors = priors_for(scenario_ref, scenario, priors_path)
+    for name in also:
+        if name not in priors.by_name:
+            raise ScenarioError("(command line)", "--also", f"a parameter of the priors file (got {name!r})")
     if all_free and top is not None:
         raise ScenarioError("(command line)", "--free", "either --all-free or --free N, not both")
     if all_free:
@@ -163,4 +169,4 @@ def free_priors(scenario_ref, scenario, priors_path=None, screening_path=None, a
         raise ScenarioError(path, "parameter", f"parameters of the priors file ({unknown[0]} is not one)")
     if not kept:
         raise ScenarioError(path, "kept", "at least one parameter kept")
-    return priors.subset(kept)
+    return priors.subset([*kept, *also])  # in the priors file's order
