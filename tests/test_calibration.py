@@ -4,6 +4,7 @@ parameter, resuming a killed calibration, a Dask LocalCluster, and the posterior
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -480,7 +481,6 @@ def test_calibrate_takes_either_a_budget_or_a_generation(tmp_path):
     """``--budget`` runs a calibration and ``--generation`` writes one of its generations to
     ``--out`` without touching the database; both, neither, or a generation without ``--out`` (the
     default file is the calibration's own posterior) is one line (exit 2)."""
-    import json
 
     from crossings.cli import app
 
@@ -808,8 +808,14 @@ def test_a_backtest_that_holds_the_inflow_forecasts_fewer_crossings_when_the_kno
     assert np.all(out["hold"] < out["scenario"]), out
     # by default each mode has its own folder (and database): a held backtest never resumes the other's
     monkeypatch.chdir(tmp_path)
-    run_backtest(tmp_path / "scenario.toml", 2020, budget=20, population=5, draws_n=2, workers=1, inflow_after="hold")
-    assert (tmp_path / "results/calibration/tiny/backtest-2020-hold/backtest.json").is_file()
+    run_backtest(tmp_path / "scenario.toml", 2020, budget=20, population=5, draws_n=2, workers=1, inflow_after="hold",
+                 also=["lorry.success_unenforced"])
+    held = tmp_path / "results/calibration/tiny/backtest-2020-hold"
+    assert (held / "backtest.json").is_file()
+    # the priors freed beyond the screening's (--also) are recorded, as `crossings calibrate` records them
+    assert json.loads((held / "backtest.json").read_text())["also"] == ["lorry.success_unenforced"]
+    assert json.loads((held / "posterior_until_2020.json").read_text())["also"] == ["lorry.success_unenforced"]
+    assert bt.meta["also"] == []
     assert not (tmp_path / "results/calibration/tiny/backtest-2020").exists()
     r = CliRunner().invoke(app, ["backtest", str(tmp_path / "scenario.toml"), "--budget", "10", "--inflow-after", "later",
                                  "--out", str(tmp_path / "bad")])
@@ -822,7 +828,6 @@ def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_a
     the report names the --seed it ran with, gives the headline figures the returned dict gives, their
     spread over resamples of the draws, and one section per backtest, each saying what it assumed of the
     inflow. Another seed is another set of draws (different runs), so some model median differs."""
-    import json
 
     from crossings.calibrate.backtest import Backtest
     from crossings.calibrate.posterior import write_posterior

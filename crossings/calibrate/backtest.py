@@ -137,12 +137,13 @@ def run_backtest(scenario_ref, until: int, budget: int, scale: float | None = No
     target = Target.build(sc, priors, rows_until(obs, until), scale=scale, until=until)
     cal = calibrate(target, budget, population, db, workers, dask, local_cluster, label=f"backtest until {until}",
                     distance=distance, transition=transition)
+    cal.meta["also"] = list(also)  # priors freed beyond the screening's (--also), as `crossings calibrate` records them
     post = write_posterior(cal.particles, cal.weights, cal.meta, out / f"posterior_until_{until}.csv")
     full = sc if scale is None else sc.model_copy(update={"scale": float(scale)})
     ens = posterior_ensemble(full, draws_n, seed=1, path=post, workers=workers, dask=dask, progress=progress)
     rows, per = held_out(ens.runs, obs, until)
     meta = {"until": until, "inflow_after": inflow_after, "calibration": {k: v for k, v in cal.meta.items() if k != "priors"}, "draws": draws_n,
-            "free": priors.names, "headline": {s: annual_errors(rows, s) for s in HEADLINE} if not rows.empty else {},
+            "free": priors.names, "also": list(also), "headline": {s: annual_errors(rows, s) for s in HEADLINE} if not rows.empty else {},
             "coverage_90_overall": float(rows["inside_90"].mean()) if not rows.empty else None}
     bt = Backtest(until, rows, per, meta)
     bt.save(out)
