@@ -898,7 +898,9 @@ def validation(
     r = validate_posterior(scenario, draws, scale, out, backtest_dir, workers=workers, progress=progress, seed=seed)
     console.print(f"90% band coverage: {r['coverage_90_annual']:.0%} of annual rows, {r['coverage_90_all']:.0%} of all "
                   f"{r['rows']} rows; posterior median's mean |log(model / observed)| = {r['mean_abs_log_ratio']:.2f}; "
-                  f"written to {out}", markup=False, soft_wrap=True)
+                  f"one run at a time (the check's distance, the median's score): draws {r['runs_fit']['draws_median'][0]:.2f} / "
+                  f"{r['runs_fit']['draws_median'][1]:.2f}, the scenario's own values {r['runs_fit']['point_median'][0]:.2f} / "
+                  f"{r['runs_fit']['point_median'][1]:.2f}; written to {out}", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -823,6 +823,24 @@ def test_a_backtest_that_holds_the_inflow_forecasts_fewer_crossings_when_the_kno
     assert not (tmp_path / "bad").exists()
 
 
+def test_each_runs_own_fit_is_zero_on_the_observed_values_and_a_log_factor_away_from_them():
+    """run_scores on hand-made rows: a run equal to every observed value scores 0 on both figures; a
+    run at twice every value scores log 2 on the median's score, and on the check's distance log 2
+    where the sources agree (low = high = value) but log(2 x 10 / 15) where their spread reaches 15;
+    each series weighs the same whatever its rows (series a: 1 row, b: 2 rows)."""
+    from crossings.calibrate.validation import run_scores
+
+    rows = pd.DataFrame({"series": ["a", "b", "b"], "period": ["2020", "2020", "2021"], "value": [10.0, 4.0, 8.0],
+                         "low": [5.0, 4.0, 8.0], "high": [15.0, 4.0, 8.0]})
+    values = np.array([[10.0, 20.0], [4.0, 8.0], [8.0, 16.0]])
+    sc = run_scores(rows, values)
+    assert sc.shape == (2, 2)
+    assert sc[0] == pytest.approx([0.0, 0.0])
+    ln2 = np.log(2.0)
+    assert sc[1, 1] == pytest.approx(ln2)
+    assert sc[1, 0] == pytest.approx((np.log(20.0 / 15.0) + ln2) / 2)
+
+
 def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_and_both_backtests(tmp_path):
     """A hand-made posterior of the tiny world (two particles around the truth) and two saved backtests:
     the report names the --seed it ran with, gives the headline figures the returned dict gives, their
@@ -859,6 +877,15 @@ def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_a
         assert 0 <= lo <= hi and "resamples of the 4 draws" in md
         assert "### Inflow after the cutoff: scenario" in md and "### Inflow after the cutoff: hold" in md
         assert "ESS 2.5 of 3" in md and "nothing after the cutoff enters" in md
+        # each run's own fit, the draws' beside the scenario's own values (3 runs from the report's seed)
+        (d_dist, d_score), (p_dist, p_score) = r["runs_fit"]["draws_median"], r["runs_fit"]["point_median"]
+        assert f"score {p_dist:.2f} and {p_score:.2f}" in md and f"seeds {seed}-{seed + 2}" in md
+        assert 0 <= d_dist <= d_score and 0 <= p_dist <= p_score  # outside the spread is never further than the value
         out[seed] = md.split("## Per series")[1].split("## Backtest")[0]
     assert out[1] != out[40]
     json.loads((tmp_path / "posterior.json").read_text())  # untouched and readable
+    from crossings.cli import app
+
+    r = CliRunner().invoke(app, ["validation", str(path), "--draws", "3", "--workers", "1", "--no-progress",
+                                 "--out", str(tmp_path / "cli.md")])
+    assert r.exit_code == 0 and "one run at a time" in r.output and "the scenario's own values" in r.output, r.output
