@@ -144,8 +144,9 @@ def headline(table: pd.DataFrame) -> tuple[float, float]:
 def run_scores(rows: pd.DataFrame, values: np.ndarray) -> np.ndarray:
     """Each run's own fit, one column of ``values`` (one draw, one seed) at a time: the check's
     distance (each series' mean log distance outside its sources' spread, series weighted equally:
-    the summary the calibration's distance is built on) and the median's score of a table of that
-    run alone (its mean |log(model / observed)|, series weighted equally). Shape (runs, 2).
+    the per-series summary the calibration's adaptive, equal and balanced distances weigh) and the
+    median's score of a table of that run alone (its mean |log(model / observed)|, series weighted
+    equally: the summary of ``--distance point``). Shape (runs, 2).
 
     The headline figures are those of the median over the draws, which averages the draws' errors
     away; these say how well a single parameter set fits, which is what the ABC ranks and accepts:
