@@ -297,6 +297,8 @@ def validate_posterior(scenario_ref, draws_n: int = 100, scale: float | None = N
     from crossings.calibrate.backtest import load_backtest
     from crossings.calibrate.posterior import posterior_ensemble, read_posterior, scenario_posterior
     from crossings.calibrate.targets import load_observed, modelled_rows, value_matrix
+    from crossings.ensemble import Ensemble
+    from crossings.ensemble.replicates import seed_list
     from crossings.scenario.loader import folder_file, load_scenario
 
     out = Path(out)
@@ -309,10 +311,9 @@ def validate_posterior(scenario_ref, draws_n: int = 100, scale: float | None = N
     rows, values = value_matrix(ens.runs, modelled_rows(obs, sc.start, sc.end))
     table = table_from_values(rows, values)
     boot = bootstrap_headline(rows, values)
-    from crossings.sim import Sim
-
-    own = sc.model_copy(update={"scale": scale})  # the scenario's own values: the ensemble draws from the posterior
-    _, point_values = value_matrix([Sim(own, seed=seed + k).run() for k in range(POINT_RUNS)], rows)
+    # the scenario's own values (no posterior), run by the ensemble runner as the draws are
+    own = Ensemble(sc.model_copy(update={"scale": scale}), seeds=seed_list(POINT_RUNS, first=seed))
+    _, point_values = value_matrix(own.run(workers=workers, dask=dask).runs, rows)
     fits = (run_scores(rows, values), run_scores(rows, point_values))
     if screening_md is None:
         md = folder_file(scenario_ref, "screening.md")
