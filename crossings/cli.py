@@ -900,7 +900,21 @@ def validation(
                   f"{r['rows']} rows; posterior median's mean |log(model / observed)| = {r['mean_abs_log_ratio']:.2f}; "
                   f"one run at a time (the check's distance, the median's score): draws {r['runs_fit']['draws_median'][0]:.2f} / "
                   f"{r['runs_fit']['draws_median'][1]:.2f}, the scenario's own values {r['runs_fit']['point_median'][0]:.2f} / "
-                  f"{r['runs_fit']['point_median'][1]:.2f}; written to {out}", markup=False, soft_wrap=True)
+                  f"{r['runs_fit']['point_median'][1]:.2f}{_worst_half(r['by_parameter'])}; written to {out}",
+                  markup=False, soft_wrap=True)
+
+
+def _worst_half(by_parameter: dict) -> str:
+    """The parameter whose draws above and below its median score farthest apart (validation's
+    "Which draws fit worse"), as a clause of the CLI's summary line; empty if none can be told."""
+    gaps = {k: abs(v["score_upper_half"] - v["score_lower_half"]) for k, v in by_parameter.items()}
+    gaps = {k: g for k, g in gaps.items() if g == g}
+    if not gaps:
+        return ""
+    k = max(gaps, key=gaps.get)
+    v = by_parameter[k]
+    return (f"; draws that fit worse: {k} (median's score {v['score_lower_half']:.2f} at or below its median, "
+            f"{v['score_upper_half']:.2f} above)")
 
 
 @app.command()

@@ -841,6 +841,25 @@ def test_each_runs_own_fit_is_zero_on_the_observed_values_and_a_log_factor_away_
     assert sc[1, 0] == pytest.approx((np.log(20.0 / 15.0) + ln2) / 2)
 
 
+def test_the_parameter_whose_upper_draws_fit_the_data_scores_apart_by_half_and_correlates_negatively():
+    """parameter_fit on hand-made draws: four draws of parameter x = 1, 2, 3, 4, one observed row (10,
+    sources agreeing). The two lower draws ran at 20 (a factor of 2), the two upper ones at 10: the
+    lower half's median scores log 2, the upper half's 0, and x ranks against the draws' own check
+    distance (log 2, log 2, 0, 0) at -4 / sqrt(20) (ties take their mean rank). A parameter that
+    never moves puts every draw in its lower half: the upper half has no draws and no score."""
+    from crossings.calibrate.validation import parameter_fit, run_scores
+
+    rows = pd.DataFrame({"series": ["a"], "period": ["2020"], "value": [10.0], "low": [10.0], "high": [10.0]})
+    values = np.array([[20.0, 20.0, 10.0, 10.0]])
+    params = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "fixed": [5.0, 5.0, 5.0, 5.0]})
+    t = parameter_fit(params, rows, values, run_scores(rows, values)[:, 0])
+    assert t.loc["x", "score_lower_half"] == pytest.approx(np.log(2.0))
+    assert t.loc["x", "score_upper_half"] == pytest.approx(0.0)
+    assert t.loc["x", "spearman_check_distance"] == pytest.approx(-4.0 / np.sqrt(20.0))
+    assert (t.loc["x", "draws_lower_half"], t.loc["x", "draws_upper_half"]) == (2, 2)
+    assert t.loc["fixed", "draws_upper_half"] == 0 and np.isnan(t.loc["fixed", "score_upper_half"])
+
+
 def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_and_both_backtests(tmp_path):
     """A hand-made posterior of the tiny world (two particles around the truth) and two saved backtests:
     the report names the --seed it ran with, gives the headline figures the returned dict gives, their
@@ -882,10 +901,19 @@ def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_a
         assert f"score {p_dist:.2f} and {p_score:.2f}" in md and f"seeds {seed}-{seed + 2}" in md
         assert 0 <= d_dist <= d_score and 0 <= p_dist <= p_score  # outside the spread is never further than the value
         out[seed] = md.split("## Per series")[1].split("## Backtest")[0]
+        # which parameters' draws fit worse: the one free parameter, its draws split into two halves
+        fit = r["by_parameter"]["lorry.success_unenforced"]
+        assert fit["draws_lower_half"] + fit["draws_upper_half"] == 4 and "## Which draws fit worse" in md
     assert out[1] != out[40]
     json.loads((tmp_path / "posterior.json").read_text())  # untouched and readable
     from crossings.cli import app
 
-    r = CliRunner().invoke(app, ["validation", str(path), "--draws", "3", "--workers", "1", "--no-progress",
-                                 "--out", str(tmp_path / "cli.md")])
+    # a seed whose 4 draws take the lower particle (0.2) at least twice: the median is below 0.3, so
+    # both halves hold draws and the summary line names the parameter
+    from crossings.calibrate.posterior import draw_indices
+
+    seed = next(k for k in range(1, 100) if (draw_indices(np.array([0.5, 0.5]), 4, k) == 0).sum() >= 2)
+    r = CliRunner().invoke(app, ["validation", str(path), "--draws", "4", "--seed", str(seed), "--workers", "1",
+                                 "--no-progress", "--out", str(tmp_path / "cli.md")])
     assert r.exit_code == 0 and "one run at a time" in r.output and "the scenario's own values" in r.output, r.output
+    assert "draws that fit worse: lorry.success_unenforced" in " ".join(r.output.split()), r.output

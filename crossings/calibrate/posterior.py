@@ -74,12 +74,17 @@ def read_posterior(path: str | Path) -> tuple[pd.DataFrame, np.ndarray, dict, Pr
     return vals.reset_index(drop=True), w / w.sum(), meta, priors.subset(names)
 
 
+def draw_indices(w: np.ndarray, n: int, seed: int = 1) -> np.ndarray:
+    """The particles of ``n`` draws by weight ``w`` (seeded by ``seed``): draw k is particle ``[k]``."""
+    return np.random.default_rng(int(seed)).choice(len(w), size=int(n), replace=True, p=w)
+
+
 def draws(scenario, path: str | Path, n: int, seed: int = 1) -> list[dict]:
     """``n`` parameter sets by dotted name, drawn by weight from the posterior at ``path``."""
     if n < 1:
         raise ScenarioError("(command line)", "--draws", f"at least 1 draw (got {n})")
     vals, w, _, priors = read_posterior(path)
-    idx = np.random.default_rng(int(seed)).choice(len(vals), size=int(n), replace=True, p=w)
+    idx = draw_indices(w, n, seed)
     out = []
     for i in idx:
         theta = {c: float(vals.iloc[i][c]) for c in vals.columns}
