@@ -184,7 +184,8 @@ def parameter_fit(params: pd.DataFrame, rows: pd.DataFrame, values: np.ndarray, 
             halves.append(headline(t)[1] if not t.empty else float("nan"))
         out[c] = {"spearman_check_distance": rho, "score_lower_half": halves[0], "score_upper_half": halves[1],
                   "draws_lower_half": int(lo.sum()), "draws_upper_half": int((~lo).sum())}
-    return pd.DataFrame(out).T.rename_axis("parameter")
+    t = pd.DataFrame(out).T.rename_axis("parameter")
+    return t.astype({"draws_lower_half": int, "draws_upper_half": int}) if len(t) else t
 
 
 POINT_RUNS = 3  # runs of the scenario's own values (no posterior) beside the draws, seeds seed .. seed + 2
@@ -312,13 +313,13 @@ def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFra
         lines += ["## Which draws fit worse", "",
                   f"Each of the {draws_n} draws run on its own: the rank correlation between a draw's value of the "
                   "parameter and its run's check distance (positive: higher values fit worse), and the median's score "
-                  "of the draws at or below the parameter's median and of those above it (each half is half the draws, "
-                  "so both scores sit above the headline's). A parameter whose halves score far apart is one along "
+                  "of the draws at or below the parameter's median and of those above it (each half holds about half "
+                  "the draws, so its median is noisier and usually scores above the headline's). A parameter whose halves score far apart is one along "
                   "which the posterior still holds parameter sets the data fit worse: a longer calibration, or data "
                   "that bear on it, would narrow it.", "",
                   _md(by_parameter.assign(halves_apart=gap).sort_values("halves_apart", ascending=False)
                       [["spearman_check_distance", "score_lower_half", "score_upper_half", "draws_lower_half",
-                        "draws_upper_half"]].round(3)), ""]
+                        "draws_upper_half"]].round(3).astype(object)), ""]  # object: the counts print as integers
     text = "\n".join(lines)
     out.write_text(text)
     return text
