@@ -907,11 +907,9 @@ def validation(
 def _worst_half(by_parameter: dict) -> str:
     """The parameter whose draws above and below its median score farthest apart (validation's
     "Which draws fit worse"), as a clause of the CLI's summary line; empty if none can be told."""
-    gaps = {k: abs(v["score_upper_half"] - v["score_lower_half"]) for k, v in by_parameter.items()}
-    gaps = {k: g for k, g in gaps.items() if g == g}
-    if not gaps:
+    k = next((k for k, v in by_parameter.items() if v["halves_apart"] == v["halves_apart"]), None)  # rows come in
+    if k is None:  # decreasing order of halves_apart, NaN (an empty half) last
         return ""
-    k = max(gaps, key=gaps.get)
     v = by_parameter[k]
     return (f"; draws that fit worse: {k} (median's score {v['score_lower_half']:.2f} at or below its median, "
             f"{v['score_upper_half']:.2f} above)")

@@ -168,8 +168,9 @@ def parameter_fit(params: pd.DataFrame, rows: pd.DataFrame, values: np.ndarray, 
     parameter set of column k of ``values``), the rank (Spearman) correlation between a draw's value
     and its own run's check distance (``scores``, column 0 of :func:`run_scores`), and the median's
     score (:func:`headline`) of the draws at or below the parameter's median and of those above it.
-    A parameter whose upper and lower halves score apart is one along which the posterior holds
-    parameter sets the data fit worse: a longer calibration, or data that bear on it, would narrow it."""
+    A parameter whose upper and lower halves score apart (``halves_apart``, the rows in decreasing
+    order of it) is one along which the posterior holds parameter sets the data fit worse: a longer
+    calibration, or data that bear on it, would narrow it."""
     out = {}
     d = np.asarray(scores, dtype=float)
     for c in params.columns:
@@ -185,7 +186,11 @@ def parameter_fit(params: pd.DataFrame, rows: pd.DataFrame, values: np.ndarray, 
         out[c] = {"spearman_check_distance": rho, "score_lower_half": halves[0], "score_upper_half": halves[1],
                   "draws_lower_half": int(lo.sum()), "draws_upper_half": int((~lo).sum())}
     t = pd.DataFrame(out).T.rename_axis("parameter")
-    return t.astype({"draws_lower_half": int, "draws_upper_half": int}) if len(t) else t
+    if not len(t):
+        return t
+    t = t.astype({"draws_lower_half": int, "draws_upper_half": int})
+    t["halves_apart"] = (t["score_upper_half"] - t["score_lower_half"]).abs()
+    return t.sort_values("halves_apart", ascending=False)
 
 
 POINT_RUNS = 3  # runs of the scenario's own values (no posterior) beside the draws, seeds seed .. seed + 2
@@ -309,17 +314,16 @@ def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFra
     lines += ["", "The full matrix: `" + figs.name + "/correlations.csv`.", ""]
     corr.to_csv(figs / "correlations.csv")
     if by_parameter is not None and len(by_parameter):
-        gap = (by_parameter["score_upper_half"] - by_parameter["score_lower_half"]).abs()
         lines += ["## Which draws fit worse", "",
                   f"Each of the {draws_n} draws run on its own: the rank correlation between a draw's value of the "
                   "parameter and its run's check distance (positive: higher values fit worse), and the median's score "
                   "of the draws at or below the parameter's median and of those above it (each half holds about half "
-                  "the draws, so its median is noisier and usually scores above the headline's). A parameter whose halves score far apart is one along "
-                  "which the posterior still holds parameter sets the data fit worse: a longer calibration, or data "
-                  "that bear on it, would narrow it.", "",
-                  _md(by_parameter.assign(halves_apart=gap).sort_values("halves_apart", ascending=False)
-                      [["spearman_check_distance", "score_lower_half", "score_upper_half", "draws_lower_half",
-                        "draws_upper_half"]].round(3).astype(object)), ""]  # object: the counts print as integers
+                  "the draws, so its median is noisier and usually scores above the headline's). A parameter whose "
+                  "halves score far apart is one along which the posterior still holds parameter sets the data fit "
+                  "worse: a longer calibration, or data that bear on it, would narrow it.", "",
+                  _md(by_parameter[["spearman_check_distance", "score_lower_half", "score_upper_half",
+                                    "draws_lower_half", "draws_upper_half"]].round(3).astype(object)), ""]
+        # object: the counts print as integers
     text = "\n".join(lines)
     out.write_text(text)
     return text
