@@ -897,11 +897,18 @@ def validation(
         raise ScenarioError("(command line)", "--out", f"a Markdown file name ending in .md (got {out})")
     r = validate_posterior(scenario, draws, scale, out, backtest_dir, workers=workers, progress=progress, seed=seed)
     console.print(f"90% band coverage: {r['coverage_90_annual']:.0%} of annual rows, {r['coverage_90_all']:.0%} of all "
-                  f"{r['rows']} rows; posterior median's mean |log(model / observed)| = {r['mean_abs_log_ratio']:.2f}; "
+                  f"{r['rows']} rows; posterior median's mean |log(model / observed)| = {r['mean_abs_log_ratio']:.2f}"
+                  f"{_annual_clause(r['mean_abs_log_ratio_annual'])}; "
                   f"one run at a time (the check's distance, the median's score): draws {r['runs_fit']['draws_median'][0]:.2f} / "
                   f"{r['runs_fit']['draws_median'][1]:.2f}, the scenario's own values {r['runs_fit']['point_median'][0]:.2f} / "
                   f"{r['runs_fit']['point_median'][1]:.2f}{_worst_half(r['by_parameter'])}; written to {out}",
                   markup=False, soft_wrap=True)
+
+
+def _annual_clause(score: float) -> str:
+    """The median's score over the annual rows alone, as a clause of the CLI's summary line (empty
+    when the posterior's table has no annual row)."""
+    return f" ({score:.2f} over the annual rows alone)" if score == score else ""
 
 
 def _worst_half(by_parameter: dict) -> str:

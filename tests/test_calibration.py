@@ -860,6 +860,24 @@ def test_the_parameter_whose_upper_draws_fit_the_data_scores_apart_by_half_and_c
     assert t.loc["fixed", "draws_upper_half"] == 0 and np.isnan(t.loc["fixed", "score_upper_half"])
 
 
+def test_the_median_score_over_the_annual_rows_weighs_series_with_annual_rows_equally_and_skips_the_rest():
+    """By hand: series a has annual rows 2 x and 1 x observed (|log| ln 2 and 0) and a monthly row 4 x
+    (ln 4, not annual); series b one annual row at half (ln 2); series c only a monthly row. Series
+    weighted: mean(ln 2 / 2, ln 2) = 0.75 ln 2; over the three annual rows: 2 ln 2 / 3. Without any
+    annual row there is nothing to score (NaN, not 0)."""
+    from crossings.calibrate.targets import table_from_values
+    from crossings.calibrate.validation import annual_score
+
+    rows = pd.DataFrame({"series": ["a", "a", "a", "b", "c"], "period": ["2019", "2020", "2020-06", "2019", "2021-03"],
+                         "value": [10.0, 10.0, 10.0, 10.0, 10.0], "low": np.nan, "high": np.nan})
+    values = np.array([[20.0, 20.0], [10.0, 10.0], [40.0, 40.0], [5.0, 5.0], [30.0, 30.0]])
+    table = table_from_values(rows, values)
+    weighted, over_rows = annual_score(table)
+    assert weighted == pytest.approx(0.75 * np.log(2.0))
+    assert over_rows == pytest.approx(2.0 * np.log(2.0) / 3.0)
+    assert np.isnan(annual_score(table[table["period"].str.len() > 4])).all()
+
+
 def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_and_both_backtests(tmp_path):
     """A hand-made posterior of the tiny world (two particles around the truth) and two saved backtests:
     the report names the --seed it ran with, gives the headline figures the returned dict gives, their
@@ -892,6 +910,7 @@ def test_the_validation_report_of_a_tiny_world_states_its_seed_its_draw_spread_a
         assert ("--seed 40" in md) == (seed == 40) and f"seeded by {seed}" in md
         assert np.isnan(r["coverage_90_annual"]) and np.isnan(r["bootstrap_90"]["coverage_90_annual"]).all()  # monthly rows only
         assert f"mean |log(model / observed)|: {r['mean_abs_log_ratio']:.2f}**" in md
+        assert np.isnan(r["mean_abs_log_ratio_annual"]) and "over the annual rows alone" not in md  # monthly rows only
         lo, hi = r["bootstrap_90"]["mean_abs_log_ratio"]
         assert 0 <= lo <= hi and "resamples of the 4 draws" in md
         assert "### Inflow after the cutoff: scenario" in md and "### Inflow after the cutoff: hold" in md

@@ -141,6 +141,19 @@ def headline(table: pd.DataFrame) -> tuple[float, float]:
     return cov_a, float(summarise(table)["mean_abs_log_ratio"].mean())
 
 
+def annual_score(table: pd.DataFrame) -> tuple[float, float]:
+    """The posterior median's mean |log(model / observed)| over the annual rows alone (the rows the
+    coverage target counts): series weighted equally (each series with annual rows weighs the same;
+    series with none are left out) and over the rows. NaN for both when there is no annual row. The
+    headline's score (:func:`headline`) is taken over every row, as docs/calibration.md reads the
+    target; this is the same score on the coverage's own rows, reported beside it."""
+    annual = table[[is_annual(p) for p in table["period"]]]
+    if annual.empty:
+        return float("nan"), float("nan")
+    by_series = annual.groupby("series", sort=False)["abs_log_ratio"].mean()
+    return float(by_series.mean()), float(annual["abs_log_ratio"].mean())
+
+
 def run_scores(rows: pd.DataFrame, values: np.ndarray) -> np.ndarray:
     """Each run's own fit, one column of ``values`` (one draw, one seed) at a time: the check's
     distance (each series' mean log distance outside its sources' spread, series weighted equally:
@@ -228,6 +241,7 @@ def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFra
     per = summarise(table)
     annual = table[[is_annual(p) for p in table["period"]]]
     cov_a, mal = headline(table)
+    mal_a, mal_a_rows = annual_score(table)
     cov = float(table["inside_90"].mean())
     mal_rows = float(table["abs_log_ratio"].mean())
     lines = [
@@ -262,6 +276,10 @@ def report(scenario_name: str, table: pd.DataFrame, meta: dict, vals: pd.DataFra
         f"- **Posterior median's mean |log(model / observed)|: {mal:.2f}** (series weighted equally); {mal_rows:.2f} over "
         "all rows. Target: at most 0.30.",
     ]
+    if np.isfinite(mal_a):
+        lines.append(f"- The same score over the annual rows alone (those the coverage counts): {mal_a:.2f} series "
+                     f"weighted, {mal_a_rows:.2f} over those rows. The target above is read over every row "
+                     "(docs/calibration.md).")
     if boot is not None and len(boot):
         (c5, c95), (m5, m95) = spread(boot[:, 0]), spread(boot[:, 1])
         lines.append(f"- The luck of the draws: over {len(boot)} resamples of the {draws_n} draws (with replacement), "
@@ -370,7 +388,7 @@ def validate_posterior(scenario_ref, draws_n: int = 100, scale: float | None = N
     report(sc.name, table, meta, vals, w, priors, out, draws_n, scale, screening_md, bt, boot, seed, fits, by_parameter)
     cov_a, mal = headline(table)
     return {"coverage_90_annual": cov_a, "coverage_90_all": float(table["inside_90"].mean()),
-            "mean_abs_log_ratio": mal, "rows": len(table),
+            "mean_abs_log_ratio": mal, "mean_abs_log_ratio_annual": annual_score(table)[0], "rows": len(table),
             "bootstrap_90": {"coverage_90_annual": list(spread(boot[:, 0])), "mean_abs_log_ratio": list(spread(boot[:, 1]))},
             "runs_fit": {"draws_median": [float(np.nanmedian(fits[0][:, i])) for i in (0, 1)],
                          "point_median": [float(np.nanmedian(fits[1][:, i])) for i in (0, 1)]},
