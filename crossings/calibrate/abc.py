@@ -177,7 +177,7 @@ def calibrate(target: Target, budget: int, population: int = 50, db: str | Path 
             abc.new(url, dict.fromkeys(target.series, 0.0),
                     meta_info={"crossings_scenario": target.scenario.name, "label": label, "crossings_distance": distance,
                                "crossings_transition": transition, "crossings_scale": _scale_text(target),
-                               "crossings_end": str(target.scenario.end)})
+                               "crossings_end": str(target.horizon_end)})
         run_generations(abc, budget, population)
     finally:
         for c in closers:
@@ -257,7 +257,7 @@ def _check_same(url: str, target: Target, db: Path, distance: str = "adaptive", 
                                  "or use another --db to start anew")
     # recorded since session 22 (older databases hold neither, and are not checked for them)
     for flag, key, now, what in (("--scale", "crossings_scale", _scale_text(target), "at scale {}"),
-                                 ("--until", "crossings_end", str(target.scenario.end), "simulated to {}")):
+                                 ("--until", "crossings_end", str(target.horizon_end), "calibrated to {}")):
         held = _held_meta(h, key, "")
         if held and held != now:
             raise CrossingsError(f"{db}: --db holds a calibration {what.format(held)} (this one: {what.format(now)}); "
@@ -338,7 +338,8 @@ def result(url: str, target: Target, db: Path, budget: int | None, population: i
         "wall_seconds_this_session": float(seconds),
         "resumed": bool(resumed),
         "scale": float(target.scenario.scale),
-        "calibrated_until": str(target.scenario.end),
+        "calibrated_until": str(target.horizon_end),
+        "simulated_until": str(target.scenario.end),
         "population": int(len(df) if population is None else population),
         "generations": int(len(done)),
         "generations_in_database": int(h.max_t + 1),
