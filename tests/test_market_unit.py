@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import crossings
@@ -31,10 +33,11 @@ def test_optimal_load_rises_with_boat_cost_and_is_capped():
 
 
 def test_interception_and_distress_directions():
-    base = sea.beach_interception(0.7, 0.5, 0.0, 1.0, 6.0)
+    base = sea.beach_interception(0.7, 0.5, 0.0, 1.0, 6.0, 1.0)
     assert base == pytest.approx(0.35)
-    assert sea.beach_interception(0.7, 0.5, 0.0, 7.0, 6.0) == pytest.approx(base / 2)  # congestion halves
-    assert sea.beach_interception(0.7, 0.5, 0.4, 1.0, 6.0) < base  # evasion
+    assert sea.beach_interception(0.7, 0.5, 0.0, 7.0, 6.0, 1.0) == pytest.approx(base / 2)  # congestion halves
+    assert sea.beach_interception(0.7, 0.5, 0.4, 1.0, 6.0, 1.0) < base  # evasion
+    assert sea.beach_interception(0.7, 0.25, 0.0, 1.0, 6.0, 0.5) == pytest.approx(0.35)  # 0.7 x 0.25 ** 0.5
     assert sea.stock_seizure(0.2, 0.0, 0.0, 0.0) == 0.0
     assert sea.stock_seizure(0.2, 1.0, 0.0, 0.5) == pytest.approx(0.1)
     d = [sea.distress_probability(x, 10.0, 0.01, 1.0, False, 4.0) for x in (5.0, 10.0, 30.0, 60.0)]
@@ -165,3 +168,20 @@ def test_install_registers_options_and_handlers():
     assert {LORRY_PAID, BOAT} <= set(sim.loop["crossings"].handlers)
     assert sim.loop.names.index("market") == sim.loop.names.index("clearances") + 1
     assert 0 < sim.belief[BOAT, 0] < 1 and 0 < sim.belief[LORRY_PAID, 0] < 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(e1=st.floats(0.01, 0.99), e2=st.floats(0.01, 0.99), g=st.floats(0.05, 0.95),
+       ev=st.floats(0.0, 0.9), launching=st.floats(1.0, 50.0))
+def test_a_beach_exponent_below_one_flattens_interception_in_beach_money(e1, e2, g, ev, launching):
+    """The point of ``sea.beach_interception_exponent`` < 1: between two beach effectiveness levels the
+    share of launches stopped changes by less than in proportion (E2 / E1) ** g, closer to flat, while
+    it still rises with E (more money never stops fewer boats); with 1 it is exactly the linear rule."""
+    lo, hi = sorted((e1, e2))
+    args = (ev, launching, 6.0)
+    a, b = (sea.beach_interception(0.6, e, *args, g) for e in (lo, hi))
+    a1, b1 = (sea.beach_interception(0.6, e, *args, 1.0) for e in (lo, hi))
+    assert a <= b
+    if hi > lo * 1.001:
+        assert b / a < b1 / a1
+    assert a1 == 0.6 * lo * (1.0 - ev) / (1.0 + (launching - 1.0) / 6.0)

@@ -209,7 +209,7 @@ class BoatsAlone:
         act = actors_today(tl, day)
         b_gang, b_num, fate, crush, person_boat, _launching, n_fate, b_actor, _b_type, capsized = boat_fates(
             key, gg, number, on, n_boats, self.coasts, self._zeros, self._zeros, scale, sim.world.n_sites,
-            s.beach_interception_max, e[E_BEACH], s.congestion_boats, float(s.alone_load),
+            s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.beach_interception_exponent, float(s.alone_load),
             s.distress_probability * s.alone_distress_multiplier, s.distress_overload_effect, bad,
             s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA], crush_scale(s, e[E_BEACH]),
             s.max_load, s.launch_crush_load_exponent, act["interception"], _EMPTY, _EMPTY, _EMPTY,

@@ -64,11 +64,16 @@ def stock_seizure(max_share, e_beach, e_intel, evasion):
 
 
 @njit(cache=True, inline="always")
-def beach_interception(max_share, e_beach, evasion, launching, congestion_boats):
-    """Chance a launching boat is stopped on the beach; halved when ``congestion_boats`` other boats
-    launch from the same site at the same time (Wein et al. 2009)."""
+def beach_interception(max_share, e_beach, evasion, launching, congestion_boats, exponent):
+    """Chance a launching boat is stopped on the beach: ``max_share x E_beach ** exponent x (1 -
+    evasion)``, halved when ``congestion_boats`` other boats launch from the same site at the same
+    time (Wein et al. 2009). With ``exponent`` (``sea.beach_interception_exponent``) below 1 the
+    first patrols stop a larger share of launches and more money adds less (launch points spread
+    along the coast and move away from patrols); 1 is proportional to E_beach (exactly: E_beach is
+    not raised to a power then)."""
     others = max(launching - 1.0, 0.0)
-    return max_share * e_beach * (1.0 - evasion) / (1.0 + others / congestion_boats)
+    reach = e_beach if exponent == 1.0 else e_beach**exponent
+    return max_share * reach * (1.0 - evasion) / (1.0 + others / congestion_boats)
 
 
 @njit(cache=True, inline="always")
@@ -81,7 +86,7 @@ def distress_probability(load, rated, base, overload_effect, bad_weather, bad_mu
 
 @njit(cache=True, inline="always")
 def boat_fate_probabilities(b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion,
-                            rated, distress_base, overload_effect, bad, bad_multiplier):
+                            beach_exponent, rated, distress_base, overload_effect, bad, bad_multiplier):
     """Per prepared boat: beach-interception chance (congestion among boats trying at the same site)
     and distress chance (by load and weather)."""
     n = b_gang.shape[0]
@@ -96,7 +101,8 @@ def boat_fate_probabilities(b_gang, b_site, b_people, trying, n_sites, evasion, 
     for z in range(p_beach.shape[0]):  # np.zeros, written out (see numpy_order)
         p_beach[z] = p_dis[z] = 0
     for b in range(n):
-        p_beach[b] = beach_interception(beach_max, e_beach, evasion[b_gang[b]], launching[b_site[b]], congestion)
+        p_beach[b] = beach_interception(beach_max, e_beach, evasion[b_gang[b]], launching[b_site[b]], congestion,
+                                        beach_exponent)
         p_dis[b] = distress_probability(b_people[b], rated, distress_base, overload_effect, bad, bad_multiplier)
     return p_beach, p_dis, launching
 
@@ -336,7 +342,7 @@ def crush_probability(max_p, e_beach, load, max_load, exponent):
 
 @njit(cache=True)
 def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasion, scale, n_sites, beach_max,
-               e_beach, congestion, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea,
+               e_beach, congestion, beach_exponent, rated, distress_base, overload_effect, bad, bad_multiplier, p_sea,
                crush_max, max_load, crush_exponent, act_intercept, type_cdf, type_rated, type_distress, p_capsize):
     """One row per prepared boat (by gang, then boat number): its gang and fate (SEIZED at launch,
     stopped on the BEACH, stopped at SEA, in DISTRESS, or LANDED) and whether boarding it ended in a
@@ -380,8 +386,8 @@ def boat_fates(key, gg, number, on, n_boats, home_coast, stock_seizure_p, evasio
         b_site[b] = home_coast[b_gang[b]]
         trying[b] = not (uniform(key, b_gang[b], K_BOAT + 8 * b_num[b]) < stock_seizure_p[b_gang[b]])
     p_beach, p_dis, launching = boat_fate_probabilities(
-        b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion, rated, distress_base,
-        overload_effect, bad, bad_multiplier,
+        b_gang, b_site, b_people, trying, n_sites, evasion, beach_max, e_beach, congestion, beach_exponent, rated,
+        distress_base, overload_effect, bad, bad_multiplier,
     )
     n_types = type_cdf.shape[0]
     b_type = np.empty(n_b, np.int64)
@@ -821,7 +827,7 @@ class BoatCrossings:
         type_cdf = np.cumsum(tl.boat_type_share[:, day]) if types else np.zeros(0)
         b_gang, b_num, fate, crush, person_boat, launching, n_fate, b_actor, b_type, capsized = boat_fates(
             key, gg, number, on, n_boats, g.home_coast, g.stock_seizure, g.evasion, scale, sim.world.n_sites,
-            s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.rated_capacity, s.distress_probability,
+            s.beach_interception_max, e[E_BEACH], s.congestion_boats, s.beach_interception_exponent, s.rated_capacity, s.distress_probability,
             s.distress_overload_effect, bad, s.bad_weather_distress_multiplier, tl.sea_interception[day] * e[E_SEA],
             crush_scale(s, e[E_BEACH]), s.max_load, s.launch_crush_load_exponent, act["interception"], type_cdf,
             tl.boat_type_rated, tl.boat_type_distress, capsize_probability(s, sim.boats_launched_total),

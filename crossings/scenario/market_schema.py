@@ -284,6 +284,10 @@ class Sea(BaseModel):
         0.7, "Chance a single launching boat is stopped on the beach at full beach effectiveness, for a gang with no evasion skill.",
         "probability", "TIMES-2020 (41% stopped in 2019, ~60% late 2020); HASC-2022 (~50% in 2021, 42.5% in 2022)",
     )
+    beach_interception_exponent: Annotated[float, Field(gt=0, le=3)] = P(
+        1.0, "Exponent g of beach effectiveness in the interception chance (max x E_beach ** g): below 1 the first patrols stop a large share of launches and more money adds less (launch points spread along the coast and move away from patrols), so the share stopped changes less than the money; 1 is proportional to E_beach.",
+        "exponent", "TIMES-2020 and HASC-2022 (41% of attempts stopped in 2019, ~50% in 2021, 42.5% in 2022, as French coast spending rose about tenfold); value assumption",
+    )
     congestion_boats: Annotated[float, Field(gt=0, le=1e4)] = P(
         6.0, "Other boats launching at the same time from the same coast site at which the interception chance per boat is halved (patrols overwhelmed).",
         "boats", "Wein, Liu & Motskin 2009 (apprehension depends on crossers per agent); value assumption",

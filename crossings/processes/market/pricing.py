@@ -73,7 +73,7 @@ def markup(hhi_value, elasticity, max_lerner):
  PAR_ALONE, PAR_ELAST, PAR_ELAST_FLOOR, PAR_MAX_LERNER, PAR_ASC_LORRY, PAR_ASC_BOAT, PAR_BETA_S, PAR_BETA_RISK,
  PAR_RISK_TOL, PAR_OUTSIDE, PAR_BETA_COST, PAR_ADJUST, PAR_CONTROLS_S0, PAR_CONTROLS_RED, PAR_ACCESS_COST,
  PAR_ASC_ACCESS, PAR_REACH_ALONE, PAR_FENCE_SHARE, PAR_TERRITORY, PAR_COLLUSION, PAR_CAP_AMONG_BUYERS, PAR_TOL_FLOOR,
- PAR_TOL_SPAN, PAR_ASC_ALONE, N_PAR) = range(49)
+ PAR_TOL_SPAN, PAR_ASC_ALONE, PAR_BEACH_EXP, N_PAR) = range(50)
 
 
 @njit(cache=True, inline="always")
@@ -180,7 +180,8 @@ def price_kernel(active, evasion, volume, price_lorry, price_boat, cost_lorry, c
         cost_lorry[j] = expected_attempts(sl, n_fee) * (par[PAR_DRIVER] + par[PAR_LOG_LORRY]) + par[PAR_PREMIUM]
         q = stock_seizure(par[PAR_STOCK_MAX], par[PAR_E_BEACH], par[PAR_E_INTEL], ev)
         stock_seiz[j] = q
-        pb = beach_interception(par[PAR_BEACH_MAX], par[PAR_E_BEACH], ev, par[PAR_CROWDING], par[PAR_CONGESTION])
+        pb = beach_interception(par[PAR_BEACH_MAX], par[PAR_E_BEACH], ev, par[PAR_CROWDING], par[PAR_CONGESTION],
+                                par[PAR_BEACH_EXP])
         beach_int[j] = pb
         fixed = par[PAR_KIT] / (1.0 - q) + par[PAR_CREW]
         L = optimal_load(fixed, par[PAR_PHI], par[PAR_RATED], par[PAR_GAMMA], par[PAR_MAX_LOAD])

@@ -25,7 +25,7 @@ from crossings.processes.market.gangs import (
     Gangs, boat_coast_kernel, boat_line_candidates, book_kernel, guaranteed_kernel, recruitment_step, relative_volume,
 )
 from crossings.processes.market.pricing import (
-    N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
+    N_PAR, PAR_ACCESS_COST, PAR_ADJUST, PAR_ALONE, PAR_ASC_ACCESS, PAR_FENCE_SHARE, PAR_REACH_ALONE, PAR_CONTROLS_RED, PAR_CONTROLS_S0, PAR_ASC_BOAT, PAR_ASC_LORRY, PAR_BEACH_EXP, PAR_BEACH_MAX, PAR_BETA_COST, PAR_BETA_RISK, PAR_BETA_S,
     PAR_CONGESTION, PAR_CREW, PAR_CROWDING, PAR_DEATH_BOAT, PAR_DEATH_LORRY, PAR_DRIVER, PAR_E_BEACH, PAR_E_INTEL,
     PAR_E_PORT, PAR_ELAST, PAR_ELAST_FLOOR, PAR_GAMMA, PAR_KIT, PAR_LOG_BOAT, PAR_LOG_LORRY, PAR_LORRY_RED,
     PAR_LORRY_S0, PAR_MAX_LERNER, PAR_MAX_LOAD, PAR_N_FEE, PAR_OUTSIDE, PAR_P_SEA, PAR_PHI, PAR_PREMIUM, PAR_RATED,
@@ -710,6 +710,7 @@ class Market(Process):
         par[PAR_LOG_LORRY] = m.logistics_lorry_eur
         par[PAR_STOCK_MAX] = s.stock_seizure_max
         par[PAR_BEACH_MAX] = s.beach_interception_max
+        par[PAR_BEACH_EXP] = s.beach_interception_exponent
         par[PAR_CONGESTION] = s.congestion_boats
         par[PAR_CREW] = s.crew_cost_eur
         par[PAR_PHI] = s.overload_cost_eur
