@@ -166,3 +166,23 @@ def test_the_channel_local_dinghy_carries_fewer_people_before_the_switch(channel
 
     assert _switch_day(channel_boat_types) > dt.date(2020, 12, 31)
     assert people_per_boat(channel_boat_types) < 0.85 * people_per_boat(channel)
+
+
+def test_a_beach_exponent_below_one_flattens_the_share_stopped_between_2019_and_2023(channel):
+    """The Channel's beach interception rises as E_beach ** 0.5 (sea.beach_interception_exponent),
+    because the share of attempts stopped stayed near 0.41-0.50 while the coast money rose tenfold
+    (TIMES-2020, HASC-2022, UKFR-2023). Expected direction: against the proportional rule (exponent
+    1, maximum 0.7), the share stopped rises less from 2019 (little money) to 2023 (much), since a
+    concave response gives the first money more weight. Seeds 1-2, common random numbers."""
+    from crossings.calibrate.targets import model_value
+
+    assert channel.sea.beach_interception_exponent < 1.0
+    linear = channel.model_copy(update={"sea": channel.sea.model_copy(
+        update={"beach_interception_exponent": 1.0, "beach_interception_max": 0.7})})
+
+    def rise(sc):
+        runs = [crossings.Sim(sc, seed=s).run() for s in (1, 2)]
+        share = {y: sum(model_value(r, "prevented_share_attempts", y) for r in runs) / 2 for y in ("2019", "2023")}
+        return share["2023"] / share["2019"]
+
+    assert rise(channel) < rise(linear)
