@@ -305,6 +305,30 @@ def test_a_calibration_run_stops_at_the_last_observed_row_and_scores_as_the_full
     assert cut.run(theta, seed) == full.run(theta, seed)
 
 
+def test_a_database_resumes_with_runs_cut_at_the_last_row_and_refuses_another_horizon(tmp_path):
+    """The database records the horizon asked for, not where runs stop: a calibration whose runs
+    stop at its last observed row (April) continues one made over the same rows to June (the same
+    horizon, the same distances), while a target asked to another horizon (as --until would) is
+    refused in one line, as before runs were cut."""
+    import dataclasses
+    import datetime as dt
+
+    from crossings.calibrate.abc import _check_same, calibrate
+    from crossings.errors import CrossingsError
+
+    np.random.seed(3)
+    obs = pseudo_observed(seeds=(101,))
+    obs = obs[[int(p[5:7]) <= 4 for p in obs["period"]]]
+    cut = _target(obs)
+    full = dataclasses.replace(cut, scenario=world())  # runs to June, as before session 27
+    calibrate(full, budget=12, population=4, db=tmp_path / "c.db", workers=1)
+    url = f"sqlite:///{(tmp_path / 'c.db').resolve()}"
+    _check_same(url, cut, tmp_path / "c.db")  # no error: same rows, same horizon
+    other = dataclasses.replace(cut, horizon=dt.date(2020, 5, 31))
+    with pytest.raises(CrossingsError, match="calibrated to 2020-06-30"):
+        _check_same(url, other, tmp_path / "c.db")
+
+
 def test_a_tiny_world_calibration_recovers_the_known_parameter(tmp_path):
     from crossings.calibrate.abc import calibrate
     from crossings.calibrate.posterior import draws, read_posterior, write_posterior
