@@ -78,10 +78,9 @@ class Target:
             from crossings.scenario.loader import validate
 
             sc = validate(sc.model_dump(mode="python"), "(calibration)")
-        obs = modelled_rows(observed, sc.start, sc.end)
-        if obs.empty:
+        if rows.empty:  # the runs' end is the last row's, so these are the rows within it
             raise CrossingsError("observed.csv: no row the model produces within the calibrated period")
-        return cls(sc, priors, obs, list(dict.fromkeys(obs["series"])), horizon=horizon)
+        return cls(sc, priors, rows, list(dict.fromkeys(rows["series"])), horizon=horizon)
 
     @property
     def names(self) -> list[str]:

@@ -150,8 +150,8 @@ def annual_score(table: pd.DataFrame) -> tuple[float, float]:
     annual = table[[is_annual(p) for p in table["period"]]]
     if annual.empty:
         return float("nan"), float("nan")
-    by_series = annual.groupby("series", sort=False)["abs_log_ratio"].mean()
-    return float(by_series.mean()), float(annual["abs_log_ratio"].mean())
+    # summarise's per-series annual means (NaN for a series with no annual row, which mean() skips)
+    return float(summarise(table)["annual_mean_abs_log_ratio"].mean()), float(annual["abs_log_ratio"].mean())
 
 
 def run_scores(rows: pd.DataFrame, values: np.ndarray) -> np.ndarray:
